@@ -97,9 +97,9 @@ def cmd_define(args: argparse.Namespace) -> int:
 
 
 def cmd_latex(args: argparse.Namespace) -> int:
+    act = catalog.get(args.name, **_params(args.param))
     from .documents import latex_block
 
-    act = catalog.get(args.name, **_params(args.param))
     print(latex_block(act, standalone=args.standalone))
     return 0
 
