@@ -255,6 +255,22 @@ class Activation:
                 f"Use act.vector.build(n) for its components."
             )
 
+    # ------------------------------------------------------------------ code generation
+    def numpy(self, order: int = 0) -> Callable[..., Any]:
+        """A NumPy kernel ``k(x, *, out=None, **params)`` for f (0), f' (1) or f'' (2).
+
+        See :mod:`symact.codegen`; parameters default to the catalog defaults and broadcast.
+        """
+        from .codegen import numpy_kernel
+
+        return numpy_kernel(self, order)
+
+    def numpy_value_and_grad(self) -> Callable[..., Any]:
+        """A NumPy kernel returning ``(f, f')`` computed with shared work."""
+        from .codegen import value_and_grad_kernel
+
+        return value_and_grad_kernel(self)
+
     # ------------------------------------------------------------------ serialisation
     def latex(self) -> str:
         """The definition as LaTeX (``f(x) = ...`` right-hand side)."""

@@ -1,0 +1,206 @@
+"""Accuracy of the kernels in ULP against mpmath, over a grid spanning the whole float range.
+
+References are computed with mpmath from the *textbook* definition (parameters at their
+defaults) with adaptive precision: the value is accepted when two evaluations at increasing
+working precision agree to 30 digits (so cancellation in the textbook form cannot fool the
+reference). Values at +-inf are the limits (``sympy.limit``). References are cached on disk under
+``$SYMACT_CACHE`` (default ``~/.cache/symact``), never in ``generated/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .kernel import _limit
+
+DTYPES = ("float32", "float64")
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("SYMACT_CACHE")
+    path = Path(root) if root else Path.home() / ".cache" / "symact"
+    return path / "references"
+
+
+def grid(dtype: str) -> np.ndarray:
+    """~650 points: 0, denormals, tiny, log-spaced magnitudes, +-1, the exp overflow
+    thresholds, dense [-40, 40], huge, +-inf and NaN (sorted, unique, representable)."""
+    info = np.finfo(dtype)
+    tiny, big = float(info.tiny), float(info.max)
+    denorm = float(info.smallest_subnormal)
+    lo, hi = math.log10(tiny), math.log10(big) - 0.01
+    mags = list(np.logspace(lo, hi, 121))
+    mags += [denorm, denorm * 7, tiny / 3, tiny, 1e-8, 1e-4, 1e-3, 1e-2, 0.1, 0.5, 1.0, 2.0,
+             3.0, 6.0, 19.0, 20.0, 21.0, 88.0, 88.72, 89.0, 103.0, 104.0, 709.0, 709.78, 710.0,
+             745.0, 746.0, 1e4, 1e6, big / 2, big]
+    mags += list(np.linspace(0.05, 40.0, 160))
+    mags += [1 + k / 7 for k in range(1, 7)]
+    values = [0.0] + mags + [-m for m in mags]
+    arr = np.array(values, dtype=np.float64).astype(dtype)
+    arr = arr[np.isfinite(arr)]
+    arr = np.unique(arr)
+    return np.concatenate([arr, np.array([np.inf, -np.inf, np.nan], dtype=dtype)])
+
+
+def _textbook(act, order: int) -> sp.Expr:
+    from .rewrite import prepare
+
+    bound = act.with_defaults() if act.params else act
+    expr = prepare(bound.expr, bound.x)
+    for _ in range(order):
+        expr = sp.diff(expr, bound.x)
+    return expr
+
+
+def _mp_eval(fn, point: float) -> str:
+    """Adaptive-precision value of ``fn`` at the exact float ``point`` (as a decimal string)."""
+    prev = None
+    for dps in (40, 80, 160, 320, 640, 1300):
+        with mpmath.workdps(dps):
+            try:
+                v = fn(mpmath.mpf(point))
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                return "nan"
+            if isinstance(v, mpmath.mpc):
+                if abs(v.imag) > 0:
+                    return "nan"
+                v = v.real
+            v = mpmath.mpf(v)
+            if prev is not None and v != 0:
+                if v == prev or abs(v - prev) <= abs(v) * mpmath.mpf(10) ** -32:
+                    return mpmath.nstr(v, 34)
+            prev = v
+    return mpmath.nstr(prev, 34)
+
+
+def references(act, order: int, points: np.ndarray) -> list[str]:
+    """High-precision references (decimal strings; 'nan', 'inf', '-inf') at ``points``."""
+    expr = _textbook(act, order)
+    key = hashlib.sha256(f"{act.name}|{sp.srepr(expr)}|{order}".encode()).hexdigest()[:20]
+    path = cache_dir() / f"{act.name}-{order}-{key}.json"
+    cache: dict[str, str] = {}
+    if path.exists():
+        try:
+            cache = json.loads(path.read_text())
+        except (OSError, ValueError):
+            cache = {}
+    missing = [float(p) for p in points if repr(float(p)) not in cache]
+    if missing:
+        fn = sp.lambdify(act.x, expr, modules="mpmath")
+        for p in missing:
+            if math.isnan(p):
+                value = "nan"
+            elif math.isinf(p):
+                lim = _limit(expr, act.x, sp.oo if p > 0 else -sp.oo)
+                value = "nan" if lim is None or lim is sp.nan else _lim_str(lim)
+            else:
+                value = _mp_eval(fn, p)
+            cache[repr(p)] = value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(cache, sort_keys=True))
+        tmp.replace(path)
+    return [cache[repr(float(p))] for p in points]
+
+
+def _lim_str(lim: sp.Expr) -> str:
+    if lim == sp.oo:
+        return "inf"
+    if lim == -sp.oo:
+        return "-inf"
+    try:
+        return mpmath.nstr(mpmath.mpf(sp.N(lim, 40)), 34)
+    except (TypeError, ValueError):
+        return "nan"
+
+
+def ulp_errors(got: np.ndarray, refs: list[str], dtype: str) -> np.ndarray:
+    """ULP error of each computed value against its reference (inf when a special is wrong)."""
+    dt = np.dtype(dtype)
+    out = np.zeros(len(refs))
+    for i, (g, r) in enumerate(zip(got.tolist(), refs, strict=True)):
+        if r == "nan":
+            out[i] = 0.0 if math.isnan(g) else math.inf
+            continue
+        ref = mpmath.mpf(r)
+        with np.errstate(all="ignore"):
+            rounded = dt.type(float(ref))
+        rf = float(rounded)
+        if math.isnan(g):
+            out[i] = math.inf
+            continue
+        if math.isinf(rf) or math.isinf(g):
+            out[i] = 0.0 if g == rf else math.inf
+            continue
+        spacing = float(np.spacing(np.abs(rounded)))
+        with mpmath.workdps(40):
+            out[i] = float(abs(mpmath.mpf(g) - ref) / spacing)
+    return out
+
+
+def measure(act, order: int, dtype: str, fn=None) -> tuple[float, float]:
+    """(max ULP, point where it occurs) of the symact kernel (or ``fn``) on the grid."""
+    points = grid(dtype)
+    refs = references(act, order, points)
+    if fn is None:
+        fn = act.numpy(order)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = np.asarray(fn(points.copy()), dtype=dtype)
+    errs = ulp_errors(got, refs, dtype)
+    k = int(np.argmax(errs))
+    return float(errs[k]), float(points[k])
+
+
+def torch_function(act, order: int):
+    """The PyTorch equivalent of ``act`` (order 0) or its autograd derivative (order 1), as a
+    NumPy -> NumPy function; None when PyTorch or a usable reference is missing."""
+    ref = act.frameworks.get("torch")
+    if ref is None:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    def call(a: np.ndarray):
+        t = torch.from_numpy(np.ascontiguousarray(a))
+        names = {"torch": torch, "math": math,
+                 "weight": torch.tensor([float(act.defaults.get("weight", 0.25))],
+                                        dtype=t.dtype)}
+        if order:
+            t = t.clone().requires_grad_(True)
+        names["input"] = t
+        y = eval(ref.call, names)  # noqa: S307 -- the catalog's own call strings
+        if isinstance(y, torch.nn.Module):
+            y = y(t)
+        if not order:
+            return y.detach().numpy()
+        (g,) = torch.autograd.grad(y, t, torch.ones_like(y), allow_unused=True)
+        return (torch.zeros_like(t) if g is None else g).detach().numpy()
+
+    try:
+        call(np.array([0.5, -0.5], dtype=np.float64))
+        call(np.array([0.5, -0.5], dtype=np.float32))
+    except Exception:
+        return None
+    return call
+
+
+def fmt(value: float) -> str:
+    if math.isinf(value):
+        return "wrong special"
+    if value >= 1e6:
+        return f"{value:.1e}"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}"

@@ -1,0 +1,411 @@
+"""SymPy expressions -> a straight-line program of in-place NumPy ufunc calls.
+
+The outputs are first reduced by :func:`sympy.cse` (common subexpressions computed once), then
+lowered to single-assignment operations on whole chunks; a register allocator maps the values
+onto a few reused scratch buffers (an operation writes in place over an argument that dies
+there) and the final value of each output straight into the output chunk. Sub-expressions free
+of ``x`` (parameters and constants) are computed once per chunk as scalars. ``Piecewise`` is a
+select: the default branch is written, then each branch overwrites where its condition holds,
+last to first, so the first true condition wins (the catalog's kink convention).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .functions import Erfc, Expm1, Hypot, Log1p
+
+#: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
+UFUNCS: dict[type, str] = {
+    sp.exp: "np.exp",
+    sp.log: "np.log",
+    sp.sin: "np.sin",
+    sp.cos: "np.cos",
+    sp.tan: "np.tan",
+    sp.tanh: "np.tanh",
+    sp.sinh: "np.sinh",
+    sp.cosh: "np.cosh",
+    sp.atan: "np.arctan",
+    sp.Abs: "np.abs",
+    sp.sign: "np.sign",
+    sp.erf: "_sc.erf",
+    sp.erfc: "_sc.erfc",
+    Erfc: "_sc.erfc",
+    Expm1: "np.expm1",
+    Log1p: "np.log1p",
+    Hypot: "np.hypot",
+}
+
+_RELATIONS = {
+    sp.StrictLessThan: "np.less",
+    sp.LessThan: "np.less_equal",
+    sp.StrictGreaterThan: "np.greater",
+    sp.GreaterThan: "np.greater_equal",
+    sp.Equality: "np.equal",
+    sp.Unequality: "np.not_equal",
+}
+
+_SCALAR_REL = {
+    sp.StrictLessThan: "<",
+    sp.LessThan: "<=",
+    sp.StrictGreaterThan: ">",
+    sp.GreaterThan: ">=",
+    sp.Equality: "==",
+    sp.Unequality: "!=",
+}
+
+
+class EmitError(Exception):
+    """The expression uses something the emitter cannot lower to NumPy."""
+
+
+def _num(value: sp.Expr) -> str:
+    f = float(value)
+    if f != f:
+        return "np.nan"
+    if f in (float("inf"), float("-inf")):
+        return "np.inf" if f > 0 else "(-np.inf)"
+    return repr(f) if f >= 0 else f"({f!r})"
+
+
+@dataclass
+class Op:
+    dest: int
+    fn: str  # ufunc name, or "select", "copy", "fill"
+    args: list  # operands: int (value id), "x", or ("s", code) scalar
+    kind: str = "f"  # "f" float value, "b" bool value
+    extra: list = field(default_factory=list)
+
+
+class Program:
+    """Lowering of a list of output expressions."""
+
+    def __init__(self, x: sp.Symbol, params: list[sp.Symbol]):
+        self.x = x
+        self.params = params
+        self.ops: list[Op] = []
+        self.memo: dict[sp.Basic, object] = {}
+        self.n = 0
+        self.functions: set[str] = set()
+
+    # ------------------------------------------------------------------ lowering
+    def dep(self, e: sp.Basic) -> bool:
+        """Whether ``e`` depends on x (directly or through a CSE symbol holding an array)."""
+        return any(s == self.x or (s in self.memo and not isinstance(self.memo[s], tuple))
+                   for s in e.free_symbols)
+
+    def new(self, fn: str, args: list, kind: str = "f", extra: list | None = None) -> int:
+        self.n += 1
+        self.ops.append(Op(self.n, fn, args, kind, extra or []))
+        if fn.startswith("np.") or fn.startswith("_sc."):
+            self.functions.add(fn)
+        return self.n
+
+    def scalar(self, e: sp.Expr) -> str:
+        """Python code of an x-free expression (parameters are plain names)."""
+        if e.is_number:
+            if e.is_real is False:
+                raise EmitError(f"non-real constant {e}")
+            return _num(e)
+        if isinstance(e, sp.Symbol):
+            if e in self.memo and isinstance(self.memo[e], tuple):
+                return self.memo[e][1]
+            if e not in self.params:
+                raise EmitError(f"unknown symbol {e}")
+            return "p_" + e.name
+        if isinstance(e, sp.Add):
+            return "(" + " + ".join(self.scalar(a) for a in e.args) + ")"
+        if isinstance(e, sp.Mul):
+            return "(" + " * ".join(self.scalar(a) for a in e.args) + ")"
+        if isinstance(e, sp.Pow):
+            b, p = e.args
+            if p == sp.S.Half:
+                return f"np.sqrt({self.scalar(b)})"
+            if p == -1:
+                return f"(1.0 / {self.scalar(b)})"
+            return f"({self.scalar(b)} ** {self.scalar(p)})"
+        if isinstance(e, sp.Piecewise):
+            code = "np.nan"
+            for expr, cond in reversed(e.args):
+                code = (self.scalar(expr) if cond is sp.true
+                        else f"np.where({self.scalar_cond(cond)}, {self.scalar(expr)}, {code})")
+            return code
+        fn = UFUNCS.get(type(e))
+        if fn is not None:
+            return f"{fn}({', '.join(self.scalar(a) for a in e.args)})"
+        if isinstance(e, (sp.Max, sp.Min)):
+            name = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
+            code = self.scalar(e.args[0])
+            for a in e.args[1:]:
+                code = f"{name}({code}, {self.scalar(a)})"
+            return code
+        raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def scalar_cond(self, c: sp.Basic) -> str:
+        if c is sp.true:
+            return "True"
+        if c is sp.false:
+            return "False"
+        if type(c) in _SCALAR_REL:
+            return (f"({self.scalar(c.lhs)} {_SCALAR_REL[type(c)]} {self.scalar(c.rhs)})")
+        if isinstance(c, sp.And):
+            return "np.logical_and.reduce([" + ", ".join(self.scalar_cond(a) for a in c.args) + "])"
+        if isinstance(c, sp.Or):
+            return "np.logical_or.reduce([" + ", ".join(self.scalar_cond(a) for a in c.args) + "])"
+        if isinstance(c, sp.Not):
+            return f"np.logical_not({self.scalar_cond(c.args[0])})"
+        raise EmitError(f"cannot lower condition {c}")
+
+    def value(self, e: sp.Basic):
+        """Operand for ``e``: "x", a value id, or ("s", code)."""
+        if e in self.memo:
+            return self.memo[e]
+        r = self._value(e)
+        self.memo[e] = r
+        return r
+
+    def _value(self, e: sp.Basic):
+        if e == self.x:
+            return "x"
+        if isinstance(e, sp.Expr) and not self.dep(e) and not isinstance(
+                e, sp.Piecewise):
+            return ("s", self.scalar(e))
+        if isinstance(e, sp.Piecewise) and not self.dep(e):
+            return ("s", self.scalar(e))
+        if isinstance(e, sp.Add):
+            return self._add(e)
+        if isinstance(e, sp.Mul):
+            return self._mul(e)
+        if isinstance(e, sp.Pow):
+            return self._pow(e)
+        if isinstance(e, sp.Piecewise):
+            return self._select(e)
+        if isinstance(e, (sp.Max, sp.Min)):
+            name = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
+            args = [self.value(a) for a in e.args]
+            cur = args[0]
+            for a in args[1:]:
+                cur = self.new(name, [cur, a])
+            return cur
+        if isinstance(e, sp.DiracDelta):
+            return ("s", "0.0")
+        fn = UFUNCS.get(type(e))
+        if fn is not None:
+            return self.new(fn, [self.value(a) for a in e.args])
+        if isinstance(e, sp.Expr) and e.is_number:
+            return ("s", _num(e))
+        raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def cond(self, c: sp.Basic):
+        if c is sp.true or c is sp.false:
+            return ("s", "True" if c is sp.true else "False")
+        if not self.dep(c):
+            return ("s", self.scalar_cond(c))
+        if type(c) in _RELATIONS:
+            return self.new(_RELATIONS[type(c)], [self.value(c.lhs), self.value(c.rhs)], "b")
+        if isinstance(c, (sp.And, sp.Or)):
+            name = "np.logical_and" if isinstance(c, sp.And) else "np.logical_or"
+            parts = [self.cond(a) for a in c.args]
+            cur = parts[0]
+            for p in parts[1:]:
+                cur = self.new(name, [cur, p], "b")
+            return cur
+        if isinstance(c, sp.Not):
+            return self.new("np.logical_not", [self.cond(c.args[0])], "b")
+        raise EmitError(f"cannot lower condition {c}")
+
+    def _add(self, e: sp.Add):
+        scal, pos, neg = [], [], []
+        for t in e.args:
+            if not self.dep(t):
+                scal.append(t)
+                continue
+            c, rest = t.as_coeff_Mul()
+            if c.is_negative:
+                neg.append(-t)
+            else:
+                pos.append(t)
+        ops = [self.value(t) for t in pos]
+        cur = ops[0] if ops else None
+        for o in ops[1:]:
+            cur = self.new("np.add", [cur, o])
+        for t in neg:
+            v = self.value(t)
+            cur = self.new("np.negative", [v]) if cur is None else self.new("np.subtract",
+                                                                              [cur, v])
+        if scal:
+            cur = self.new("np.add", [cur, ("s", self.scalar(sp.Add(*scal)))])
+        return cur
+
+    def _mul(self, e: sp.Mul):
+        scal, num, den = [], [], []
+        for f in e.args:
+            if not self.dep(f):
+                scal.append(f)
+            elif isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative:
+                den.append(sp.Pow(f.base, -f.exp))
+            else:
+                num.append(f)
+        coeff = sp.Mul(*scal)
+        cur = None
+        for f in num:
+            v = self.value(f)
+            cur = v if cur is None else self.new("np.multiply", [cur, v])
+        dv = None
+        for f in den:
+            v = self.value(f)
+            dv = v if dv is None else self.new("np.multiply", [dv, v])
+        if cur is None:
+            top = ("s", self.scalar(coeff))
+            return self.new("np.divide", [top, dv])
+        if coeff != 1:
+            if coeff == -1:
+                cur = self.new("np.negative", [cur])
+            else:
+                cur = self.new("np.multiply", [cur, ("s", self.scalar(coeff))])
+        if dv is not None:
+            cur = self.new("np.divide", [cur, dv])
+        return cur
+
+    def _pow(self, e: sp.Pow):
+        b, p = e.args
+        if self.dep(p):
+            if b == sp.E:
+                return self.new("np.exp", [self.value(p)])
+            return self.new("np.power", [self.value(b), self.value(p)])
+        if p == 1:
+            return self.value(b)
+        if p == -1:
+            return self.new("np.divide", [("s", "1.0"), self.value(b)])
+        if p.is_negative:
+            return self.new("np.divide", [("s", "1.0"), self.value(sp.Pow(b, -p))])
+        if p == 2:
+            return self.new("np.square", [self.value(b)])
+        if p == sp.S.Half:
+            return self.new("np.sqrt", [self.value(b)])
+        if p.is_Integer and 2 < p <= 8:
+            v = self.value(b)
+            sq = self.new("np.square", [v])
+            cur = sq if p % 2 == 0 else self.new("np.multiply", [sq, v])
+            for _ in range(int(p) // 2 - 1):
+                cur = self.new("np.multiply", [cur, sq])
+            return cur
+        return self.new("np.power", [self.value(b), ("s", self.scalar(p))])
+
+    def _select(self, e: sp.Piecewise):
+        pairs = list(e.args)
+        if pairs[-1].cond is not sp.true:
+            pairs.append(sp.ExprCondPair(sp.nan, sp.true))
+        # drop branches after an always-true condition
+        cut = next(i for i, pc in enumerate(pairs) if pc.cond is sp.true)
+        pairs = pairs[:cut + 1]
+        default = self.value(pairs[-1].expr)
+        branches = []
+        for pc in pairs[:-1]:
+            branches.append((self.cond(pc.cond), self.value(pc.expr)))
+        if not branches:
+            return default
+        args = [default]
+        for c, v in branches:
+            args.extend([c, v])
+        return self.new("select", args)
+
+
+# ---------------------------------------------------------------------- register allocation
+@dataclass
+class Compiled:
+    lines: list[str]
+    nfloat: int
+    nbool: int
+    functions: set[str]
+
+
+def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]) -> Compiled:
+    """Lower ``outputs`` (expressions in x and params) to core-function body lines."""
+    repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
+    prog = Program(x, params)
+    for sym, sub in repl:
+        prog.memo[sym] = prog.value(sub)
+    results = [prog.value(r) for r in reduced]
+    return _allocate(prog, results)
+
+
+def _allocate(prog: Program, results: list) -> Compiled:
+    ops = prog.ops
+    last: dict[int, int] = {}
+    for i, op in enumerate(ops):
+        for a in op.args:
+            if isinstance(a, int):
+                last[a] = i
+    final = {r: k for k, r in enumerate(results) if isinstance(r, int)}
+    # an output value is written straight into its output chunk only if it is the value's
+    # first use as an output (two outputs equal: the second is a copy)
+    reg: dict[int, str] = {}
+    free_f: list[int] = []
+    free_b: list[int] = []
+    nf = nb = 0
+    lines: list[str] = []
+
+    def operand(a) -> str:
+        if a == "x":
+            return "x"
+        if isinstance(a, tuple):
+            return a[1]
+        return reg[a]
+
+    for i, op in enumerate(ops):
+        dying = [a for a in op.args if isinstance(a, int) and last.get(a) == i and a not in final]
+        # release dying arguments first (in-place), except for select: only its default
+        reusable = dying if op.fn != "select" else [a for a in dying[:1] if a == op.args[0]]
+        for a in dict.fromkeys(reusable):
+            name = reg[a]
+            if name.startswith("s["):
+                (free_f if ops_kind(ops, a) == "f" else free_b).append(_idx(name))
+            elif name.startswith("b["):
+                free_b.append(_idx(name))
+        if op.dest in final:
+            dest = f"o[{final[op.dest]}]"
+        elif op.kind == "b":
+            if free_b:
+                dest = f"b[{free_b.pop()}]"
+            else:
+                dest = f"b[{nb}]"
+                nb += 1
+        else:
+            if free_f:
+                dest = f"s[{free_f.pop()}]"
+            else:
+                dest = f"s[{nf}]"
+                nf += 1
+        reg[op.dest] = dest
+        args = [operand(a) for a in op.args]
+        if op.fn == "select":
+            default, rest = args[0], args[1:]
+            if default != dest:
+                lines.append(f"np.copyto({dest}, {default})")
+            pairs = list(zip(rest[0::2], rest[1::2], strict=True))
+            for c, v in reversed(pairs):
+                lines.append(f"np.copyto({dest}, {v}, where={c})")
+        else:
+            lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
+        for a in dict.fromkeys(dying):
+            if a in reusable:
+                continue
+            name = reg[a]
+            (free_f if name.startswith("s[") else free_b).append(_idx(name))
+    for k, r in enumerate(results):
+        target = f"o[{k}]"
+        if isinstance(r, int) and reg.get(r) == target:
+            continue
+        lines.append(f"np.copyto({target}, {operand(r)})")
+    return Compiled(lines, nf, nb, prog.functions)
+
+
+def ops_kind(ops: list[Op], vid: int) -> str:
+    return ops[vid - 1].kind
+
+
+def _idx(name: str) -> int:
+    return int(name[2:-1])

@@ -1,0 +1,299 @@
+"""Generate the source of the NumPy kernels of one activation, and load it.
+
+``generate(act, orders)`` runs the pipeline: definition -> (per-activation hint, checked) ->
+Max/Min/Heaviside/sinc as Piecewise -> stable-form rules -> ``sympy.diff`` (the derivative of a
+Piecewise is taken branch by branch, so the derivative at a kink is that of the branch whose
+condition contains the point) -> rules again -> series branches where a sum cancels at 0 ->
+primitive stable forms -> CSE and in-place ufunc program. The special values are then checked
+by running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``); the
+generator adds a fix-up only to the kernels that need it.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from ..errors import SymactError
+from . import runtime
+from .emit import EmitError, compile_outputs
+from .functions import STABLE, expand, to_textbook
+from .rewrite import HINTS, Timeout, budget, prepare, series_branches, stabilise
+
+#: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
+#: natively in float32; any other function makes float16/float32 input compute in float64
+_NATIVE_OK = {
+    "np.add", "np.subtract", "np.multiply", "np.divide", "np.negative", "np.square",
+    "np.sqrt", "np.abs", "np.sign", "np.maximum", "np.minimum", "np.less", "np.less_equal",
+    "np.greater", "np.greater_equal", "np.equal", "np.not_equal", "np.logical_and",
+    "np.logical_or", "np.logical_not",
+}
+
+ORDER_NAMES = {0: "value", 1: "first derivative", 2: "second derivative"}
+
+RESERVED = {"x", "out", "np", "o", "s", "b"}
+
+
+class CodegenError(SymactError):
+    """An activation could not be compiled to a NumPy kernel."""
+
+
+@dataclass
+class KernelSource:
+    """The generated source of one kernel and what went into it."""
+
+    name: str  # public function name
+    activation: str
+    orders: tuple[int, ...]
+    params: tuple[str, ...]
+    defaults: tuple[float, ...]
+    source: str  # core + public function (module-level code)
+    formulas: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)
+
+
+def _float(v: sp.Expr) -> float:
+    return float(sp.N(v, 20))
+
+
+def _hinted(act) -> tuple[sp.Expr, list[str]]:
+    """The definition, or an equivalent hinted form when the hint checks out numerically."""
+    expr = act.expr
+    if act.user_defined or act.name not in HINTS:
+        return expr, []
+    reason, build = HINTS[act.name]
+    candidate = build(act.x)
+    subs = {act.params[k]: v for k, v in act.defaults.items() if k in act.params}
+    for point in ("-3.7", "-0.5", "0.3", "2.2", "11.5"):
+        p = sp.Rational(point)
+        a = expr.subs(subs).subs(act.x, p).evalf(30)
+        c = candidate.subs(subs).subs(act.x, p).evalf(30)
+        if abs(a - c) > 1e-25 * (1 + abs(a)):
+            return expr, []
+    return candidate, [f"rewritten ({reason})"]
+
+
+def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, list[str]]:
+    """(textbook derivative, stable lowered expression, notes)."""
+    x = act.x
+    base, notes = _hinted(act)
+    base = prepare(base, x)
+    try:
+        with budget(30):
+            stable = stabilise(base, x)
+            textbook = base
+            for _ in range(order):
+                stable = sp.diff(stable, x)
+                textbook = sp.diff(textbook, x)
+            stable = stabilise(stable, x)
+    except Timeout as exc:
+        raise CodegenError(f"{act.name}: symbolic rewrite timed out ({exc})") from None
+    with_series = series_branches(stable, x, defaults_subs)
+    if with_series != stable:
+        notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
+    stable = with_series
+    used = sorted({type(e).__name__ for e in sp.preorder_traversal(stable)
+                   if isinstance(e, STABLE)})
+    if used:
+        notes.append("stable forms: " + ", ".join(used))
+    return textbook, expand(stable), notes
+
+
+def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
+           ) -> sp.Expr | None:
+    if isinstance(expr, sp.Piecewise):
+        far = sp.Integer(10) ** 400 * (1 if direction == sp.oo else -1)
+        for e, c in expr.args:
+            holds = c.subs(subs or {}).subs(x, far)
+            if holds is sp.true:
+                return _limit(e, x, direction, subs)
+            if holds is not sp.false:
+                return None
+        return None
+    try:
+        with budget(10):
+            value = sp.limit(to_textbook(expr), x, direction)
+    except Exception:
+        return None
+    if value.has(sp.Limit) or isinstance(value, sp.AccumBounds) or value.has(sp.AccumBounds):
+        return sp.nan if isinstance(value, sp.AccumBounds) else None
+    if value.has(sp.zoo):
+        return None
+    return value
+
+
+def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
+    if orders == (0, 1):
+        return f"{act_name}_value_and_grad"
+    order = orders[0]
+    return act_name if order == 0 else f"{act_name}_d{order}"
+
+
+def generate(act, orders: tuple[int, ...]) -> KernelSource:
+    """Source for the kernel computing the derivatives ``orders`` of scalar ``act``."""
+    if act.is_vector:
+        raise CodegenError(f"{act.name} is vector-valued: use symact.codegen.vector")
+    names = tuple(act.params)
+    for n in names:
+        if n in RESERVED or not n.isidentifier():
+            raise CodegenError(f"{act.name}: parameter name {n!r} cannot be used in a kernel")
+    defaults = tuple(_float(act.defaults[n]) if n in act.defaults else math.nan for n in names)
+    defaults_subs = {act.params[n]: act.defaults[n] for n in names if n in act.defaults}
+    outs, formulas, notes = [], [], []
+    textbooks = []
+    for order in orders:
+        textbook, stable, nts = _pipeline(act, order, defaults_subs)
+        outs.append(stable)
+        textbooks.append(textbook)
+        formulas.append(str(textbook))
+        notes.extend(n for n in nts if n not in notes)
+    params = [act.params[n] for n in names]
+    try:
+        compiled = compile_outputs(outs, act.x, params)
+    except EmitError as exc:
+        raise CodegenError(f"{act.name}: {exc}") from None
+    precise = not compiled.functions <= _NATIVE_OK
+    fname = _func_name(act.name, orders)
+    core = f"_{fname}_core"
+    plist = "".join(f", p_{n}" for n in names)
+    body = list(compiled.lines)
+    spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
+    src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
+                    notes)
+    ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src, tuple(formulas),
+                      notes)
+    # special values: run the kernel, then add fix-ups where it misses NaN or the limits
+    fn = load(ks)
+    probe = np.array([np.nan, np.inf, -np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = fn(probe)
+    got = got if len(orders) > 1 else (got,)
+    extra: list[str] = []
+    for k, tb in enumerate(textbooks):
+        if not np.isnan(got[k][0]):
+            extra.append(f"_rt.fix_nan(x, o[{k}])")
+        limits = []
+        for direction, value in ((sp.oo, got[k][1]), (-sp.oo, got[k][2])):
+            lim = _limit(tb, act.x, direction, defaults_subs)
+            limits.append(lim)
+        wrong = []
+        for lim, value in zip(limits, (got[k][1], got[k][2]), strict=True):
+            if lim is None:
+                wrong.append(False)
+                continue
+            try:
+                expect = float(lim.subs(defaults_subs))
+            except (TypeError, ValueError):
+                wrong.append(False)
+                continue
+            same = (math.isnan(expect) and math.isnan(value)) or expect == value
+            wrong.append(not same)
+        if any(wrong):
+            from .emit import Program
+
+            prog = Program(act.x, params)
+            try:
+                pos, neg = (prog.scalar(lim) if lim is not None else "np.nan"
+                            for lim in limits)
+            except EmitError:
+                continue
+            extra.append(f"_rt.fix_inf(x, o[{k}], {pos}, {neg})")
+            notes.append("the limits at +-inf are written explicitly")
+        elif any(lim is None for lim in limits):
+            notes.append("limit at +-inf not found symbolically; the kernel's own value is used")
+    if extra:
+        body = body + extra
+        src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
+                        notes)
+        ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
+                          tuple(formulas), notes)
+    return ks
+
+
+def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
+              notes) -> str:
+    lines = [f"def {core}(x, o, s, b{plist}):"]
+    lines += ["    " + ln for ln in body] or ["    pass"]
+    kw = "".join(f", {n}={d!r}" for n, d in zip(names, defaults, strict=True))
+    doc = _docstring(act, orders, formulas, names, defaults, notes, spec)
+    lines.append("")
+    lines.append("")
+    lines.append(f"def {fname}(x, *, out=None{kw}):")
+    lines.append(textwrap.indent(doc, "    "))
+    if len(orders) == 1:
+        outs = "None if out is None else (out,)"
+    else:
+        outs = "None if out is None else tuple(out)"
+    lines.append(f"    return _rt.apply({core}, {spec!r}, x, {outs},")
+    lines.append(f"                     ({''.join(n + ', ' for n in names)}), {names!r})")
+    return "\n".join(lines) + "\n"
+
+
+def _docstring(act, orders, formulas, names, defaults, notes, spec) -> str:
+    what = " and ".join(ORDER_NAMES[o] for o in orders)
+    head = f"{act.name}: {what}, elementwise."
+    out = [f'"""{head}', ""]
+    for o, f in zip(orders, formulas, strict=True):
+        label = {0: "f(x)", 1: "f'(x)", 2: "f''(x)"}[o]
+        out.append(f"{label} = {f}")
+    if names:
+        out.append("")
+        out.append("Parameters (keyword, scalars or arrays broadcasting with x): " + ", ".join(
+            f"{n}={d!r}" for n, d in zip(names, defaults, strict=True)))
+    if act.conventions:
+        out.append("")
+        out.append("Conventions: " + "; ".join(act.conventions) + ".")
+    out.append("")
+    out.append("Derivatives at a kink are those of the branch whose condition contains the "
+               "point. NumPy ufunc rules: float16/32/64 keep their dtype (ints and bools give "
+               "float64; complex/object raise TypeError); out= is honoured (also out=x); NaN "
+               "propagates; no floating-point warnings.")
+    if spec[3]:
+        out.append("float16/float32 input is computed in float64 and rounded once.")
+    for n in notes:
+        out.append(f"Numerics: {n}.")
+    if len(orders) > 1:
+        out.append("Returns (f, f'); out= takes a pair of arrays.")
+    wrapped = []
+    for ln in out:
+        wrapped.extend(textwrap.wrap(ln, 92, break_long_words=True, break_on_hyphens=False)
+                       or [""])
+    return "\n".join(wrapped) + '\n"""'
+
+
+def namespace() -> dict:
+    import scipy.special as sc
+
+    return {"np": np, "_sc": sc, "_rt": runtime}
+
+
+def load(ks: KernelSource):
+    """Execute the generated source and return the public kernel function."""
+    ns = namespace()
+    exec(compile(ks.source, f"<symact kernel {ks.name}>", "exec"), ns)  # noqa: S102
+    fn = ns[ks.name]
+    fn.source = ks.source
+    return fn
+
+
+_CACHE: dict = {}
+
+
+def _key(act, orders):
+    return (act.name, sp.srepr(act.expr), tuple(act.params), tuple(
+        (k, str(v)) for k, v in act.defaults.items()), orders)
+
+
+def kernel(act, orders: tuple[int, ...]):
+    """The compiled kernel function for ``act`` (cached)."""
+    key = _key(act, orders)
+    fn = _CACHE.get(key)
+    if fn is None:
+        fn = _CACHE[key] = load(generate(act, orders))
+    return fn

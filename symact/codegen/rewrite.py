@@ -1,0 +1,242 @@
+"""Rewrite rules: textbook SymPy expressions -> numerically stable forms.
+
+Rules are applied bottom-up to the SymPy tree (:func:`stabilise`); they are generic and know
+nothing about particular activations:
+
+* ``log(1 + exp(z))`` -> ``Softplus(z)``; ``log(1 + z)`` -> ``Log1p(z)``
+* ``1 / (1 + exp(-z))`` -> ``Sigmoid(z)``
+* ``c exp(z) - c`` -> ``c Expm1(z)`` (also ``c - c exp(z)``)
+* ``c + c erf(z)`` -> ``c erfc(-z)`` and ``c - c erf(z)`` -> ``c erfc(z)`` (no cancellation in the
+  tails)
+* ``c + c tanh(z)`` -> ``2 c Sigmoid(2 z)`` and ``c - c tanh(z)`` -> ``2 c Sigmoid(-2 z)``
+* ``c - c Sech2(z)`` -> ``c Tanh(z)^2``; ``c - c Sigmoid(z)`` -> ``c Sigmoid(-z)``
+* ``tanh(z)`` -> ``Tanh(z)`` (whose derivative is ``Sech2``, never ``1 - tanh^2``)
+* ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
+* ``z + Hypot(z, s)`` -> ``s^2 / (Hypot(z, s) - z)`` where ``z < 0`` (region selection)
+
+After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
+sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their
+Taylor polynomial on ``|x| < r``, with ``r`` chosen so the truncation error is below half an ulp.
+
+:data:`HINTS` is the small table of per-activation rewrites a generic rule cannot find; each hint
+is checked numerically against the definition before use.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+import sympy as sp
+
+from .functions import Erfc, Expm1, Hypot, Log1p, Sech2, Sigmoid, Softplus, Tanh
+
+_x = sp.Symbol("x", real=True)
+
+#: name -> (reason, builder(x) -> equivalent expression) for forms no generic rule reaches
+HINTS: dict[str, tuple[str, object]] = {
+    "symmetric_sigmoid": (
+        "(1 - exp(-x)) / (1 + exp(-x)) = tanh(x / 2): the quotient overflows to inf/inf for "
+        "x < -709",
+        lambda x: sp.tanh(x / 2),
+    ),
+    "bent_identity": (
+        "(sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no cancellation near 0",
+        lambda x: x**2 / (2 * (sp.sqrt(x**2 + 1) + 1)) + x,
+    ),
+}
+
+
+class Timeout(Exception):
+    pass
+
+
+@contextmanager
+def budget(seconds: float):
+    """Bound a SymPy step in time (only enforceable in the main thread; elsewhere unbounded)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Timeout(f"symbolic step exceeded {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _is_pos(e: sp.Expr) -> bool:
+    return bool(e.is_positive)
+
+
+def _split_const(add: sp.Add, x: sp.Symbol) -> tuple[sp.Expr, list[sp.Expr]]:
+    const = [t for t in add.args if x not in t.free_symbols]
+    rest = [t for t in add.args if x in t.free_symbols]
+    return sp.Add(*const), rest
+
+
+def _rule_log(e: sp.Expr) -> sp.Expr:
+    arg = e.args[0]
+    if isinstance(arg, sp.Add) and any(t == 1 for t in arg.args):
+        rest = arg - 1
+        if isinstance(rest, sp.exp):
+            return Softplus(rest.args[0])
+        return Log1p(rest)
+    return e
+
+
+def _rule_pow(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    base, ex = e.args
+    if ex == -1 and isinstance(base, sp.Add) and any(t == 1 for t in base.args):
+        rest = base - 1
+        if isinstance(rest, sp.exp):
+            return Sigmoid(-rest.args[0])
+    if ex in (sp.S.Half, -sp.S.Half) and isinstance(base, sp.Add):
+        const, rest = _split_const(base, x)
+        if len(rest) == 1 and const.is_nonnegative:
+            k = sp.simplify(rest[0] / x**2)
+            if x not in k.free_symbols and k.is_positive:
+                h = Hypot(sp.sqrt(k) * x, sp.sqrt(const))
+                return h if ex == sp.S.Half else 1 / h
+    return e
+
+
+def _rule_add(e: sp.Add, x: sp.Symbol) -> sp.Expr:
+    const, rest = _split_const(e, x)
+    if const == 0:
+        return _rule_hypot_sum(e, x)
+    for t in rest:
+        c, f = t.as_independent(x, as_Add=False)
+        if isinstance(f, sp.exp) and sp.simplify(c + const) == 0:
+            return e - t - const + c * Expm1(f.args[0])
+        if isinstance(f, sp.erf) and sp.simplify(c - const) == 0:
+            return e - t - const + c * Erfc(-f.args[0])
+        if isinstance(f, sp.erf) and sp.simplify(c + const) == 0:
+            return e - t - const + const * Erfc(f.args[0])
+        if isinstance(f, Sech2) and sp.simplify(c + const) == 0:
+            return e - t - const + const * Tanh(f.args[0]) ** 2
+        if isinstance(f, Sigmoid) and sp.simplify(c + const) == 0:
+            return e - t - const + const * Sigmoid(-f.args[0])
+        if isinstance(f, (sp.tanh, Tanh)) and sp.simplify(c - const) == 0:
+            return e - t - const + 2 * c * Sigmoid(2 * f.args[0])
+        if isinstance(f, (sp.tanh, Tanh)) and sp.simplify(c + const) == 0:
+            return e - t - const + 2 * const * Sigmoid(-2 * f.args[0])
+    return e
+
+
+def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
+    if len(e.args) != 2:
+        return e
+    a, b = e.args
+    if isinstance(b, Hypot):
+        a, b = b, a
+    if isinstance(a, Hypot) and sp.simplify(a.args[0] - b) == 0:
+        z, s = a.args
+        return sp.Piecewise((s**2 / (a - z), z < 0), (z + a, True))
+    return e
+
+
+def stabilise(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """Apply the stable-form rules bottom-up."""
+    if not expr.args or isinstance(expr, (sp.Symbol, sp.Number)):
+        return expr
+    args = [stabilise(a, x) if isinstance(a, sp.Basic) else a for a in expr.args]
+    if isinstance(expr, sp.Piecewise):
+        expr = sp.Piecewise(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
+    else:
+        expr = expr.func(*args)
+    if isinstance(expr, sp.log):
+        return _rule_log(expr)
+    if isinstance(expr, sp.Pow):
+        return _rule_pow(expr, x)
+    if isinstance(expr, sp.Add):
+        return _rule_add(expr, x)
+    if isinstance(expr, sp.tanh):
+        return Tanh(expr.args[0])
+    return expr
+
+
+def prepare(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """Definitions from users: Max/Min/Heaviside as Piecewise before the rules run."""
+    expr = expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)) and x in e.free_symbols,
+                        lambda e: e.rewrite(sp.Piecewise))
+    expr = expr.replace(lambda e: isinstance(e, sp.Heaviside),
+                        lambda e: sp.Piecewise((0, e.args[0] < 0), (1, True)))
+    expr = expr.replace(lambda e: isinstance(e, sp.sinc),
+                        lambda e: sp.Piecewise((sp.sin(e.args[0]) / e.args[0],
+                                                sp.Ne(e.args[0], 0)), (1, True)))
+    return expr
+
+
+# ---------------------------------------------------------------------------- series branches
+def _leading_order(e: sp.Expr, x: sp.Symbol, n: int) -> int | None:
+    s = sp.expand(sp.series(e, x, 0, n).removeO())
+    if s == 0:
+        return None
+    return int(min(t.as_coeff_exponent(x)[1] for t in sp.Add.make_args(s)))
+
+
+def series_branches(expr: sp.Expr, x: sp.Symbol, defaults: dict, seconds: float = 8.0
+                    ) -> sp.Expr:
+    """Replace sums that cancel at x = 0 by their Taylor polynomial on |x| < r."""
+
+    def visit(e: sp.Expr) -> sp.Expr:
+        if not isinstance(e, sp.Basic) or x not in e.free_symbols:
+            return e
+        if isinstance(e, sp.Add) and len(e.args) >= 2:
+            replaced = _series_branch(e, x, defaults)
+            if replaced is not None:
+                return replaced
+        if not e.args:
+            return e
+        args = [visit(a) for a in e.args]
+        if isinstance(e, sp.Piecewise):
+            return sp.Piecewise(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
+        return e.func(*args)
+
+    try:
+        with budget(seconds):
+            return visit(expr)
+    except Timeout:
+        return expr
+
+
+def _series_branch(e: sp.Add, x: sp.Symbol, defaults: dict) -> sp.Expr | None:
+    from .functions import to_textbook
+
+    plain = to_textbook(e)
+    if plain.has(sp.Piecewise, sp.Abs, sp.sign):
+        return None
+    try:
+        terms_order = min(_leading_order(to_textbook(t), x, 6) or 6 for t in e.args)
+        order = _leading_order(plain, x, terms_order + 6)
+    except Exception:
+        return None
+    if order is None or order <= terms_order:
+        return None
+    # Taylor polynomial with enough terms; radius where the first dropped term < 2^-56
+    n_terms = 14
+    top = order + 2 * n_terms
+    poly = sp.series(plain, x, 0, top + 1).removeO()
+    coeffs = sp.Poly(sp.expand(poly), x).as_dict()
+    subs = {s: v for s, v in defaults.items()}
+    lead = abs(float(sp.sympify(coeffs.get((order,), 0)).subs(subs)))
+    if lead == 0:
+        return None
+    degs = sorted(d[0] for d in coeffs)
+    last = degs[-1]
+    c_last = abs(float(sp.sympify(coeffs[(last,)]).subs(subs)))
+    if c_last == 0:
+        return None
+    r = (2.0**-56 * lead / c_last) ** (1.0 / (last - order))
+    if r < 1e-3:
+        return None
+    r = float(f"{r:.3g}")
+    poly = sp.Add(*[sp.sympify(coeffs[(d,)]) * x**d for d in degs[:-1]])
+    return sp.Piecewise((sp.horner(poly, x), sp.Abs(x) < r), (e, True))

@@ -1,0 +1,340 @@
+"""The generated NumPy kernel of an activation, rendered as math by latexify-py.
+
+The kernels of :mod:`symact.codegen` are straight-line programs of in-place ufunc calls
+(``np.exp(s[0], out=s[0])``, ``np.copyto(o[0], v, where=b[0])``). :func:`kernel_function_ast`
+executes such a program symbolically over Python ASTs: every ufunc call becomes the expression it
+computes, a masked copy becomes a conditional expression, values used once are inlined and values
+used more than once become named temporaries ``t_k``. The result is an ordinary Python function
+(as an AST) that latexify-py turns into LaTeX, so the reader sees what the kernel computes, stable
+rewrites included. When the code generator is not available, the definition itself is rendered
+(and the sheet says so).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from ..model import Activation
+from .printer import PARAM_LATEX
+
+_BIN = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult, "divide": ast.Div,
+        "true_divide": ast.Div, "power": ast.Pow}
+_CMP = {"less": ast.Lt, "less_equal": ast.LtE, "greater": ast.Gt, "greater_equal": ast.GtE,
+        "equal": ast.Eq, "not_equal": ast.NotEq}
+_LOGIC = {"logical_and": ast.And, "logical_or": ast.Or}
+_CALLS = {"abs": "abs", "absolute": "abs", "maximum": "max", "minimum": "min", "fmax": "max",
+          "fmin": "min", "arctan": "arctan"}
+#: runtime fix-ups for NaN and infinite inputs: not part of the formula
+_IGNORED = {"fix_nan", "fix_inf", "fix_nonfinite"}
+
+
+class KernelMathError(Exception):
+    """The kernel source uses a construct this renderer does not understand."""
+
+
+@dataclass
+class _Value:
+    node: ast.expr
+    uses: int = 0
+    name: str | None = None
+
+
+def _const(value: float) -> ast.expr:
+    """A float constant, shown as a small fraction when it is exactly one."""
+    if value == int(value) and abs(value) < 1e15:
+        node: ast.expr = ast.Constant(abs(int(value)))
+    else:
+        frac = Fraction(value).limit_denominator(1000)
+        if float(frac) == value and frac.denominator > 1:
+            node = ast.BinOp(ast.Constant(abs(frac.numerator)), ast.Div(),
+                             ast.Constant(frac.denominator))
+            return ast.UnaryOp(ast.USub(), node) if frac < 0 else node
+        node = ast.Constant(abs(value))
+    return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+
+
+def _key(node: ast.expr) -> str | None:
+    """``s[0]`` -> ``"s0"``; ``x`` -> ``"x"``; other expressions -> None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+            and isinstance(node.slice, ast.Constant):
+        return f"{node.value.id}{node.slice.value}"
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+class _Machine:
+    def __init__(self, params: dict[str, str]) -> None:
+        self.regs: dict[str, _Value] = {}
+        self.order: list[_Value] = []
+        self.params = params  # kernel argument name -> display identifier
+
+    def read(self, node: ast.expr) -> ast.expr:
+        key = _key(node)
+        if key is not None and key in self.regs:
+            value = self.regs[key]
+            value.uses += 1
+            return _Ref(value)
+        if isinstance(node, ast.Name):
+            return ast.Name(self.params.get(node.id, node.id), ast.Load())
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return _const(float(node.value))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.read(node.operand)
+            if isinstance(inner, ast.Constant):
+                return _const(-float(inner.value))
+            return ast.UnaryOp(ast.USub(), inner)
+        if isinstance(node, ast.BinOp):
+            return ast.BinOp(self.read(node.left), node.op, self.read(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and not node.keywords:
+            name = _CALLS.get(node.func.attr, node.func.attr)
+            return ast.Call(ast.Name(name, ast.Load()), [self.read(a) for a in node.args], [])
+        if isinstance(node, ast.Attribute) and node.attr in ("inf", "pi", "e"):
+            return ast.Name({"inf": "infty", "pi": "pi", "e": "e"}[node.attr], ast.Load())
+        raise KernelMathError(f"operand {ast.unparse(node)!r}")
+
+    def write(self, dest: ast.expr, node: ast.expr) -> None:
+        key = _key(dest)
+        if key is None:
+            raise KernelMathError(f"destination {ast.unparse(dest)!r}")
+        value = _Value(node)
+        self.regs[key] = value
+        self.order.append(value)
+
+    def step(self, stmt: ast.stmt) -> None:
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            raise KernelMathError(f"statement {ast.unparse(stmt)!r}")
+        call = stmt.value
+        fn = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(
+            call.func, "id", "")
+        kw = {k.arg: k.value for k in call.keywords}
+        if fn in _IGNORED or (fn.startswith("fix_") and "out" not in kw):
+            return
+        if fn == "copyto":
+            dest, src = call.args[0], call.args[1]
+            new = self.read(src)
+            if "where" in kw:
+                old = self.read(dest)
+                new = ast.IfExp(self.read(kw["where"]), new, old)
+            self.write(dest, new)
+            return
+        if "out" not in kw:
+            raise KernelMathError(f"call without out=: {ast.unparse(call)!r}")
+        args = [self.read(a) for a in call.args]
+        if fn == "multiply":
+            node: ast.expr = _multiply(args[0], args[1])
+        elif fn in _BIN:
+            node = ast.BinOp(args[0], _BIN[fn](), args[1])
+        elif fn in _CMP:
+            node = ast.Compare(args[0], [_CMP[fn]()], [args[1]])
+        elif fn in _LOGIC:
+            node = ast.BoolOp(_LOGIC[fn](), args)
+        elif fn == "logical_not":
+            node = ast.UnaryOp(ast.Not(), args[0])
+        elif fn == "negative":
+            node = ast.UnaryOp(ast.USub(), args[0])
+        elif fn == "square":
+            node = ast.BinOp(args[0], ast.Pow(), ast.Constant(2))
+        elif fn == "reciprocal":
+            node = ast.BinOp(ast.Constant(1), ast.Div(), args[0])
+        else:
+            node = ast.Call(ast.Name(_CALLS.get(fn, fn), ast.Load()), args, [])
+        self.write(kw["out"], node)
+
+
+def _is_const(node: ast.expr, value: int) -> bool:
+    if value < 0:
+        return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and _is_const(node.operand, -value)
+    return isinstance(node, ast.Constant) and node.value == value
+
+
+def _multiply(a: ast.expr, b: ast.expr) -> ast.expr:
+    """a * b, written as a / q when b = 1/q and as -a when b = -1 (how a reader writes it)."""
+    for u, v in ((a, b), (b, a)):
+        if _is_const(v, -1):
+            return ast.UnaryOp(ast.USub(), u)
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Div) and _is_const(v.left, 1):
+            return ast.BinOp(u, ast.Div(), v.right)
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and _is_const(v.left, -1):
+            return ast.UnaryOp(ast.USub(), ast.BinOp(u, ast.Mult(), v.right))
+    if _constant_like(b) and not _constant_like(a):
+        a, b = b, a  # constants first: 2 x rather than x 2
+    return ast.BinOp(a, ast.Mult(), b)
+
+
+def _constant_like(node: ast.expr) -> bool:
+    return not any(isinstance(n, (ast.Name, _Ref)) for n in ast.walk(node))
+
+
+class _Ref(ast.expr):
+    """A reference to a value of the program (inlined or named when the function is built)."""
+
+    _fields = ()
+
+    def __init__(self, value: _Value) -> None:
+        super().__init__()
+        self.value = value
+
+
+class _Resolve(ast.NodeTransformer):
+    def visit__Ref(self, node: _Ref) -> ast.expr:  # noqa: N802 (ast visitor naming)
+        value = node.value
+        if value.name is not None:
+            return ast.Name(value.name, ast.Load())
+        return self.visit(_copy(value.node))
+
+
+def _copy(node: ast.expr) -> ast.expr:
+    if isinstance(node, _Ref):
+        return _Ref(node.value)
+    new = type(node)(**{f: _copy_field(getattr(node, f, None)) for f in node._fields})
+    return new
+
+
+def _copy_field(v):
+    if isinstance(v, list):
+        return [_copy_field(i) for i in v]
+    if isinstance(v, ast.AST):
+        return _copy(v)
+    return v
+
+
+def _is_simple(node: ast.expr) -> bool:
+    return isinstance(node, (ast.Name, ast.Constant, _Ref)) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.operand, (ast.Name, ast.Constant)))
+
+
+def kernel_function_ast(core_source: str, function_name: str, params: dict[str, str]
+                        ) -> ast.Module:
+    """A Python function (AST) computing what the kernel core ``core_source`` computes.
+
+    ``core_source`` is the ``def _NAME_core(x, o, s, b, p_...)`` function of a generated kernel;
+    ``params`` maps its parameter arguments (``p_beta``) to display identifiers.
+    """
+    tree = ast.parse(core_source)
+    fdef = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    machine = _Machine(params)
+    for stmt in fdef.body:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # docstring
+        machine.step(stmt)
+    result = machine.regs.get("o0")
+    if result is None:
+        raise KernelMathError("the kernel writes no output o[0]")
+    # name the values used more than once (common subexpressions), inline the others
+    counts = Counter(id(v) for v in machine.order)
+    del counts
+    body: list[ast.stmt] = []
+    k = 0
+    for value in machine.order:
+        if value is result or value.uses < 2 or _is_simple(value.node):
+            continue
+        k += 1
+        value.name = f"t{k}"
+    resolver = _Resolve()
+    for value in machine.order:
+        if value.name is not None and value is not result:
+            body.append(ast.Assign([ast.Name(value.name, ast.Store())],
+                                   resolver.visit(_copy(value.node))))
+    body.append(ast.Return(resolver.visit(_copy(result.node))))
+    args = ast.arguments(posonlyargs=[], args=[ast.arg("x")] + [ast.arg(v) for v in
+                         params.values()], kwonlyargs=[], kw_defaults=[], defaults=[])
+    func = ast.FunctionDef(function_name, args, body, [], None, type_params=[])
+    module = ast.Module([func], type_ignores=[])
+    return ast.fix_missing_locations(module)
+
+
+def latexify_function(module: ast.Module, display: dict[str, str]) -> str:
+    """LaTeX of a function AST by latexify-py, identifiers replaced by ``display`` LaTeX."""
+    from latexify import codegen, transformers
+
+    tree = transformers.AugAssignReplacer().visit(module)
+    tex = codegen.FunctionCodegen(use_math_symbols=True, use_signature=True,
+                                  use_set_symbols=False).visit(tree)
+    for ident, latex in sorted(display.items(), key=lambda kv: -len(kv[0])):
+        tex = tex.replace(r"\mathrm{" + ident.replace("_", r"\_") + "}", latex)
+    return tex
+
+
+@dataclass
+class KernelMath:
+    latex: str | None
+    note: str  # where the rendering comes from, or why there is none
+
+
+def _display_params(act: Activation) -> dict[str, str]:
+    """Kernel argument ``p_NAME`` -> an identifier latexify prints, plus LaTeX replacements."""
+    return {f"p_{name}": f"P{i}" for i, name in enumerate(act.params)}
+
+
+def kernel_math(act: Activation, order: int) -> KernelMath:
+    """The kernel of ``act`` (value for order 0, derivative for 1) rendered by latexify-py."""
+    if act.is_vector:
+        return KernelMath(None, "vector kernel along an axis (softmax-style reductions); "
+                          "see generated/kernels")
+    try:
+        from ..codegen import generate
+    except ImportError as exc:
+        return _from_definition(act, order, f"code generator unavailable ({exc})")
+    try:
+        ks = generate(act, (order,))
+    except Exception as exc:  # a kernel that cannot be generated: render the definition
+        return _from_definition(act, order, f"kernel generation failed: {exc}")
+    core = ks.source.split("\n\n\ndef ")[0]
+    if not core.startswith("def _"):
+        return _from_definition(act, order, "kernel source not in the expected form")
+    params = _display_params(act)
+    name = "fprime" if order == 1 else "fsecond" if order == 2 else "f"
+    display = {v: _param_tex(k[2:]) for k, v in params.items()}
+    display.update({"fprime": "f'", "fsecond": "f''"})
+    try:
+        module = kernel_function_ast(core, name, params)
+        tex = latexify_function(module, display)
+    except Exception as exc:  # an unknown construct: say so, never guess
+        return _from_definition(act, order, f"kernel not renderable ({type(exc).__name__}: "
+                                f"{exc})")
+    tex = _tidy(tex)
+    return KernelMath(tex, f"generated kernel {ks.name}, rendered by latexify-py")
+
+
+def _param_tex(name: str) -> str:
+    if name in PARAM_LATEX:
+        return PARAM_LATEX[name]
+    return sp.latex(sp.Symbol(name))
+
+
+def _tidy(tex: str) -> str:
+    import re
+
+    tex = re.sub(r"\\mathrm\{t(\d+)\}", r"t_{\1}", tex)
+    tex = tex.replace(r"\mathrm{infty}", r"\infty")
+    for name in ("max", "min", "exp", "log", "tanh", "sin", "cos", "arctan", "sinh", "cosh"):
+        tex = tex.replace(r"\mathrm{" + name + "}", "\\" + name)
+    tex = re.sub(r"\\mathrm\{(log1p|expm1|erfc|erf|hypot|sign|sinc)\}", r"\\operatorname{\1}", tex)
+    return tex
+
+
+def _from_definition(act: Activation, order: int, reason: str) -> KernelMath:
+    """latexify-py on a plain Python function of the definition (no kernel available)."""
+    expr = act.expr
+    for _ in range(order):
+        expr = sp.diff(expr, act.x)
+    params = {name: f"P{i}" for i, name in enumerate(act.params)}
+    subs = {sym: sp.Symbol(params[name]) for name, sym in act.params.items()}
+    code = sp.pycode(expr.subs(subs), fully_qualified_modules=False)
+    name = "fprime" if order == 1 else "fsecond" if order == 2 else "f"
+    src = f"def {name}(x{''.join(', ' + p for p in params.values())}):\n    return {code}\n"
+    display = {p: _param_tex(n) for n, p in params.items()}
+    display.update({"fprime": "f'", "fsecond": "f''"})
+    try:
+        tex = _tidy(latexify_function(ast.parse(src), display))
+    except Exception as exc:
+        return KernelMath(None, f"{reason}; the definition is not renderable either ({exc})")
+    return KernelMath(tex, f"{reason}: the definition rendered by latexify-py instead")

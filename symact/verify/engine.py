@@ -1,0 +1,70 @@
+"""Access to the analysis engine (:mod:`symact.analysis`) from the checks.
+
+The analysis engine derives every property of an activation with a proof status. The checks ask
+it for the facts a claim is about; when it is not available (or fails), the checks decide the
+claim by their own symbolic and numeric means and say so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from ..model import Activation
+from . import budget as _budget
+
+_CACHE: dict[tuple, tuple[Any, str]] = {}
+
+
+def _key(act: Activation, budget: float | None) -> tuple:
+    return (act.name, sp.srepr(act.expr), tuple(sorted((k, str(v)) for k, v in
+                                                     act.bound.items())), budget)
+
+
+def properties(act: Activation, budget: float | None) -> tuple[Any, str]:
+    """``(Properties, "")`` from the analysis engine, or ``(None, reason)``."""
+    key = _key(act, budget)
+    if key in _CACHE:
+        return _CACHE[key]
+    try:
+        from ..analysis import analyze
+    except ImportError:
+        result: tuple[Any, str] = (None, "analysis engine not available")
+    else:
+        try:
+            kwargs = {} if budget is None else {"budget": budget}
+            result = (analyze(act, **kwargs), "")
+        except Exception as exc:  # noqa: BLE001 - an analysis failure leaves the claim to us
+            result = (None, f"analysis failed: {type(exc).__name__}: {exc}"[:200])
+    _CACHE[key] = result
+    return result
+
+
+def fact(act: Activation, name: str, budget: float | None) -> tuple[Any, str]:
+    """The analysis fact ``name`` if known: ``(Fact, "")``, else ``(None, reason)``."""
+    props, reason = properties(act, budget)
+    if props is None:
+        return None, reason
+    value = getattr(props, name, None)
+    if value is None:
+        return None, f"analysis has no {name!r}"
+    if getattr(value, "status", "unknown") == "unknown":
+        return None, f"analysis: {name} unknown ({getattr(value, 'method', '')})"
+    return value, ""
+
+
+def derivative(act: Activation, n: int, budget: float | None) -> _budget.Outcome:
+    """The n-th derivative: from the analysis engine when it offers one, else SymPy's diff."""
+    def compute(a: Activation, order: int) -> sp.Expr:
+        try:
+            from ..analysis import derivative as analysis_derivative
+        except ImportError:
+            return sp.diff(a.expr, a.x, order)
+        return analysis_derivative(a, order)
+
+    return _budget.run(compute, act, n, budget=budget)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
