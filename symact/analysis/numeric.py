@@ -11,6 +11,8 @@ import mpmath
 import sympy as sp
 
 DPS = 30
+#: Working precision of scans (x up to WINDOW: cancellations like 1 - tanh(x)^2 ~ e^-2x).
+SCAN_DPS = 90
 #: Scans of infinite intervals stop at this |x| (beyond it the sign is taken from the end).
 WINDOW = 60.0
 
@@ -20,7 +22,7 @@ def mp_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.mp
     fn = sp.lambdify(x, expr, modules=["mpmath"])
 
     def call(v: mpmath.mpf) -> mpmath.mpf:
-        with mpmath.workdps(DPS):
+        with mpmath.workdps(SCAN_DPS):
             try:
                 r = fn(mpmath.mpf(v))
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):
@@ -81,11 +83,10 @@ def scan_roots(fn: Callable, a: sp.Expr, b: sp.Expr, n: int = 1200) -> tuple[lis
     pts = grid(a, b, n)
     samples = [(p, fn(p)) for p in pts]
     roots: list[mpmath.mpf] = []
-    tiny = mpmath.mpf(10) ** (-DPS + 8)
     for (p0, v0), (p1, v1) in zip(samples, samples[1:], strict=False):
         if mpmath.isnan(v0) or mpmath.isnan(v1):
             continue
-        if abs(v0) <= tiny:
+        if v0 == 0:
             roots.append(p0)
         elif v1 != 0 and (v0 > 0) != (v1 > 0):
             r = refine_root(fn, p0, p1)
@@ -102,7 +103,10 @@ def scan_roots(fn: Callable, a: sp.Expr, b: sp.Expr, n: int = 1200) -> tuple[lis
                     m = mpmath.findroot(lambda t: mpmath.diff(fn, t), pb)
                 except (ValueError, ZeroDivisionError):
                     continue
-                if pa < m < pc and abs(fn(m)) < mpmath.mpf(10) ** (-DPS // 2):
+                fm = fn(m)
+                scale = max(abs(va), abs(vc))
+                if pa < m < pc and abs(fm) < mpmath.mpf(10) ** (-DPS // 2) * scale * 1e6 \
+                        and abs(fm) < mpmath.mpf(10) ** (-DPS // 2):
                     roots.append(m)
     roots.sort()
     dedup: list[mpmath.mpf] = []

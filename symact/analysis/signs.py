@@ -132,6 +132,8 @@ def sign_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr, seconds: floa
         got = attempt(lambda: sp.solveset(h, x, interval), seconds)
         if got:
             sol = got.value
+            if sol is sp.S.EmptySet:
+                sol = sp.FiniteSet()
             if isinstance(sol, sp.FiniteSet) and all(p.is_real for p in sol):
                 pts = sorted(sol, key=_sort_key)
                 signs = _signs_between(h, x, a, b, pts)
@@ -160,7 +162,7 @@ def _unique_root(h, sol: sp.ConditionSet, x, a, b, seconds) -> SignPattern | Non
     if not roots:
         signs = _signs_between(h, x, a, b, [])
         return SignPattern([], signs, "proved", "no root: monotone equation") if signs else None
-    exact = _closed_form(h, x, roots[0], seconds)
+    exact = _closed_form(g, x, roots[0], seconds)
     point = exact if exact is not None else to_float_expr(roots[0], 25)
     signs = _signs_between(h, x, a, b, [point])
     if signs is None:
@@ -182,6 +184,9 @@ def _closed_form(h: sp.Expr, x: sp.Symbol, approx: mpmath.mpf, seconds: float) -
         v = attempt(lambda c=cand: sp.N(c, DPS), 5.0)
         if not v or not v.value.is_real or abs(float(v.value) - float(approx)) > 1e-12:
             continue
+        check = attempt(lambda c=cand: sp.checksol(h, x, c), seconds)
+        if check and check.value is True:
+            return cand
         check = attempt(lambda c=cand: sp.simplify(h.subs(x, c)), seconds)
         if check and check.value == 0:
             return cand
@@ -196,7 +201,6 @@ def numeric_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> SignPat
         return SignPattern([], [], "unknown", "could not evaluate numerically")
     cuts = [-mpmath.inf, *roots, mpmath.inf]
     signs: list[str] = []
-    tol = mpmath.mpf(10) ** (-DPS + 8)
     for lo, hi in zip(cuts, cuts[1:], strict=False):
         inside = [v for p, v in good if lo < p < hi]
         if not inside:
@@ -206,7 +210,7 @@ def numeric_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> SignPat
         if not inside:
             signs.append("0" if not signs else signs[-1])
             continue
-        if all(abs(v) <= tol for v in inside):
+        if all(v == 0 for v in inside):
             signs.append("0")
         else:
             big = max(inside, key=abs)

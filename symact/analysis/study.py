@@ -252,7 +252,8 @@ def monotonicity(st: Study, x: sp.Symbol, derivs: dict[sp.Expr, sp.Expr]) -> tup
         ev2.note("proved", proof)
     else:
         ev2.merge(st.evidence)
-        ev2.note("proved" if not st.evidence.numeric else "numeric", "derivative changes sign")
+        ev2.note("proved" if not st.evidence.numeric else "numeric",
+                 "neither non-decreasing nor non-increasing (pieces and jumps)")
     return "none", ev2
 
 
@@ -267,9 +268,6 @@ def _counterexample(st: Study, x: sp.Symbol, derivs: dict) -> str | None:
             found[s.trend] = f"f'({q}) {'>' if s.trend == '+' else '<'} 0"
     if len(found) == 2:
         return "not monotonic: " + " and ".join(found.values()) + " (exact values)"
-    for prev, nxt in zip(st.segments, st.segments[1:], strict=False):
-        for up in (True, False):
-            pass
     # a jump against the direction of the pieces
     ups = {s.trend for s in st.segments if not s.is_point} - {"0"}
     if len(ups) == 1:
@@ -289,7 +287,9 @@ def runs(st: Study, allowed: set[str], up: bool) -> list[sp.Set]:
     def flush() -> None:
         nonlocal current
         real = [s for s in current if not s.is_point]
-        if real and any(s.trend != "0" for s in real) or (real and allowed == {"0"}):
+        moves = real and (any(s.trend != "0" for s in real)
+                          or compare(current[0].v_lo, current[-1].v_hi)[0] not in (0, None))
+        if moves or (real and allowed == {"0"}):
             out.append(sp.Union(*[s.interval() for s in current]))
         current = []
 

@@ -105,6 +105,8 @@ class Program:
 
     def scalar(self, e: sp.Expr) -> str:
         """Python code of an x-free expression (parameters are plain names)."""
+        if e in (sp.oo, -sp.oo, sp.nan, sp.zoo):
+            return {sp.oo: "np.inf", -sp.oo: "(-np.inf)"}.get(e, "np.nan")
         if e.is_number:
             if e.is_real is False:
                 raise EmitError(f"non-real constant {e}")
@@ -244,8 +246,8 @@ class Program:
         for f in e.args:
             if not self.dep(f):
                 scal.append(f)
-            elif isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative:
-                den.append(sp.Pow(f.base, -f.exp))
+            elif isinstance(f, sp.Pow) and f.exp == -1:
+                den.append(f.base)
             else:
                 num.append(f)
         coeff = sp.Mul(*scal)
@@ -280,19 +282,27 @@ class Program:
         if p == -1:
             return self.new("np.divide", [("s", "1.0"), self.value(b)])
         if p.is_negative:
-            return self.new("np.divide", [("s", "1.0"), self.value(sp.Pow(b, -p))])
+            # 1/b first, then the power: no overflow of b^n when b^-n is representable
+            r = self.new("np.divide", [("s", "1.0"), self.value(b)])
+            return self._power(r, -p)
+        return self._power(self.value(b), p)
+
+    def _power(self, v, p: sp.Expr):
+        if p == 1:
+            return v
         if p == 2:
-            return self.new("np.square", [self.value(b)])
+            return self.new("np.square", [v])
         if p == sp.S.Half:
-            return self.new("np.sqrt", [self.value(b)])
+            return self.new("np.sqrt", [v])
+        if p == sp.Rational(3, 2):
+            return self.new("np.multiply", [v, self.new("np.sqrt", [v])])
         if p.is_Integer and 2 < p <= 8:
-            v = self.value(b)
             sq = self.new("np.square", [v])
             cur = sq if p % 2 == 0 else self.new("np.multiply", [sq, v])
             for _ in range(int(p) // 2 - 1):
                 cur = self.new("np.multiply", [cur, sq])
             return cur
-        return self.new("np.power", [self.value(b), ("s", self.scalar(p))])
+        return self.new("np.power", [v, ("s", self.scalar(p))])
 
     def _select(self, e: sp.Piecewise):
         pairs = list(e.args)

@@ -115,6 +115,19 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
             if holds is not sp.false:
                 return None
         return None
+    if subs is not None and expr.has(sp.Piecewise):
+        far = sp.Integer(10) ** 400 * (1 if direction == sp.oo else -1)
+
+        def branch(pw):
+            for e, c in pw.args:
+                holds = c.subs(subs).subs(x, far)
+                if holds is sp.true:
+                    return e
+                if holds is not sp.false:
+                    break
+            return pw
+
+        expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), branch)
     try:
         with budget(10):
             value = sp.limit(to_textbook(expr), x, direction)
@@ -125,6 +138,39 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
     if value.has(sp.zoo):
         return None
     return value
+
+
+def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | None:
+    """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them."""
+    from .accuracy import numeric_limit
+    from .emit import Program
+
+    x = act.x
+    try:
+        fn = sp.lambdify(x, to_textbook(tb).subs(defaults_subs), modules="mpmath")
+        expect = [float(numeric_limit(fn, 1)), float(numeric_limit(fn, -1))]
+    except Exception:
+        notes.append("limits at +-inf not checked")
+        return None
+    ok = [(math.isnan(e) and math.isnan(g)) or e == g for e, g in zip(expect, got, strict=True)]
+    if all(ok):
+        return None
+    if not params:
+        code = [Program(x, []).scalar(sp.Float(e)) if not math.isnan(e) else "np.nan"
+                for e in expect]
+    else:
+        code = []
+        for direction, e in ((sp.oo, expect[0]), (-sp.oo, expect[1])):
+            lim = _limit(tb, x, direction, defaults_subs)
+            if lim is None:
+                lim = sp.nan if math.isnan(e) else None
+            if lim is None:
+                notes.append("limit at +-inf depends on the parameters and was not found; "
+                             "the kernel's own value is used")
+                return None
+            code.append(Program(x, params).scalar(lim))
+    notes.append("the limits at +-inf are written explicitly")
+    return code[0], code[1]
 
 
 def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
@@ -178,35 +224,9 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     for k, tb in enumerate(textbooks):
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
-        limits = []
-        for direction, value in ((sp.oo, got[k][1]), (-sp.oo, got[k][2])):
-            lim = _limit(tb, act.x, direction, defaults_subs)
-            limits.append(lim)
-        wrong = []
-        for lim, value in zip(limits, (got[k][1], got[k][2]), strict=True):
-            if lim is None:
-                wrong.append(False)
-                continue
-            try:
-                expect = float(lim.subs(defaults_subs))
-            except (TypeError, ValueError):
-                wrong.append(False)
-                continue
-            same = (math.isnan(expect) and math.isnan(value)) or expect == value
-            wrong.append(not same)
-        if any(wrong):
-            from .emit import Program
-
-            prog = Program(act.x, params)
-            try:
-                pos, neg = (prog.scalar(lim) if lim is not None else "np.nan"
-                            for lim in limits)
-            except EmitError:
-                continue
-            extra.append(f"_rt.fix_inf(x, o[{k}], {pos}, {neg})")
-            notes.append("the limits at +-inf are written explicitly")
-        elif any(lim is None for lim in limits):
-            notes.append("limit at +-inf not found symbolically; the kernel's own value is used")
+        fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
+        if fix is not None:
+            extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
     if extra:
         body = body + extra
         src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

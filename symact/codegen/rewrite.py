@@ -97,13 +97,12 @@ def _rule_pow(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
         rest = base - 1
         if isinstance(rest, sp.exp):
             return Sigmoid(-rest.args[0])
-    if ex in (sp.S.Half, -sp.S.Half) and isinstance(base, sp.Add):
+    if ex.is_Rational and ex.q in (1, 2) and isinstance(base, sp.Add):
         const, rest = _split_const(base, x)
         if len(rest) == 1 and const.is_nonnegative:
             k = sp.simplify(rest[0] / x**2)
             if x not in k.free_symbols and k.is_positive:
-                h = Hypot(sp.sqrt(k) * x, sp.sqrt(const))
-                return h if ex == sp.S.Half else 1 / h
+                return Hypot(sp.sqrt(k) * x, sp.sqrt(const)) ** (2 * ex)
     return e
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..model import X, Activation
+from ..model import Activation, X
 from . import plots
 from .doc import Code, Display, Document, Figure, Heading, Items, Link, Math, Para, Raw, Table, Text
 from .facts_format import F, fact_parts, number_tex
@@ -20,7 +20,9 @@ from .printer import named_constants, param_latex, to_latex
 from .sources import Derived, derive
 
 #: Formulas longer than this (visible LaTeX characters) are not repeated in the summary table.
-SUMMARY_MAX = 90
+SUMMARY_MAX = 40
+#: Display formulas longer than this are broken into lines at their top-level terms.
+LINE_MAX = 75
 
 #: Scalar properties shown in each section: (field of Properties, label).
 SCALAR_ROWS: tuple[tuple[str, str], ...] = (
@@ -86,6 +88,33 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"[{}\s^_]", "", t))
 
 
+def split_lines(expr: sp.Expr, x: sp.Symbol | None) -> list[str] | None:
+    """A long sum as lines of signed terms (each at most about LINE_MAX wide), else None."""
+    from .printer import ActivationLatexPrinter, display_form
+
+    if visible_length(to_latex(expr, x=x)) <= LINE_MAX:
+        return None
+    shown = display_form(expr)
+    if isinstance(shown, sp.Mul):  # c (a + b + ...) -> c a + c b + ... (exact)
+        shown = sp.expand(shown, deep=False, mul=True, multinomial=False, power_exp=False,
+                          power_base=False, log=False)
+    if not isinstance(shown, sp.Add):
+        return None
+    printer = ActivationLatexPrinter(x=x)
+    terms = [printer.doprint(t) for t in printer._as_ordered_terms(shown)]
+    lines: list[str] = []
+    current = ""
+    for i, t in enumerate(terms):
+        piece = t if i == 0 else (f"- {t[1:].lstrip()}" if t.startswith("-") else f"+ {t}")
+        if current and visible_length(current + piece) > LINE_MAX:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    lines.append(current)
+    return lines if len(lines) > 1 else None
+
+
 # ------------------------------------------------------------------ data
 
 
@@ -105,16 +134,16 @@ def plot_data(act: Activation, derived: Derived) -> plots.PlotData:
         return data
     bound = act.with_defaults()
     d1 = derived.derivatives.get(1)
-    d1_bound = d1.subs({act.params[k]: v for k, v in bound.bound.items() if k in act.params}) \
-        if d1 is not None else None
-    funcs, source = plots.evaluators(bound, d1_bound)
-    exprs = [bound.expr] + ([d1_bound] if d1_bound is not None else [])
-    data = plots.sample(act.name, funcs, plots.breakpoints(exprs, bound.x), source)
-    return data
+    funcs, source = plots.evaluators(act, d1)
+    subs = {act.params[k]: v for k, v in bound.bound.items() if k in act.params}
+    exprs = [bound.expr] + ([d1.subs(subs)] if d1 is not None else [])
+    return plots.sample(act.name, funcs, plots.breakpoints(exprs, bound.x), source)
 
 
-def prepare(act: Activation, with_properties: bool = True, with_kernels: bool = True) -> Entry:
-    derived = derive(act, with_properties=with_properties)
+def prepare(act: Activation, with_properties: bool = True, with_kernels: bool = True,
+            known_properties=None) -> Entry:
+    """Everything the sheet shows about ``act``; ``known_properties``: (props, note) if known."""
+    derived = derive(act, with_properties=with_properties, known=known_properties)
     plot = plot_data(act, derived)
     kernels = [kernel_math(act, order) for order in (0, 1)] if with_kernels else []
     return Entry(act, derived, plot, kernels, f"plots/{act.name}.svg")
@@ -139,7 +168,7 @@ def _constants_blocks(exprs: list[sp.Expr]) -> list:
     if seen:
         blocks.append(Para([Text("with the exact constants")]))
         for tex, value in seen.items():
-            blocks.append(Display(tex, number_tex(value)))
+            blocks.append(Display(tex, number_tex(value, named=False, full=True)))
     return blocks
 
 
@@ -175,7 +204,7 @@ def _derivative_blocks(entry: Entry) -> list:
     for n, lhs in ((1, "f'(x)"), (2, "f''(x)")):
         expr = derived.derivatives.get(n)
         if expr is not None:
-            blocks.append(Display(lhs, to_latex(expr, x=act.x)))
+            blocks.append(Display(lhs, to_latex(expr, x=act.x), split_lines(expr, act.x)))
     through = _fact(derived.properties, "derivative_through_output")
     if through is not None and through.status != "unknown" and through.value is not None:
         blocks.append(Para([Text("Derivative through the output f (at the default "
@@ -273,7 +302,7 @@ def section(entry: Entry) -> list:
         blocks.append(Heading(2, "Framework equivalents"))
         rows = [[[Text(fw)], [Code(ref.call)], [Text(ref.note)]]
                 for fw, ref in sorted(act.frameworks.items())]
-        blocks.append(Table(["framework", "call", "note"], rows, [0.12, 0.50, 0.36],
+        blocks.append(Table(["framework", "call", "note"], rows, [0.14, 0.48, 0.38],
                             small=True))
     if act.reference:
         blocks.append(Para([Text("Reference: " + act.reference + ".")]))
@@ -327,7 +356,7 @@ def summary_table(entries: list[Entry]) -> Table:
     return Table(
         ["name", "f(x)", "f'(x)", "range", "class", "monotonic", "f' monotonic", "id. near 0"],
         [summary_row(e) for e in entries],
-        [0.13, 0.22, 0.22, 0.11, 0.07, 0.085, 0.085, 0.07],
+        [0.12, 0.21, 0.21, 0.11, 0.06, 0.10, 0.10, 0.09],
         small=True, long=True,
     )
 
@@ -348,7 +377,7 @@ def build_document(entries: list[Entry]) -> Document:
             n if n.endswith(".") else n + "." for n in notes))]))
     toc_md = "\n".join(f"- [`{e.act.name}`](#act-{e.act.name.replace('_', '-')})"
                        for e in entries)
-    doc.blocks.append(Raw(tex=r"\tableofcontents", md="## Contents\n\n- [Summary](#act-summary)\n"
+    doc.blocks.append(Raw(tex=r"\begin{multicols}{3}\tableofcontents\end{multicols}", md="## Contents\n\n- [Summary](#act-summary)\n"
                           + toc_md))
     doc.blocks.append(Heading(1, "Summary", anchor="summary"))
     doc.blocks.append(Para([Text(

@@ -67,13 +67,21 @@ class Para:
 
 @dataclass
 class Display:
-    """Display math; ``lhs`` is the left-hand side (``f(x)``), ``rhs`` may be long."""
+    """Display math; ``lhs`` is the left-hand side (``f(x)``), ``rhs`` may be long.
+
+    ``lines``, when given, is ``rhs`` broken into lines (each a signed group of terms).
+    """
 
     lhs: str
     rhs: str
+    lines: list[str] | None = None
 
 
 def _display_tex(block: Display) -> str:
+    if block.lines and len(block.lines) > 1:
+        first, *rest = block.lines
+        rows = [f"{block.lhs} &= {first}"] + [rf"&\quad {line}" for line in rest]
+        return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
     return f"{block.lhs} = {block.rhs}" if block.lhs else block.rhs
 
 
@@ -141,10 +149,16 @@ def tex_escape(text: str) -> str:
     return "".join(out)
 
 
-def tex_code(text: str) -> str:
-    """Inline code that may break after punctuation (long framework calls)."""
-    escaped = tex_escape(text)
-    escaped = re.sub(r"(\\_|\.|,|=|\()", r"\1\\allowbreak{}", escaped)
+def tex_code(text: str, breakable: bool = True) -> str:
+    """Inline code that may break after punctuation (long framework calls).
+
+    Underscores use the typewriter font's own glyph (``\\symus``), so that text extracted
+    from the PDF reads ``leaky_relu``, not ``leaky relu``.
+    """
+    escaped = tex_escape(text).replace(r"\_", r"\symus{}")
+    if not breakable:
+        return r"\texttt{" + escaped + "}"
+    escaped = re.sub(r"(\\symus\{\}|\.|,|=|\()", r"\1\\allowbreak{}", escaped)
     return r"\texttt{" + escaped + "}"
 
 
@@ -183,7 +197,7 @@ def _cell_tex(parts: Sequence) -> str:
 def block_tex(block: Block) -> str:
     if isinstance(block, Heading):
         cmd = {1: "section", 2: "subsection", 3: "subsubsection"}[block.level]
-        title = tex_code(block.text) if block.code else tex_escape(block.text)
+        title = tex_code(block.text, breakable=False) if block.code else tex_escape(block.text)
         if block.code:
             title = rf"\texorpdfstring{{{title}}}{{{block.text}}}"
         label = rf"\label{{{anchor_label(block.anchor)}}}" if block.anchor else ""
@@ -193,7 +207,8 @@ def block_tex(block: Block) -> str:
     if isinstance(block, Display):
         return rf"\fitdisplay{{{_display_tex(block)}}}"
     if isinstance(block, Table):
-        cols = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.3f}\linewidth}}"
+        cols = "".join(rf">{{\raggedright\arraybackslash}}"
+                       rf"p{{\dimexpr {w:.3f}\linewidth-2\tabcolsep\relax}}"
                        for w in block.widths)
         head = " & ".join(rf"\textbf{{{tex_escape(h)}}}" for h in block.header) + r" \\"
         rows = [" & ".join(_cell_tex(c) for c in row) + r" \\" for row in block.rows]

@@ -25,21 +25,25 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, sp.Basic) and v.is_number and not isinstance(v, sp.Set)
 
 
-def number_tex(v: sp.Expr) -> str:
-    """An exact number, with its decimal value when it is not a small rational."""
+def number_tex(v: sp.Expr, named: bool = True, full: bool = False) -> str:
+    """An exact number, with its decimal value when it is not a small rational.
+
+    ``named=False`` prints a named constant by its value (for its own definition); ``full``
+    prints the exact form however long, with 16 significant digits.
+    """
     if v in (sp.oo, -sp.oo, sp.zoo, sp.nan):
         return to_latex(v)
     if isinstance(v, (sp.Integer, sp.Rational)) and len(str(v)) <= 12:
         return to_latex(v)
     try:
-        approx = sp.N(v, 8)
+        approx = sp.N(v, 20)
     except (TypeError, ValueError):
         return to_latex(v)
     if not approx.is_real:
         return to_latex(v)
-    dec = f"{float(approx):.6g}"
-    exact = to_latex(v)
-    if isinstance(v, sp.Float) or len(exact) > MAX_EXACT:
+    dec = f"{float(approx):.16g}" if full else f"{float(approx):.6g}"
+    exact = to_latex(v, named=named)
+    if isinstance(v, sp.Float) or (len(exact) > MAX_EXACT and not full):
         return rf"\approx {dec}" if not isinstance(v, sp.Float) else dec
     return rf"{exact} \approx {dec}"
 

@@ -280,14 +280,11 @@ def kernel_math(act: Activation, order: int) -> KernelMath:
         return KernelMath(None, "vector kernel along an axis (softmax-style reductions); "
                           "see generated/kernels")
     try:
-        from ..codegen import generate
-    except ImportError as exc:
-        return _from_definition(act, order, f"code generator unavailable ({exc})")
-    try:
-        ks = generate(act, (order,))
-    except Exception as exc:  # a kernel that cannot be generated: render the definition
-        return _from_definition(act, order, f"kernel generation failed: {exc}")
-    core = ks.source.split("\n\n\ndef ")[0]
+        kernel = act.numpy(order)  # cached by the code generator
+        source, kname = kernel.source, kernel.__name__
+    except Exception as exc:  # no code generator, or no kernel: render the definition
+        return _from_definition(act, order, f"kernel unavailable ({type(exc).__name__})")
+    core = source.split("\n\n\ndef ")[0]
     if not core.startswith("def _"):
         return _from_definition(act, order, "kernel source not in the expected form")
     params = _display_params(act)
@@ -301,7 +298,7 @@ def kernel_math(act: Activation, order: int) -> KernelMath:
         return _from_definition(act, order, f"kernel not renderable ({type(exc).__name__}: "
                                 f"{exc})")
     tex = _tidy(tex)
-    return KernelMath(tex, f"generated kernel {ks.name}, rendered by latexify-py")
+    return KernelMath(tex, f"generated kernel {kname}, rendered by latexify-py")
 
 
 def _param_tex(name: str) -> str:

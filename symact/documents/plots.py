@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.core.relational import Relational
 
 from ..model import Activation
 
@@ -65,8 +66,14 @@ def _mpmath_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.n
     return evaluate
 
 
-def evaluators(act: Activation, derivative: sp.Expr | None) -> tuple[list[Callable], str]:
-    """Vectorised f and f' of a bound scalar activation, and the source of the values."""
+def evaluators(act: Activation, derivative: sp.Expr | None = None
+               ) -> tuple[list[Callable], str]:
+    """Vectorised f and f' of ``act`` at its default parameters, and the source of the values.
+
+    The generated kernels take the catalog defaults for parameters not passed, so the kernels
+    of the symbolic activation are used (and shared with the kernel rendering); ``derivative``
+    (parameters free) serves the mpmath fallback.
+    """
     try:
         kernels = [act.numpy(order=0), act.numpy(order=1)]
         probe = np.linspace(-1.0, 1.0, 5)
@@ -77,8 +84,10 @@ def evaluators(act: Activation, derivative: sp.Expr | None) -> tuple[list[Callab
             "values from the generated NumPy kernels (f and f')"
     except Exception as exc:  # any failure of the kernel path falls back, and says so
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
+    bound = act.with_defaults()
     d = derivative if derivative is not None else sp.diff(act.expr, act.x)
-    funcs = [_mpmath_function(act.expr, act.x), _mpmath_function(d, act.x)]
+    d = d.subs({act.params[k]: v for k, v in bound.bound.items() if k in act.params})
+    funcs = [_mpmath_function(bound.expr, act.x), _mpmath_function(d, act.x)]
     return funcs, f"values from mpmath on the SymPy expressions (NumPy kernels unavailable: {reason})"
 
 
@@ -90,7 +99,7 @@ def breakpoints(exprs: Sequence[sp.Expr], x: sp.Symbol) -> list[float]:
         candidates: list[sp.Expr] = []
         for pw in expr.atoms(sp.Piecewise):
             for _value, cond in pw.args:
-                for rel in cond.atoms(sp.Relational):
+                for rel in cond.atoms(Relational):
                     if rel.has(x):
                         candidates.append(rel.lhs - rel.rhs)
         for fn in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min):

@@ -90,9 +90,13 @@ def _sigmoid_arg(base: sp.Expr) -> sp.Expr | None:
     return None
 
 
-def display_form(expr: sp.Basic, top: bool = True) -> sp.Basic:
-    """``expr`` rewritten for reading (exact identities only; never used for computation)."""
-    expr = _replace_constants(expr)
+def display_form(expr: sp.Basic, top: bool = True, named: bool = True) -> sp.Basic:
+    """``expr`` rewritten for reading (exact identities only; never used for computation).
+
+    With ``named``, the named constants (SELU's) are replaced by their symbols.
+    """
+    if named:
+        expr = _replace_constants(expr)
 
     def rewrite(e: sp.Basic, is_top: bool) -> sp.Basic:
         if not e.args:
@@ -147,7 +151,7 @@ class ActivationLatexPrinter(LatexPrinter):
         if name in OPERATORS:
             args = ", ".join(self._print(a) for a in expr.args)
             head = OPERATORS[name] + (f"^{{{exp}}}" if exp else "")
-            return rf"{head}\left({args}\right)"
+            return head + _paren(args)
         return super()._print_Function(expr, exp)
 
     def _print_erf(self, expr: sp.Basic, exp: str | None = None) -> str:
@@ -163,16 +167,17 @@ class ActivationLatexPrinter(LatexPrinter):
         return self._print_Function(expr, exp)
 
     def _print_Abs(self, expr: sp.Basic, exp: str | None = None) -> str:
-        tex = rf"\left\lvert {self._print(expr.args[0])} \right\rvert"
+        inner = self._print(expr.args[0])
+        tex = rf"\left\lvert {inner} \right\rvert" if _tall(inner) else rf"\lvert {inner} \rvert"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_Max(self, expr: sp.Basic, exp: str | None = None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
-        tex = rf"\max\left({args}\right)"
+        tex = r"\max" + _paren(args)
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_Heaviside(self, expr: sp.Basic, exp: str | None = None) -> str:
-        tex = rf"H\left({self._print(expr.args[0])}\right)"
+        tex = "H" + _paren(self._print(expr.args[0]))
         return f"{tex}^{{{exp}}}" if exp else tex
 
     # -- piecewise --------------------------------------------------------------------------
@@ -205,6 +210,17 @@ class ActivationLatexPrinter(LatexPrinter):
 
     def _print_Or(self, expr: sp.Or) -> str:
         return r" \text{ or } ".join(self._print(a) for a in _sorted_args(expr))
+
+
+def _tall(tex: str) -> bool:
+    return any(t in tex for t in (r"\frac", r"\sum", r"\begin", r"\left", r"\sqrt", "^{"))
+
+
+def _paren(tex: str) -> str:
+    """Parentheses around ``tex``: plain ones unless it is tall (fractions, sums, cases)."""
+    if _tall(tex):
+        return rf"\left({tex}\right)"
+    return f"({tex})"
 
 
 def _sorted_args(expr: sp.Basic) -> list[sp.Basic]:
@@ -271,12 +287,13 @@ def _display_branches(expr: sp.Piecewise, x: sp.Symbol | None) -> list[tuple[sp.
     return out or args
 
 
-def to_latex(expr: sp.Basic, x: sp.Symbol | None = None, top: bool = True) -> str:
-    """LaTeX of ``expr`` as printed on the formula sheet."""
+def to_latex(expr: sp.Basic, x: sp.Symbol | None = None, top: bool = True,
+             named: bool = True) -> str:
+    """LaTeX of ``expr`` as printed on the formula sheet (``named``: see :func:`display_form`)."""
     from ..model import X
 
     printer = ActivationLatexPrinter(x=x if x is not None else X)
-    return printer.doprint(display_form(sp.sympify(expr), top=top))
+    return printer.doprint(display_form(sp.sympify(expr), top=top, named=named))
 
 
 def param_latex(name: str) -> str:

@@ -46,20 +46,48 @@ def derivative(act: Activation, n: int) -> tuple[sp.Expr, str]:
     return expr, f"sympy.diff ({reason})"
 
 
+UNAVAILABLE = "not derived: the analysis engine (symact.analysis.analyze) is not available"
+
+
 def properties(act: Activation) -> tuple[Any, str]:
     """Properties at the default parameters from the analysis engine, or None and why not."""
     try:
         from ..analysis import analyze
-    except ImportError as exc:
-        return None, f"not derived: the analysis engine is not available ({exc})"
-    bound = act.with_defaults()
+    except ImportError:
+        return None, UNAVAILABLE
     try:
-        return analyze(bound), ""
+        return analyze(act), ""
     except Exception as exc:  # reported in the sheet, never hidden
         return None, f"not derived: analysis failed ({type(exc).__name__}: {exc})"
 
 
-def derive(act: Activation, with_properties: bool = True) -> Derived:
+def catalog_properties(names: list[str], report=None) -> dict[str, tuple[Any, str]]:
+    """Properties of catalog activations via the engine's cached, parallel catalog run.
+
+    The build's analysis stage has usually filled the disk cache already, so this is cheap.
+    An activation whose analysis fails is reported as such; the others are unaffected.
+    """
+    try:
+        from ..analysis import analyze_catalog
+    except ImportError:
+        return {n: (None, UNAVAILABLE) for n in names}
+    try:
+        found = analyze_catalog(names, report=report)
+        return {n: (found[n], "") if n in found else (None, "not derived: no result")
+                for n in names}
+    except Exception:  # some analysis failed: collect the others one by one (cached)
+        pass
+    out = {}
+    for n in names:
+        try:
+            out[n] = (analyze_catalog([n])[n], "")
+        except Exception as exc:
+            out[n] = (None, f"not derived: analysis failed ({type(exc).__name__}: {exc})")
+    return out
+
+
+def derive(act: Activation, with_properties: bool = True,
+           known: tuple[Any, str] | None = None) -> Derived:
     out = Derived()
     if not act.is_vector:
         sources = set()
@@ -68,6 +96,8 @@ def derive(act: Activation, with_properties: bool = True) -> Derived:
             out.derivatives[n] = expr
             sources.add(source)
         out.derivative_source = "; ".join(sorted(sources))
-    if with_properties:
+    if known is not None:
+        out.properties, out.properties_note = known
+    elif with_properties:
         out.properties, out.properties_note = properties(act)
     return out

@@ -21,16 +21,17 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \ifdefined\pdfinfoomitdate \pdfinfoomitdate=1 \fi
 \ifdefined\pdftrailerid \pdftrailerid{} \fi
 \ifdefined\pdfsuppressptexinfo \pdfsuppressptexinfo=-1 \fi
-\usepackage[T1]{fontenc}
-\usepackage{lmodern}
+% Computer Modern (OT1: present in every TeX Live); \symus is the typewriter font's own
+% underscore glyph, so that copied or extracted names keep their underscores
+\newcommand\symus{\char95\relax}
 \usepackage[margin=1.8cm]{geometry}
 \usepackage{amsmath,amssymb,mathtools}
 \usepackage{array,booktabs,longtable}
-\usepackage{graphicx}
+\usepackage{graphicx,multicol}
 \usepackage{xcolor}
 \usepackage{pgfplots}
 \pgfplotsset{compat=1.16}
-\usepackage{microtype}
+\usepackage[expansion=false]{microtype}
 \usepackage[colorlinks=true,linkcolor=blue!50!black,urlcolor=blue!50!black,
   pdfcreator={symact},pdfproducer={symact},pdftitle={%(title)s},pdfauthor={symact}]{hyperref}
 \definecolor{fcolor}{HTML}{1F5FA8}
@@ -118,7 +119,7 @@ def compile_pdf(tex_source: str, target: Path, timeout: float = 900.0) -> Compil
         log = log_path.read_text(encoding="latin-1") if log_path.exists() else ""
         pdf = work / "sheet.pdf"
         if proc.returncode != 0 or not pdf.exists():
-            errors = [line for line in log.splitlines() if line.startswith(("!", "sheet.tex:"))]
+            errors = [line for line in log.splitlines() if line.startswith(("!", "sheet.tex:", "./sheet.tex:"))]
             detail = "; ".join(errors[:5]) or (proc.stdout + proc.stderr)[-500:]
             return CompileResult(None, f"LaTeX failed (latexmk exit {proc.returncode}): "
                                  f"{detail}", log=log)

@@ -379,6 +379,9 @@ def _compare_value(true: sp.Expr, claimed: sp.Expr, tol: sp.Expr, what: str, tol
         return Result(CONFIRMED if same else REFUTED, "proved",
                       f"{what} = {numeric.fmt(true)}, claimed {numeric.fmt(claimed)}",
                       None if same else ce)
+    exact_same = _budget.run(_same, true, claimed, False, budget=budget)
+    if exact_same.ok and exact_same.value is True:
+        return Result(CONFIRMED, "proved", f"{what} = {numeric.fmt(true)} exactly")
     if tol == 0:
         same = _same(true, claimed, numeric_ok=False)
         if same is None:
@@ -714,9 +717,14 @@ def _continuity_samples(claimed: sp.Expr, exact: bool, act: Activation,
         seen = len(derivs) - 1
         names = "f" if seen == 0 else f"f, ..., f^({seen})"
         cls = f"no jump of {names} at any breakpoint"
-        if claimed == sp.oo or claimed <= seen - 1 or (claimed == seen and not exact):
+        if exact:
+            if claimed != sp.oo and claimed < seen:
+                return Result(REFUTED, "numeric", f"{cls}, so f is at least {_ck(seen)} "
+                              f"there, not {_ck(claimed)}")
+            return undecided(f"{cls}; the exact class needs the analysis engine")
+        if claimed == sp.oo or claimed <= seen:
             return Result(CONFIRMED, "numeric", cls)
-        return Result(REFUTED, "numeric", f"{cls}, so f is at least {_ck(seen)}")
+        return undecided(f"{cls}; higher derivatives not examined")
     order, p, left, mid, right = jump
     name = "f" if order == 0 else "f" + "'" * order
     ce = {"x": numeric.fmt(p), "value": f"{name} left {numeric.fmt(left)}, at "

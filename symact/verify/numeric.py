@@ -9,6 +9,7 @@ artefact of rounding.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
@@ -103,13 +104,57 @@ def evaluate(fn, point: sp.Expr) -> mpmath.mpf | None:
         return None
 
 
+#: points farther out than this are evaluated one by one under a short timer: mpmath is exact
+#: in range, so exp(-exp(x)) at x = 1e6 would take minutes (the result is still fine to skip)
+FAR = 100
+FAR_SECONDS = 0.5
+
+
+class _Slow(Exception):
+    pass
+
+
+def _alarm(signum, frame):  # pragma: no cover - timing dependent
+    raise _Slow
+
+
 def scan(exprs: dict[str, sp.Expr], points: Sequence[sp.Expr]) -> dict[str, list]:
-    """Evaluate every expression at every point (a budgeted step: run it through budget.run)."""
+    """Evaluate every expression at every point (a budgeted step: run it through budget.run).
+
+    Far points are evaluated in order of magnitude, each under a short timer when possible;
+    once one is too slow, the farther ones on that side are skipped (None).
+    """
     out: dict[str, list] = {}
+    order = sorted(range(len(points)), key=lambda i: abs(float(points[i])))
     for name, expr in exprs.items():
         fn = compile_mp(expr)
-        out[name] = [evaluate(fn, p) for p in points]
+        values: list = [None] * len(points)
+        stopped = {1: False, -1: False}
+        for i in order:
+            p = points[i]
+            side = 1 if p >= 0 else -1
+            if abs(p) <= FAR:
+                values[i] = evaluate(fn, p)
+            elif not stopped[side]:
+                try:
+                    values[i] = _timed(fn, p)
+                except (_Slow, MemoryError):
+                    stopped[side] = True
+        out[name] = values
     return out
+
+
+def _timed(fn, p: sp.Expr):
+    try:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+    except ValueError:  # not the main thread: no timer available
+        return evaluate(fn, p)
+    signal.setitimer(signal.ITIMER_REAL, FAR_SECONDS)
+    try:
+        return evaluate(fn, p)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def exact_value(expr: sp.Expr, point: sp.Expr, digits: int = 30) -> sp.Expr | None:
@@ -159,9 +204,18 @@ def fmt(value, digits: int = 12) -> str:
     if isinstance(value, sp.Basic):
         if value in (sp.oo, -sp.oo):
             return "oo" if value == sp.oo else "-oo"
-        if value.is_Integer or (value.is_Rational and len(str(value)) <= 12
-                                and value.q < 1000):
+        if value.is_Integer:
             return str(value)
+        if value.is_Rational:
+            q = value.q
+            while q % 2 == 0:
+                q //= 2
+            while q % 5 == 0:
+                q //= 5
+            if q == 1 and len(str(value)) <= 14:
+                return _fmt_float(mpmath.mpf(value.p) / value.q, 15)
+            if len(str(value)) <= 12:
+                return str(value)
         if value.is_number:
             if value.is_Float or value.is_Rational:
                 return _fmt_float(mpmath.mpf(value), digits)
