@@ -255,6 +255,19 @@ class Activation:
                 f"Use act.vector.build(n) for its components."
             )
 
+    # ------------------------------------------------------------------ analysis
+    def derivative(self, n: int = 1) -> sp.Expr:
+        """The n-th derivative (piecewise, kink convention; see :mod:`symact.analysis`)."""
+        from .analysis import derivative
+
+        return derivative(self, n)
+
+    def properties(self, budget: float = 20.0) -> Any:
+        """Every derived property (:class:`symact.analysis.Properties` or VectorProperties)."""
+        from .analysis import analyze
+
+        return analyze(self, budget)
+
     # ------------------------------------------------------------------ code generation
     def numpy(self, order: int = 0) -> Callable[..., Any]:
         """A NumPy kernel ``k(x, *, out=None, **params)`` for f (0), f' (1) or f'' (2).

@@ -76,9 +76,22 @@ def _mp_eval(fn, point: float) -> str:
             v = mpmath.mpf(v)
             if prev is not None and v != 0:
                 if v == prev or abs(v - prev) <= abs(v) * mpmath.mpf(10) ** -32:
-                    return mpmath.nstr(v, 34)
+                    return _clamp(v)
+            if v == 0 and (dps >= 640 or (dps >= 160 and abs(point) > 1e6)):
+                # zero at 640 digits: below the smallest float for terms up to 1e308; far
+                # from 0 the cancelling terms are exponentially large or small, 160 suffice
+                return "0.0"
             prev = v
-    return mpmath.nstr(prev, 34)
+    return _clamp(prev)
+
+
+def _clamp(v: mpmath.mpf) -> str:
+    """Decimal string of ``v``; magnitudes beyond any float become 0 or +-inf."""
+    if v != 0 and abs(v) < mpmath.mpf(10) ** -400:
+        return "0.0"
+    if abs(v) > mpmath.mpf(10) ** 400:
+        return "inf" if v > 0 else "-inf"
+    return mpmath.nstr(v, 34)
 
 
 def references(act, order: int, points: np.ndarray) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .functions import Erfc, Expm1, Hypot, Log1p
+from .functions import Erfc, Erfcx, Expm1, Hypot, Log1p, _power_of_two
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -33,6 +33,7 @@ UFUNCS: dict[type, str] = {
     sp.erf: "_sc.erf",
     sp.erfc: "_sc.erfc",
     Erfc: "_sc.erfc",
+    Erfcx: "_sc.erfcx",
     Expm1: "np.expm1",
     Log1p: "np.log1p",
     Hypot: "np.hypot",
@@ -191,6 +192,10 @@ class Program:
             for a in args[1:]:
                 cur = self.new(name, [cur, a])
             return cur
+        if isinstance(e, sp.exp):
+            c, rest = e.args[0].as_coeff_Mul()
+            if rest == self.x**2 and c.is_negative and _power_of_two(-c):
+                return self._exp_neg_square(-c)
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         fn = UFUNCS.get(type(e))
@@ -199,6 +204,29 @@ class Program:
         if isinstance(e, sp.Expr) and e.is_number:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def _exp_neg_square(self, k: sp.Expr):
+        """exp(-k x^2), k a power of two: x^2 = hi + lo exactly (Dekker's product), then
+        exp(-k hi) (1 - k lo); |x| is clipped at 1e150 so the split cannot overflow."""
+        xc = self.new("np.clip", ["x", ("s", "-1e150"), ("s", "1e150")])
+        hi = self.new("np.square", [xc])
+        t = self.new("np.multiply", [xc, ("s", "134217729.0")])
+        u = self.new("np.subtract", [t, xc])
+        xh = self.new("np.subtract", [t, u])
+        xl = self.new("np.subtract", [xc, xh])
+        a = self.new("np.square", [xh])
+        a = self.new("np.subtract", [a, hi])
+        m = self.new("np.multiply", [xh, xl])
+        m = self.new("np.multiply", [m, ("s", "2.0")])
+        a = self.new("np.add", [a, m])
+        q = self.new("np.square", [xl])
+        lo = self.new("np.add", [a, q])
+        kk = _num(k)
+        g = self.new("np.multiply", [hi, ("s", f"(-{kk})")])
+        g = self.new("np.exp", [g])
+        c = self.new("np.multiply", [lo, ("s", f"(-{kk})")])
+        c = self.new("np.add", [c, ("s", "1.0")])
+        return self.new("np.multiply", [g, c])
 
     def cond(self, c: sp.Basic):
         if c is sp.true or c is sp.false:
@@ -254,6 +282,11 @@ class Program:
         cur = None
         for f in num:
             v = self.value(f)
+            if cur is None and coeff != 1 and coeff != -1:
+                # the constant first (x * 0.5 * erfc(..) cannot overflow where x * 2 would)
+                cur = self.new("np.multiply", [v, ("s", self.scalar(coeff))])
+                coeff = sp.S.One
+                continue
             cur = v if cur is None else self.new("np.multiply", [cur, v])
         dv = None
         for f in den:

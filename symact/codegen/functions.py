@@ -61,6 +61,15 @@ class Erfc(sp.Function):
         return sp.erfc(z)
 
 
+class Erfcx(sp.Function):
+    """The scaled complementary error function exp(z^2) erfc(z) (``scipy.special.erfcx``)."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return sp.exp(z**2) * sp.erfc(z)
+
+
 class Hypot(sp.Function):
     nargs = 2
 
@@ -134,11 +143,30 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: type(e) in mapping, lambda e: mapping[type(e)](*e.args))
 
 
-def expand(expr: sp.Expr) -> sp.Expr:
-    """Replace each stable function by its primitive stable form (for the emitter)."""
+def _power_of_two(c: sp.Expr) -> bool:
+    if not c.is_Rational or c <= 0:
+        return False
+    p, q = c.p, c.q
+    return (p & (p - 1) == 0) and (q & (q - 1) == 0)
+
+
+def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
+    """Replace each stable function by its primitive stable form (for the emitter).
+
+    ``Erfc(c x)`` with ``c^2`` a power of two becomes ``erfcx(c x) exp(-c^2 x^2)`` where
+    ``c x > 1``: the Gaussian factor is then computed from ``x^2`` split exactly into two
+    floats (see :mod:`symact.codegen.emit`), so the rounding of ``c x`` never reaches the
+    exponent (erfc(z) has relative condition number ~2 z^2 in the tail).
+    """
 
     def one(e: sp.Expr) -> sp.Expr:
         z = e.args[0]
+        if isinstance(e, Erfc) and x is not None:
+            c, rest = z.as_independent(x, as_Add=False)
+            if rest == x and c.is_number and _power_of_two(sp.nsimplify(c**2)):
+                return sp.Piecewise((Erfcx(z) * sp.exp(-(c**2) * x**2), z > 1),
+                                    (e, True))
+            return e
         if isinstance(e, Sigmoid):
             q = sp.exp(-sp.Abs(z))
             r = 1 / (1 + q)
@@ -155,5 +183,5 @@ def expand(expr: sp.Expr) -> sp.Expr:
             return sp.tanh(z, evaluate=False)
         return e
 
-    kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh)
+    kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh, Erfc)
     return expr.replace(lambda e: isinstance(e, kinds), one)

@@ -23,7 +23,7 @@ from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
 from .functions import STABLE, expand, to_textbook
-from .rewrite import HINTS, Timeout, budget, prepare, series_branches, stabilise
+from .rewrite import HINTS, Timeout, budget, clamps, prepare, series_branches, stabilise
 
 #: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
 #: natively in float32; any other function makes float16/float32 input compute in float64
@@ -36,7 +36,7 @@ _NATIVE_OK = {
 
 ORDER_NAMES = {0: "value", 1: "first derivative", 2: "second derivative"}
 
-RESERVED = {"x", "out", "np", "o", "s", "b"}
+RESERVED = {"x", "out"}
 
 
 class CodegenError(SymactError):
@@ -101,7 +101,7 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, expand(stable), notes
+    return textbook, expand(clamps(stable, x), x), notes
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None

@@ -239,3 +239,30 @@ def _series_branch(e: sp.Add, x: sp.Symbol, defaults: dict) -> sp.Expr | None:
     r = float(f"{r:.3g}")
     poly = sp.Add(*[sp.sympify(coeffs[(d,)]) * x**d for d in degs[:-1]])
     return sp.Piecewise((sp.horner(poly, x), sp.Abs(x) < r), (e, True))
+
+
+def clamps(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """``Piecewise((a, x <= a), (x, True))`` -> ``Max(x, a)`` (and the Min / clip forms): one
+    ufunc instead of a masked select; the value is the same at the kink and NaN propagates."""
+
+    def one(pw: sp.Piecewise) -> sp.Expr:
+        args = list(pw.args)
+        if len(args) not in (2, 3) or args[-1].expr != x or args[-1].cond is not sp.true:
+            return pw
+        out = x
+        for e, c in reversed(args[:-1]):
+            if x in e.free_symbols or not isinstance(c, sp.core.relational.Relational):
+                return pw
+            if c.rhs == x and c.lhs == e:
+                c = c.reversed
+            if c.lhs != x or c.rhs != e:
+                return pw
+            if isinstance(c, (sp.LessThan, sp.StrictLessThan)):
+                out = sp.Max(out, e, evaluate=False)
+            elif isinstance(c, (sp.GreaterThan, sp.StrictGreaterThan)):
+                out = sp.Min(out, e, evaluate=False)
+            else:
+                return pw
+        return out
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), one)

@@ -47,7 +47,7 @@ def _scratch(dtype: np.dtype, nfloat: int, nbool: int) -> tuple[list, list, np.n
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    key = (dtype.char, nfloat, nbool)
+    key = (dtype.char, nfloat, nbool, CHUNK)
     bufs = cache.get(key)
     if bufs is None:
         bufs = cache[key] = (

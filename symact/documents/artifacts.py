@@ -59,11 +59,14 @@ def sheet_sources(items: list[content.Entry]) -> tuple[str, str, dict[str, str]]
 
 
 def build_sheet(out: Path, acts: list[Activation] | None = None, report: Report | None = None,
-                compile_pdf: bool = True) -> SheetResult:
-    """Write the formula sheet for ``acts`` (the whole catalog by default) into ``out``."""
+                compile_pdf: bool = True, with_properties: bool = True) -> SheetResult:
+    """Write the formula sheet for ``acts`` (the whole catalog by default) into ``out``.
+
+    ``with_properties=False`` leaves out the analysis engine's results (the sheet says so).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    items = entries(acts, report)
+    items = entries(acts, report, with_properties=with_properties)
     latex, markdown, images = sheet_sources(items)
     result = SheetResult()
     for rel, svg in sorted(images.items()):

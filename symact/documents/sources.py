@@ -100,4 +100,6 @@ def derive(act: Activation, with_properties: bool = True,
         out.properties, out.properties_note = known
     elif with_properties:
         out.properties, out.properties_note = properties(act)
+    else:
+        out.properties_note = "not included in this sheet (built without the analysis engine)"
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: seconds allowed per symbolic or numeric step unless the caller says otherwise
-DEFAULT_BUDGET = 10.0
+DEFAULT_BUDGET = 20.0
 
 
 @dataclass(frozen=True)

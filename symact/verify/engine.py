@@ -23,22 +23,40 @@ def _key(act: Activation, budget: float | None) -> tuple:
 
 
 def properties(act: Activation, budget: float | None) -> tuple[Any, str]:
-    """``(Properties, "")`` from the analysis engine, or ``(None, reason)``."""
+    """``(Properties, "")`` from the analysis engine, or ``(None, reason)``.
+
+    The analysis runs in a child process under a total time limit (``10 * budget + 5`` s), so
+    that no activation can hang a verification. A catalog activation at its default parameters
+    goes through the engine's disk cache (the one ``symact build`` fills).
+    """
     key = _key(act, budget)
     if key in _CACHE:
         return _CACHE[key]
     try:
-        from ..analysis import analyze
+        from ..analysis import analyze  # noqa: F401 - availability check
     except ImportError:
         result: tuple[Any, str] = (None, "analysis engine not available")
     else:
-        try:
-            kwargs = {} if budget is None else {"budget": budget}
-            result = (analyze(act, **kwargs), "")
-        except Exception as exc:  # noqa: BLE001 - an analysis failure leaves the claim to us
-            result = (None, f"analysis failed: {type(exc).__name__}: {exc}"[:200])
+        limit = None if budget is None else 10 * budget + 5
+        out = _budget.run(_analyze, act, budget, budget=limit)
+        if out.ok:
+            result = (out.value, "")
+        else:
+            result = (None, f"analysis engine: {out.reason}")
     _CACHE[key] = result
     return result
+
+
+def _analyze(act: Activation, budget: float | None) -> Any:
+    from .. import catalog
+    from ..analysis import DEFAULT_BUDGET, analyze, analyze_catalog
+
+    seconds = DEFAULT_BUDGET if budget is None else budget
+    if not act.user_defined and catalog.is_known(act.name):
+        base = catalog.get(act.name)
+        if not base.is_vector and base.with_defaults().expr == act.expr:
+            return analyze_catalog([act.name], jobs=1, budget=seconds)[act.name]
+    return analyze(act, seconds)
 
 
 def fact(act: Activation, name: str, budget: float | None) -> tuple[Any, str]:

@@ -1,0 +1,254 @@
+"""Generated NumPy kernels: ufunc conventions, special values, parameters, vector kernels."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symact
+from symact.codegen import CodegenError, runtime
+from symact.codegen.accuracy import numeric_limit
+
+SCALAR = [a.name for a in symact.activations() if not a.is_vector]
+SAMPLE = ["relu", "sigmoid", "gelu", "softplus", "hardtanh", "tanhshrink", "elu", "snake",
+          "signum", "soft_exponential", "sinc", "mish"]
+EXTREME = np.array([0.0, -0.0, 5e-324, -5e-324, 1e-310, 1e-30, -1.0, 1.0, 3.0, -3.0, 20.0,
+                    -20.0, 88.7, -88.7, 709.9, -709.9, 745.2, -745.2, 1e20, -1e20, 1e300,
+                    -1e300, 1.7e308, -1.7e308, np.inf, -np.inf, np.nan])
+
+
+def k(name: str, order: int = 0):
+    return symact.get(name).numpy(order)
+
+
+# ---------------------------------------------------------------- dtypes and shapes
+@pytest.mark.parametrize("name", SAMPLE)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_float_dtype_preserved(name, dtype):
+    x = np.linspace(-4, 4, 11).astype(dtype)
+    for order in (0, 1):
+        y = k(name, order)(x)
+        assert y.dtype == dtype and y.shape == x.shape
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint16, np.bool_])
+def test_ints_and_bools_give_float64(dtype):
+    x = np.array([0, 1, 1], dtype=dtype)
+    y = k("sigmoid")(x)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array([1.0], dtype=object),
+                                 np.array(["a"])])
+def test_complex_object_raise_type_error(bad):
+    with pytest.raises(TypeError, match="unsupported input dtype"):
+        k("gelu")(bad)
+
+
+def test_zero_d_and_python_scalars_give_numpy_scalars():
+    y = k("sigmoid")(0.0)
+    assert isinstance(y, np.float64) and y == 0.5
+    y32 = k("relu")(np.float32(-2.0))
+    assert isinstance(y32, np.float32) and y32 == 0
+    assert k("gelu")(np.array(1.0)).shape == ()
+
+
+def test_empty_and_nd_shapes():
+    assert k("gelu")(np.empty((0, 3))).shape == (0, 3)
+    x = np.arange(24.0).reshape(2, 3, 4) - 12
+    np.testing.assert_array_equal(k("softplus")(x), k("softplus")(x.ravel()).reshape(x.shape))
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_non_contiguous_input_and_output(name):
+    base = np.linspace(-6, 6, 2 * 5 * 7).reshape(10, 7)
+    x = base[::2, ::-1].T
+    assert not x.flags.c_contiguous
+    expect = k(name)(np.ascontiguousarray(x))
+    np.testing.assert_array_equal(k(name)(x), expect)
+    out = np.zeros((14, 5)).T[:, ::2].T  # non-contiguous output
+    out = np.zeros((7, 10))[:, ::2]
+    k(name)(x, out=out)
+    np.testing.assert_array_equal(out, expect)
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_out_and_input_untouched(name):
+    x = np.linspace(-5, 5, 101)
+    x0 = x.copy()
+    out = np.empty_like(x)
+    r = k(name)(x, out=out)
+    assert r is out
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(out, k(name)(x0))
+    # out is x: computed from the original values
+    y = x.copy()
+    r = k(name, 1)(y, out=y)
+    assert r is y
+    np.testing.assert_array_equal(y, k(name, 1)(x0))
+
+
+def test_out_is_x_across_chunks_and_threads():
+    n = runtime.THREAD_MIN + 12345
+    x = np.random.default_rng(0).normal(scale=5, size=n)
+    expect = k("gelu")(x)
+    y = x.copy()
+    k("gelu")(y, out=y)
+    np.testing.assert_array_equal(y, expect)
+    # chunked/threaded result equals the element-by-element one
+    np.testing.assert_array_equal(expect[:1000], k("gelu")(x[:1000]))
+
+
+def test_out_validation():
+    with pytest.raises(ValueError, match="shape"):
+        k("relu")(np.zeros(3), out=np.zeros(4))
+    with pytest.raises(TypeError, match="cannot write"):
+        k("relu")(np.zeros(3), out=np.zeros(3, dtype=np.int64))
+    out32 = np.zeros(3, dtype=np.float32)
+    k("sigmoid")(np.zeros(3), out=out32)  # same-kind cast, as NumPy
+    assert np.all(out32 == 0.5)
+
+
+# ---------------------------------------------------------------- special values, warnings
+@pytest.mark.parametrize("name", SCALAR)
+def test_no_warnings_nan_propagates(name):
+    act = symact.get(name)
+    for order in (0, 1, 2):
+        try:
+            fn = act.numpy(order)
+        except CodegenError:
+            continue
+        for dtype in (np.float16, np.float32, np.float64):
+            x = EXTREME.astype(dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with np.errstate(all="raise"):
+                    y = fn(x)
+            assert np.isnan(y[-1]), (name, order, dtype)
+
+
+INF_CASES = ["sigmoid", "silu", "gelu", "softplus", "logsigmoid", "mish", "elu", "selu",
+             "tanhshrink", "hardswish", "relu", "gelu_tanh", "swish", "loglog", "softsign",
+             "symmetric_sigmoid", "sinusoid", "exponential", "squareplus", "isru"]
+
+
+@pytest.mark.parametrize("name", INF_CASES)
+@pytest.mark.parametrize("order", [0, 1])
+def test_infinities_give_the_limits(name, order):
+    act = symact.get(name).with_defaults()
+    from symact.codegen.accuracy import _textbook
+
+    fn = sp.lambdify(act.x, _textbook(act, order), modules="mpmath")
+    expect = [float(numeric_limit(fn, 1)), float(numeric_limit(fn, -1))]
+    got = symact.get(name).numpy(order)(np.array([np.inf, -np.inf]))
+    np.testing.assert_array_equal(got, expect)
+
+
+# ---------------------------------------------------------------- parameters
+def test_parameters_default_and_broadcast():
+    lr = k("leaky_relu")
+    x = np.array([-2.0, -1.0, 0.0, 3.0])
+    np.testing.assert_array_equal(lr(x), np.where(x > 0, x, 0.01 * x))
+    slopes = np.array([[0.1], [0.2], [0.5]])
+    y = lr(x, negative_slope=slopes)
+    assert y.shape == (3, 4)
+    np.testing.assert_allclose(y, np.where(x > 0, x, slopes * x))
+    sp_ = k("softplus")
+    np.testing.assert_allclose(sp_(np.array([1.0]), beta=2.0), np.log1p(np.exp(2.0)) / 2)
+    with pytest.raises(TypeError):
+        lr(x, slope=1.0)
+
+
+def test_value_and_grad_matches_separate_kernels():
+    for name in ("gelu", "silu", "relu", "softplus", "sinc"):
+        act = symact.get(name)
+        x = np.linspace(-30, 30, 1001)
+        f, g = act.numpy_value_and_grad()(x)
+        np.testing.assert_array_equal(f, act.numpy(0)(x))
+        np.testing.assert_allclose(g, act.numpy(1)(x), rtol=1e-15, atol=0)
+        out = (np.empty_like(x), np.empty_like(x))
+        r = act.numpy_value_and_grad()(x, out=out)
+        assert r[0] is out[0] and r[1] is out[1]
+
+
+def test_kink_conventions():
+    x = np.array([0.0, -3.0, 3.0, 1.0, -1.0])
+    np.testing.assert_array_equal(k("relu", 1)(x[:1]), [0.0])
+    np.testing.assert_array_equal(k("hardswish", 1)(np.array([-3.0, 3.0])), [-0.5, 1.5])
+    np.testing.assert_array_equal(k("hardtanh", 1)(np.array([-1.0, 1.0, 0.5])), [0, 0, 1])
+    np.testing.assert_array_equal(k("elu", 1)(np.array([0.0])), [1.0])
+    np.testing.assert_array_equal(k("step")(np.array([0.0, -1e-300])), [1.0, 0.0])
+    np.testing.assert_array_equal(k("signum")(np.array([0.0, 2.0, -2.0])), [0, 1, -1])
+
+
+def test_user_defined_activation():
+    act = symact.define("x * tanh(log(1 + exp(beta * x)))", name="my_mish", beta=1)
+    x = np.linspace(-50, 50, 201)
+    np.testing.assert_allclose(act.numpy()(x), k("mish")(x), rtol=2e-15, atol=1e-300)
+    np.testing.assert_allclose(act.numpy(1)(x), k("mish", 1)(x), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(act.numpy()(x, beta=2.0)[-1], 50.0)
+    act2 = symact.define("max(0, x) + min(0, 0.1 * x)", name="my_leaky")
+    np.testing.assert_allclose(act2.numpy()(np.array([-10.0, 2.0])), [-1.0, 2.0])
+
+
+def test_bad_order():
+    with pytest.raises(CodegenError):
+        symact.get("relu").numpy(3)
+
+
+# ---------------------------------------------------------------- f' against d/dx f
+SMOOTH = ["sigmoid", "tanh", "gelu", "gelu_tanh", "silu", "mish", "softplus", "logsigmoid",
+          "loglog", "tanhshrink", "bent_identity", "squareplus", "isru", "snake", "sinc",
+          "softsign", "arctan", "gaussian", "lecun_tanh", "symmetric_sigmoid", "elu", "celu"]
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(x=st.floats(min_value=-40, max_value=40, allow_nan=False))
+def test_derivative_matches_high_precision_derivative(name, x):
+    act = symact.get(name).with_defaults()
+    f = sp.lambdify(act.x, act.expr, modules="mpmath")
+    with mpmath.workdps(60):
+        ref = mpmath.diff(f, mpmath.mpf(x))
+    got = symact.get(name).numpy(1)(np.array([x]))[0]
+    assert abs(got - float(ref)) <= 1e-13 * abs(float(ref)) + 1e-300, (x, got, ref)
+
+
+# ---------------------------------------------------------------- vector kernels
+def test_softmax_family():
+    x = np.array([[1000.0, 1001.0, 999.0], [-1e4, 0.0, 1.0]])
+    sm = symact.get("softmax").numpy()(x)
+    np.testing.assert_allclose(sm.sum(axis=-1), 1.0)
+    e = np.exp(x[0] - 1001)
+    np.testing.assert_allclose(sm[0], e / e.sum())
+    ls = symact.get("log_softmax").numpy()(x)
+    np.testing.assert_allclose(ls[1, 0], -1e4 - np.log(np.exp(0.0 - 1) + 1) - 1, rtol=1e-15)
+    smin = symact.get("softmin").numpy()(x, axis=0)
+    np.testing.assert_allclose(smin.sum(axis=0), 1.0)
+    assert symact.get("softmax").numpy()(x.astype(np.float32)).dtype == np.float32
+    with pytest.raises(TypeError):
+        symact.get("softmax").numpy()(x.astype(complex))
+
+
+@pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax", "glu"])
+def test_vector_backward_matches_finite_differences(name):
+    act = symact.get(name)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=6)
+    fwd, vjp = act.numpy(0), act.numpy(1)
+    g = rng.normal(size=fwd(x).shape)
+    h = 1e-6
+    num = np.array([(g @ fwd(x + h * e) - g @ fwd(x - h * e)) / (2 * h) for e in np.eye(6)])
+    np.testing.assert_allclose(vjp(x, g), num, rtol=1e-6, atol=1e-8)
+
+
+def test_glu_odd_length():
+    with pytest.raises(ValueError, match="odd"):
+        symact.get("glu").numpy()(np.zeros(3))
