@@ -104,9 +104,9 @@ def main() -> None:
                     fn = eval(ref, ns)  # noqa: S307 -- the catalog's own call strings
                     if isinstance(fn, torch.nn.Module):
                         mod = fn
-                        tt = timeit(lambda: mod(xt), args.repeat)
+                        tt = timeit(lambda mod=mod, xt=xt: mod(xt), args.repeat)
                     else:
-                        tt = timeit(lambda: eval(ref, ns), args.repeat)  # noqa: S307
+                        tt = timeit(lambda ref=ref, ns=ns: eval(ref, ns), args.repeat)  # noqa: S307
                     ratios_t.append((name, t / tt))
                     st = f"{t / tt:8.2f}x"
                 except Exception:
@@ -129,10 +129,10 @@ def scaling(dtype: str, repeat: int) -> None:
         n = 10**e
         x = np.random.default_rng(0).normal(size=n).astype(dtype)
         out = np.empty_like(x)
-        row = [timeit(lambda: np.copyto(out, x), repeat)]
+        row = [timeit(lambda out=out, x=x: np.copyto(out, x), repeat)]
         for name in ("relu", "sigmoid", "gelu"):
             k = symact.get(name).numpy()
-            row.append(timeit(lambda k=k: k(x, out=out), repeat if e < 8 else 2))
+            row.append(timeit(lambda k=k, x=x, out=out: k(x, out=out), repeat if e < 8 else 2))
         print(f"{n:10d} " + " ".join(f"{t * 1e3:10.3f}ms" for t in row), flush=True)
 
 

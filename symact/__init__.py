@@ -17,6 +17,7 @@ from .errors import (
     UnknownActivation,
 )
 from .model import Activation, FrameworkRef, VectorSpec
+from .verify import Verdict, verify
 
 __version__ = "0.1.0"
 
@@ -30,8 +31,10 @@ __all__ = [
     "SymactError",
     "UnknownActivation",
     "VectorSpec",
+    "Verdict",
     "activations",
     "define",
     "get",
     "names",
+    "verify",
 ]

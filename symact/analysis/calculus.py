@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import mpmath
 import sympy as sp
 
 from .budget import attempt
 from .normalize import Component, to_piecewise
+from .numeric import mp_function
 
 #: The symbol standing for the output f(x) in :func:`through_output`.
 F = sp.Symbol("f", real=True)
@@ -50,51 +52,60 @@ def piecewise_derivative(expr: sp.Expr, x: sp.Symbol, n: int = 1,
     return simplify_quick(sp.diff(e, x, n), seconds)
 
 
-_BASIS = (sp.S.One, F, F**2, sp.exp(-F))
+_BASIS = (sp.S.One, F, F**2, sp.exp(-F), sp.exp(F))
+
+
+class NoForm(Exception):
+    """No combination of the basis fits f' numerically."""
 
 
 def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr | None:
-    """A form P(f) with P(g(x)) = g'(x), verified symbolically, or None."""
+    """A form P(f) with P(g(x)) = g'(x), verified symbolically, or None.
+
+    Coefficients are fitted numerically (mpmath, 40 digits) on sample points, checked on others,
+    snapped to short rationals, and the identity is then proved with ``simplify``."""
     if x not in dg.free_symbols:
         return dg
-    pts = [sp.Integer(k) for k in (1, 2, -1, 3, -2)]
-    for size in (2, 3, 4):
-        basis = _BASIS[:size]
-
-        def solve(basis=basis, size=size):
-            rows = [[b.subs(F, g.subs(x, p)) for b in basis] for p in pts[:size]]
-            rhs = [dg.subs(x, p) for p in pts[:size]]
-            m = sp.Matrix(rows)
-            if any(v.has(sp.nan, sp.zoo, sp.oo) for v in [*m, *rhs]):
-                return None
-            return m.LUsolve(sp.Matrix(rhs))
-
-        got = attempt(solve, seconds)
-        if not got or got.value is None:
-            continue
-        coeffs = [_tidy(c) for c in got.value]
-        if any(c.has(sp.nan, sp.zoo) for c in coeffs):
-            continue
-        # tidy near-integers that simplify missed
-        poly = sum(c * b for c, b in zip(coeffs, basis, strict=True))
-        diff = dg - poly.subs(F, g)
-        check = attempt(lambda: sp.simplify(diff), seconds)
-        if not (check and check.value == 0):
-            check = attempt(lambda: sp.simplify(diff.rewrite(sp.exp)), seconds)
-        if check and check.value == 0:
-            return sp.expand(poly)
-    return None
+    gf, df = mp_function(g, x), mp_function(dg, x)
+    fit_pts = [mpmath.mpf(v) for v in ("-1.3", "-0.6", "0.7", "1.9")]
+    test_pts = [mpmath.mpf(v) for v in ("-2.2", "0.35", "2.6")]
+    with mpmath.workdps(40):
+        gv = {p: gf(p) for p in fit_pts + test_pts}
+        dv = {p: df(p) for p in fit_pts + test_pts}
+        if any(mpmath.isnan(v) for v in [*gv.values(), *dv.values()]):
+            return None
+        basis_fns = [lambda f: 1, lambda f: f, lambda f: f**2, lambda f: mpmath.exp(-f),
+                     lambda f: mpmath.exp(f)]
+        for size in (1, 2, 3, 4, 5):
+            fns = basis_fns[:size]
+            rows = [[b(gv[p]) for b in fns] for p in fit_pts[:size]]
+            try:
+                coef = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix([dv[p] for p in
+                                                                           fit_pts[:size]]))
+            except ZeroDivisionError:
+                continue
+            resid = max(abs(sum(c * b(gv[p]) for c, b in zip(coef, fns, strict=True)) - dv[p])
+                        for p in fit_pts + test_pts)
+            if resid > mpmath.mpf(10) ** -25:
+                continue
+            coeffs = [_tidy(sp.Float(mpmath.nstr(c, 35), 35)) for c in coef]
+            poly = sum(c * b for c, b in zip(coeffs, _BASIS[:size], strict=True))
+            diff = dg - poly.subs(F, g)
+            for form in (diff, diff.rewrite(sp.exp)):
+                check = attempt(lambda form=form: sp.simplify(form), seconds)
+                if check and check.value == 0:
+                    return sp.expand(poly)
+            return None
+    raise NoForm
 
 
 def _tidy(c: sp.Expr) -> sp.Expr:
     """A fitted coefficient as a short rational when it evidently is one (the identity is
     verified symbolically afterwards, so a wrong guess is only rejected, never reported)."""
-    v = sp.N(c, 40)
-    if not v.is_real:
-        return c
-    guess = Fraction(str(v)).limit_denominator(10**6)
-    if abs(sp.Rational(guess.numerator, guess.denominator) - v) < sp.Float(10) ** -30:
-        return sp.Rational(guess.numerator, guess.denominator)
+    guess = Fraction(str(c)).limit_denominator(10**6)
+    r = sp.Rational(guess.numerator, guess.denominator)
+    if abs(r - c) < sp.Float(10) ** -25:
+        return r
     return c
 
 

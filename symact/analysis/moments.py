@@ -45,10 +45,16 @@ def gaussian_expectation(parts: list[tuple[sp.Set, sp.Expr]], x: sp.Symbol,
             if isinstance(where, sp.FiniteSet) or g == 0:
                 continue
             fn = mp_function(g, x)
-            a = -mpmath.inf if where.start == -sp.oo else mpmath.mpf(str(sp.N(where.start, DPS)))
-            b = mpmath.inf if where.end == sp.oo else mpmath.mpf(str(sp.N(where.end, DPS)))
+            # the Gaussian weight is below e^-800 beyond |z| = 40: cut there (and never feed
+            # astronomically large arguments to exp(exp(z)) and the like)
+            a = max(mpmath.mpf(-40), -mpmath.inf if where.start == -sp.oo
+                    else mpmath.mpf(str(sp.N(where.start, DPS))))
+            b = min(mpmath.mpf(40), mpmath.inf if where.end == sp.oo
+                    else mpmath.mpf(str(sp.N(where.end, DPS))))
+            if a >= b:
+                continue
             pts = [a, *[p for p in (-4, 0, 4) if a < p < b], b]
-            acc += mpmath.quad(lambda t: fn(t) * mpmath.npdf(t), pts)
+            acc += mpmath.quad(lambda t, fn=fn: fn(t) * mpmath.npdf(t), pts)
     return to_float_expr(acc, 20), "numeric", f"mpmath quadrature ({reason[:60]})"
 
 

@@ -123,11 +123,11 @@ def to_float_expr(v: mpmath.mpf, digits: int = 20) -> sp.Float:
 def numeric_limit(fn: Callable, direction: int) -> sp.Expr | None:
     """An estimate of lim fn(x) as x -> direction * oo (Float, +-oo, or None)."""
     with mpmath.workdps(DPS):
-        xs = [mpmath.mpf(10) ** k * direction for k in (2, 4, 8, 16)]
+        xs = [mpmath.mpf(k) * direction for k in (100, 300, 1000, 3000)]
         vals = [fn(v) for v in xs]
     if any(mpmath.isnan(v) for v in vals):
         return None
-    if all(abs(v) > 1e6 for v in vals[-2:]) and abs(vals[-1]) > abs(vals[-2]) * 10:
+    if all(abs(v) > 1e6 for v in vals[-2:]) and abs(vals[-1]) > abs(vals[-2]) * 2:
         return sp.oo if vals[-1] > 0 else -sp.oo
     if abs(vals[-1] - vals[-2]) < 1e-12 * (1 + abs(vals[-1])):
         return to_float_expr(vals[-1])

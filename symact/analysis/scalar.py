@@ -10,7 +10,7 @@ import sympy as sp
 from ..errors import AnalysisError
 from ..model import Activation
 from .budget import attempt
-from .calculus import simplify_quick, through_output
+from .calculus import NoForm, simplify_quick, through_output
 from .facts import Fact, Properties
 from .moments import gaussian_expectation, torch_gain
 from .normalize import Component, components, real_domain, to_piecewise
@@ -19,6 +19,7 @@ from .params import parameter_conditions
 from .signs import exact_sign, sign_pattern
 from .study import Evidence, Limits, Study, compare, image, monotonicity, runs, study
 
+_FACT_BUDGET = [60.0]  # one fact's whole derivation (set from the per-step budget)
 K_MAX = 6  # derivatives compared at a breakpoint before giving up on the continuity class
 
 
@@ -31,7 +32,7 @@ def _fact(value, ev: Evidence, extra: str = "") -> Fact:
 
 def _guard(fn: Callable[[], Fact], name: str) -> Fact:
     """Run one fact's derivation; an unexpected failure makes that fact unknown, not the run."""
-    got = attempt(fn, 600.0)
+    got = attempt(fn, _FACT_BUDGET[0])
     if got:
         return got.value
     return Fact.unknown(f"{name}: {got.reason}")
@@ -42,6 +43,7 @@ class ScalarAnalysis:
         self.act = act
         self.x = act.x
         self.budget = budget
+        # exploratory steps with a numeric fallback (limits, solveset, simplify) get at most 4 s
         self.quick = min(budget, 4.0)
         x = self.x
         expr = to_piecewise(act.expr)
@@ -62,7 +64,7 @@ class ScalarAnalysis:
             raise AnalysisError(f"{act.name}: the definition is not real-valued anywhere on R")
         self.comps = comps
         self.domain = sp.Union(*domain_parts)
-        self.limits = Limits(x, budget)
+        self.limits = Limits(x, self.quick)  # a limit that times out is estimated numerically
         # derivatives per component, simplified
         self.d1 = [simplify_quick(sp.diff(c.expr, x), self.quick) for c in comps]
         self.d2 = [simplify_quick(sp.diff(d, x), self.quick) for d in self.d1]
@@ -76,13 +78,13 @@ class ScalarAnalysis:
     @property
     def f_study(self) -> Study:
         if self._f_study is None:
-            self._f_study = study(self.comps, self.x, self.limits, self.budget, self.d1)
+            self._f_study = study(self.comps, self.x, self.limits, self.quick, self.d1)
         return self._f_study
 
     @property
     def d_study(self) -> Study:
         if self._d_study is None:
-            self._d_study = study(self.dcomps, self.x, self.limits, self.budget, self.d2)
+            self._d_study = study(self.dcomps, self.x, self.limits, self.quick, self.d2)
         return self._d_study
 
     def at(self, exprs: list[sp.Expr], p: sp.Expr) -> tuple[sp.Expr | None, str]:
@@ -114,7 +116,11 @@ class ScalarAnalysis:
         return Fact(_assemble(self.comps, self.d2, self.x), "proved", "per-piece derivative")
 
     def through_output(self) -> Fact:
-        got = through_output(self.comps, self.d1, self.x, self.quick)
+        try:
+            got = through_output(self.comps, self.d1, self.x, self.quick)
+        except NoForm:
+            return Fact(None, "numeric", "no form a + b f + c f^2 + d exp(-f) + e exp(f) fits "
+                        "f' (numeric residual on sample points)")
         if got is None:
             return Fact.unknown("no form in f among a + b f + c f^2 + d exp(-f) verified")
         return Fact(got, "proved", "fitted in the output f and verified by simplify")
@@ -454,7 +460,7 @@ class ScalarAnalysis:
                 if v.has(sp.nan):
                     return Fact.unknown("a value of f' is unknown")
                 av = abs(v)
-                loc = at if (closed or not (at in (sp.oo, -sp.oo))) else str(at)
+                loc = at if (closed or at not in (sp.oo, -sp.oo)) else str(at)
                 if not closed and at in (sp.oo, -sp.oo):
                     loc = str(at)
                 elif not closed:
@@ -492,7 +498,7 @@ class ScalarAnalysis:
         ev = Evidence()
         ev.merge(st.evidence)
         pts = []
-        for comp, pat in st.patterns:
+        for _comp, pat in st.patterns:
             pts.extend(pat.points)
         if nondiff.known:
             pts.extend(nondiff.value)
@@ -638,10 +644,11 @@ def _assemble(comps: list[Component], exprs: list[sp.Expr], x: sp.Symbol) -> sp.
 def analyze_scalar(act: Activation, budget: float) -> Properties:
     """All properties of a scalar activation (parameters bound to their defaults)."""
     bound = act.with_defaults()
+    _FACT_BUDGET[0] = 3 * budget
     an = ScalarAnalysis(bound, budget)
     g = _guard
     parity = g(an.parity, "parity")
-    cont_all = attempt(an.continuity, 600.0)
+    cont_all = attempt(an.continuity, _FACT_BUDGET[0])
     if cont_all:
         cont, nondiff, per_point = cont_all.value
     else:
@@ -649,11 +656,11 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
         per_point = {}
     v0 = g(an.values_at_zero, "values at 0")
     rng = g(an.range_fact, "range")
-    mono = attempt(lambda: an.monotonic("f"), 600.0)
-    dmono = attempt(lambda: an.monotonic("d"), 600.0)
-    crit = attempt(lambda: an.critical(nondiff), 600.0)
-    convex = attempt(lambda: an.convexity(cont), 600.0)
-    moments = attempt(an.moments, 600.0)
+    mono = attempt(lambda: an.monotonic("f"), _FACT_BUDGET[0])
+    dmono = attempt(lambda: an.monotonic("d"), _FACT_BUDGET[0])
+    crit = attempt(lambda: an.critical(nondiff), _FACT_BUDGET[0])
+    convex = attempt(lambda: an.convexity(cont), _FACT_BUDGET[0])
+    moments = attempt(an.moments, _FACT_BUDGET[0])
     unk = (Fact.unknown("failed"), Fact.unknown("failed"))
     mono_v = mono.value if mono else (Fact.unknown(mono.reason),) * 2
     dmono_v = dmono.value if dmono else (Fact.unknown(dmono.reason),) * 2

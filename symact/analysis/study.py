@@ -111,6 +111,8 @@ class Limits:
         got = attempt(lambda: sp.limit(g, x, p, side if p.is_finite else "+-"[p == sp.oo]),
                       self.seconds) if p.is_finite else attempt(lambda: sp.limit(g, x, p),
                                                                 self.seconds)
+        if got and isinstance(got.value, sp.AccumBounds) and not p.is_finite:
+            return got.value, "proved", "SymPy limit (oscillates within these bounds)"
         if got and got.value.is_number and not got.value.has(sp.nan, sp.zoo, sp.Limit):
             return got.value, "proved", "SymPy limit"
         if not p.is_finite:

@@ -20,7 +20,6 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-
 DTYPES = ("float32", "float64")
 
 

@@ -86,7 +86,7 @@ def accuracy_table(report: Report | None = None) -> str:
     head = ["activation"]
     for dt in accuracy.DTYPES:
         for o in (0, 1):
-            label = f"{dt} {'f' if o == 0 else "f'"}"
+            label = dt + (" f" if o == 0 else " f'")
             head += [label, f"torch {label}"]
     rows = []
     misses = []

@@ -172,6 +172,8 @@ class Program:
     def _value(self, e: sp.Basic):
         if e == self.x:
             return "x"
+        if isinstance(e, (sp.core.relational.Relational, sp.And, sp.Or, sp.Not)):
+            return self.cond(e)
         if isinstance(e, sp.Expr) and not self.dep(e) and not isinstance(
                 e, sp.Piecewise):
             return ("s", self.scalar(e))

@@ -188,9 +188,14 @@ def _inline_tex(parts: Sequence) -> str:
 
 
 def _cell_tex(parts: Sequence) -> str:
-    """A table cell: math parts scaled down to the cell width when too wide."""
+    """A table cell: a formula is scaled down to the cell width when too wide."""
     if len(parts) == 1 and isinstance(parts[0], Math):
         return rf"\fitcell{{{parts[0].tex}}}"
+    if len(parts) == 1 and isinstance(parts[0], Marked) and len(parts[0].parts) == 1 \
+            and isinstance(parts[0].parts[0], Math):
+        mark = r"\dag" if parts[0].status == "numeric" else "?"
+        return (rf"\fitcellto{{\dimexpr\linewidth-0.7em\relax}}{{{parts[0].parts[0].tex}}}"
+                rf"\textsuperscript{{{mark}}}")
     return _inline_tex(parts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -59,7 +60,7 @@ def value_tex(v: Any) -> str:
     if isinstance(v, str):
         if v in ("oo", "-oo"):
             return to_latex(sp.sympify(v))
-        return r"\text{" + v.replace("_", r"\_").replace("^", r"\^{}") + "}"
+        return text_tex(v)
     if _is_number(v):
         return number_tex(v)
     if isinstance(v, (list, tuple)):
@@ -69,11 +70,34 @@ def value_tex(v: Any) -> str:
             return rf"\left({value_tex(v[0])}, {value_tex(v[1])}\right)"
         return ", ".join(value_tex(t) for t in v)
     if isinstance(v, dict):
-        return r",\ ".join(rf"\text{{{k}}}: {value_tex(val)}" for k, val in v.items())
+        return r",\ ".join(rf"{text_tex(str(k))}: {value_tex(val)}" for k, val in v.items())
     if isinstance(v, sp.Basic):
         tex = to_latex(v, x=X)
         return tex
-    return r"\text{" + str(v) + "}"
+    return text_tex(str(v))
+
+
+def text_tex(text: str) -> str:
+    """Text inside math, with LaTeX's special characters escaped."""
+    from .doc import tex_escape
+
+    return r"\text{" + tex_escape(text) + "}"
+
+
+def _where(at: Any) -> str:
+    """The location(s) of a value: x = p, x in S, or x tending to an infinity."""
+    if isinstance(at, str):
+        return r"x \to " + value_tex(at)
+    items = at if isinstance(at, (list, tuple)) else [at]
+    parts = []
+    for item in items:
+        if isinstance(item, sp.Set):
+            parts.append(r"x \in " + to_latex(item))
+        elif isinstance(item, str):
+            parts.append(r"x \to " + value_tex(item))
+        else:
+            parts.append("x = " + value_tex(item))
+    return r",\ ".join(parts)
 
 
 def marked(parts: list, status: str) -> list:
@@ -125,6 +149,8 @@ def _format(name: str, v: Any) -> list:
             and isinstance(v, dict):
         parts: list = []
         for key, intervals in v.items():
+            if not intervals:
+                continue
             if parts:
                 parts.append(Text("; "))
             parts += [Text(f"{key} on "), Math(_interval_list(intervals))]
@@ -152,9 +178,22 @@ def _format(name: str, v: Any) -> list:
         parts = [Math(r"\sup \lvert f' \rvert = " + value_tex(v.get("value")))]
         at = v.get("at")
         if at not in (None, [], ()):
-            where = value_tex(at) if not isinstance(at, str) else value_tex(at)
-            parts += [Text(" at "), Math("x = " + where if not isinstance(at, str)
-                                         else r"x \to " + where)]
+            parts += [Text(" at "), Math(_where(at))]
+        return parts
+    if name == "values_at_zero" and isinstance(v, dict):
+        return [Math(r",\quad ".join(f"{k}(0) = {value_tex(val)}" for k, val in v.items()))]
+    if name == "asymptotes" and isinstance(v, dict):
+        items = []
+        for key, val in v.items():
+            side = r"-\infty" if key == "-oo" else r"\infty"
+            shown = r"\text{none}" if val is None else "y = " + value_tex(val)
+            items.append(rf"x \to {side}\colon {shown}")
+        return [Math(r",\quad ".join(items))]
+    if name == "jacobian" and isinstance(v, dict) and "closed_form" in v:
+        parts = [Text(str(v["closed_form"]))]
+        checked = sorted(k[1:] for k in v if re.fullmatch(r"n\d+", str(k)))
+        if checked:
+            parts.append(Text(f" (checked on the n = {', '.join(checked)} matrix)"))
         return parts
     if name == "gaussian_moments" and isinstance(v, dict):
         names = {"E[f]": r"\mathbb{E}[f(Z)]", "E[f^2]": r"\mathbb{E}[f(Z)^2]",
@@ -188,7 +227,7 @@ def _format(name: str, v: Any) -> list:
         return [Math(r",\quad ".join(items))]
     if name in ("dead_zones",) and isinstance(v, list):
         return [Math(_interval_list(v))] if v else [Text("none")]
-    if isinstance(v, list) and not v:
+    if v is None or (isinstance(v, (list, tuple, dict)) and not v):
         return [Text("none")]
     if isinstance(v, str) and v not in ("oo", "-oo"):
         return [Text(v)]

@@ -145,6 +145,15 @@ class ActivationLatexPrinter(LatexPrinter):
     def _print_Exp1(self, expr: sp.Basic) -> str:
         return "e"
 
+    def _print_Float(self, expr: sp.Float) -> str:
+        """A floating-point value (a numeric result) to 6 significant digits."""
+        value = float(expr)
+        text = f"{value:.6g}"
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+        return text
+
     # -- functions ------------------------------------------------------------------------
     def _print_Function(self, expr: sp.Basic, exp: str | None = None) -> str:
         name = expr.func.__name__

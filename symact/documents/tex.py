@@ -47,10 +47,11 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
   \sbox\symactbox{$\displaystyle #1$}%
   \ifdim\wd\symactbox>\linewidth \resizebox{\linewidth}{!}{\usebox\symactbox}%
   \else\makebox[\linewidth]{\usebox\symactbox}\fi\par\smallskip}
-% a formula in a table cell, scaled down to the column width only when it is wider
-\newcommand\fitcell[1]{\sbox\symactbox{$#1$}%
-  \ifdim\wd\symactbox>\linewidth \resizebox{\linewidth}{!}{\usebox\symactbox}%
+% a formula in a table cell, scaled down to a width (the column's) only when it is wider
+\newcommand\fitcellto[2]{\sbox\symactbox{$#2$}%
+  \ifdim\wd\symactbox>#1\relax \resizebox{#1}{!}{\usebox\symactbox}%
   \else\usebox\symactbox\fi}
+\newcommand\fitcell[1]{\fitcellto{\linewidth}{#1}}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt plus 1pt}
 \setlength{\emergencystretch}{3em}

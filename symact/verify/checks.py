@@ -16,10 +16,10 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ..model import X, Activation
+from ..model import Activation, X
 from . import budget as _budget
 from . import engine, evidence, numeric
-from .claims import D2F, DF, F, Claim
+from .claims import D2F, DF, Claim, F
 from .evidence import CONFIRMED, REFUTED, UNDECIDED, Result, undecided
 from .intervals import PointwiseBounds, show
 
@@ -37,11 +37,23 @@ def decide(claim: Claim, budget: Budget) -> Result:
 
 # ------------------------------------------------------------------------------ helpers
 def _derivative(act: Activation, n: int, budget: Budget) -> sp.Expr | None:
+    """f^(n) (analysis engine, else SymPy's diff of the Piecewise form), or None; the reason
+    of a failure is kept for :func:`_no_derivative`."""
     out = engine.derivative(act, n, budget)
     if out.ok and isinstance(out.value, sp.Expr):
         return _no_delta(out.value)
     fallback = _budget.run(sp.diff, numeric.prepare(act.expr), X, n, budget=budget)
-    return _no_delta(fallback.value) if fallback.ok else None
+    if fallback.ok:
+        return _no_delta(fallback.value)
+    _FAILURES[act.name] = f"derivative not computed: {fallback.reason}"
+    return None
+
+
+_FAILURES: dict[str, str] = {}
+
+
+def _no_derivative(act: Activation) -> Result:
+    return undecided(_FAILURES.pop(act.name, "derivative not computed"))
 
 
 def _no_delta(d: sp.Expr) -> sp.Expr:
@@ -67,7 +79,7 @@ def _merge(own: Result, fact_result: Result | None, fact_reason: str = "") -> Re
                          f"says {own.verdict} ({own.detail})")
     status = "proved" if "proved" in (own.status, fact_result.status) else "numeric"
     detail = fact_result.detail
-    if own.counterexample and not fact_result.counterexample:
+    if own.detail and own.detail not in detail:
         detail = f"{fact_result.detail}; {own.detail}"
     return Result(own.verdict, status, detail,
                   fact_result.counterexample or own.counterexample)
@@ -109,7 +121,7 @@ def check_equals(claim: Claim, act: Activation, budget: Budget) -> Result:
 def check_derivative_equals(claim: Claim, act: Activation, budget: Budget) -> Result:
     d1 = _derivative(act, 1, budget)
     if d1 is None:
-        return undecided("derivative not computed within the budget")
+        return _no_derivative(act)
     claimed = claim.data["expr"].subs(F, act.expr)
     res = evidence.identity(d1, claimed, budget, names=("f'(x)", "claimed"))
     if res.verdict == REFUTED:
@@ -163,7 +175,7 @@ def _parity_result(claimed: str, odd: Result, even: Result) -> Result:
 def check_inequality(claim: Claim, act: Activation, budget: Budget) -> Result:
     subs = _value_symbols(claim.data["relations"], act, budget)
     if subs is None:
-        return undecided("derivative not computed within the budget")
+        return _no_derivative(act)
     parts = []
     worst: Result | None = None
     for op, left, right, names in claim.data["relations"]:
@@ -296,7 +308,7 @@ def check_limit(claim: Claim, act: Activation, budget: Budget) -> Result:
     at, claimed, of = claim.data["at"], claim.data["value"], claim.data["of"]
     expr = act.expr if of == "f" else _derivative(act, 1, budget)
     if expr is None:
-        return undecided("derivative not computed within the budget")
+        return _no_derivative(act)
     name = "f" if of == "f" else "f'"
     where = numeric.fmt(at)
     true, why = _true_limit(expr, at, budget)
@@ -779,7 +791,7 @@ def _identity_origin(act: Activation, budget: Budget) -> Result:
     """CONFIRMED when f(0) = 0, f'(0) = 1 and f' continuous at 0; REFUTED otherwise."""
     d1 = _derivative(act, 1, budget)
     if d1 is None:
-        return undecided("derivative not computed within the budget")
+        return _no_derivative(act)
 
     def at_zero(e: sp.Expr) -> sp.Expr:
         return sp.simplify(numeric.prepare(e).subs(X, 0))
@@ -847,7 +859,7 @@ def check_max_derivative(claim: Claim, act: Activation, budget: Budget) -> Resul
     claimed = claim.data["value"]
     d1 = _derivative(act, 1, budget)
     if d1 is None:
-        return undecided("derivative not computed within the budget")
+        return _no_derivative(act)
     own = _max_derivative_samples(claimed, d1, budget)
     fact, reason = _fact(act, "max_gradient", budget)
     if fact is None:
@@ -858,11 +870,16 @@ def check_max_derivative(claim: Claim, act: Activation, budget: Budget) -> Resul
     same = _same(sup, claimed, numeric_ok=fact.status == "numeric")
     if same is None:
         return own
-    where = f" at x = {', '.join(numeric.fmt(sp.sympify(a)) for a in at)}" if \
+    where = f" at x in {', '.join(_where(a) for a in at)}" if \
         isinstance(at, (list, tuple)) and at else f" as x -> {at}" if at else ""
     fr = Result(CONFIRMED if same else REFUTED, fact.status,
                 f"sup |f'| = {numeric.fmt(sup)}{where} (analysis engine)")
     return _merge(own, fr)
+
+
+def _where(a: Any) -> str:
+    a = sp.sympify(a)
+    return show(a) if isinstance(a, sp.Set) else numeric.fmt(a)
 
 
 def _max_derivative_samples(claimed: sp.Expr, d1: sp.Expr, budget: Budget) -> Result:

@@ -153,7 +153,8 @@ class _Where:
 
 
 def _key_line(lines: list[str], key: str, start: int, end: int | None) -> int | None:
-    pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|{re.escape(key)})\s*(=|\.)")
+    k = re.escape(key)
+    pattern = re.compile(rf"^\s*(\"{k}\"|{k})\s*(=|\.)|^\s*\[\s*(\"{k}\"|{k})\s*[\].]")
     stop = end - 1 if end else len(lines)
     for i in range(start, stop):
         if pattern.match(lines[i]):

@@ -148,6 +148,9 @@ def identity(lhs: sp.Expr, rhs: sp.Expr, budget: float | None, *, proof: bool = 
     s, why = scan({"a": lhs, "b": rhs}, budget)
     points_note = ""
     if s is not None:
+        gap = _undefined(s, lhs, rhs, budget, names)
+        if gap is not None:
+            return gap
         candidates = [p for p, a, b in zip(s.points, s.values["a"], s.values["b"], strict=True)
                       if a is not None and b is not None and abs(a - b) > _tol(a, b) * 10**8]
         for p in sorted(candidates, key=_rank)[:6]:
@@ -224,6 +227,9 @@ def relation(op: str, lhs: sp.Expr, rhs: sp.Expr, budget: float | None, *,
     d = lhs - rhs
     s, why = scan({"a": lhs, "b": rhs}, budget)
     if s is not None:
+        gap = _undefined(s, lhs, rhs, budget, names)
+        if gap is not None:
+            return gap
         pts, av, bv = s.points, s.values["a"], s.values["b"]
         candidates = [p for p, a, b in zip(pts, av, bv, strict=True)
                       if a is not None and b is not None and _violates(op, a, b)]
@@ -246,9 +252,10 @@ def relation(op: str, lhs: sp.Expr, rhs: sp.Expr, budget: float | None, *,
                 x0, value = root
                 ce = {"x": numeric.fmt(x0), "value": numeric.fmt(value),
                       "claimed": f"{names[0]} != {names[1]}"}
+                what = names[0] if names[1].strip() == "0" else f"{names[0]} - {names[1]}"
                 return Result(REFUTED, "numeric",
-                              f"{names[0]} - {names[1]} changes sign continuously and vanishes "
-                              f"at x ~ {ce['x']} (value there ~ {ce['value']})", ce)
+                              f"{what} changes sign continuously, so it vanishes between two "
+                              f"samples: at x ~ {ce['x']} (value there ~ {ce['value']})", ce)
     proved = _budget.run(prove_relation, op, d, budget=budget)
     if proved.ok and proved.value:
         return Result(CONFIRMED, "proved", "sign decided symbolically on every piece")
@@ -257,6 +264,28 @@ def relation(op: str, lhs: sp.Expr, rhs: sp.Expr, budget: float | None, *,
         return undecided(f"{why}; {reason}")
     n = sum(1 for a in s.values["a"] if a is not None)
     return Result(CONFIRMED, "numeric", f"holds at all {n} sample points; {reason}")
+
+
+def _undefined_at(expr: sp.Expr, p: sp.Expr) -> bool:
+    value = sp.simplify(numeric.prepare(expr).subs(X, p))
+    return bool(value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or value.is_real is False)
+
+
+def _undefined(s: Scan, lhs: sp.Expr, rhs: sp.Expr, budget: float | None,
+               names: tuple[str, str]) -> Result | None:
+    """A refutation when one side is undefined (not a finite real) where the other is not."""
+    one_sided = [p for p, a, b in zip(s.points, s.values["a"], s.values["b"], strict=True)
+                 if (a is None) != (b is None)]
+    for p in sorted(one_sided, key=_rank)[:4]:
+        both = _budget.run(lambda q: (_undefined_at(lhs, q), _undefined_at(rhs, q)), p,
+                           budget=budget)
+        if both.ok and both.value[0] != both.value[1]:
+            side = names[1] if both.value[1] else names[0]
+            ce = {"x": numeric.fmt_x(p), "value": "undefined" if both.value[0] else "defined",
+                  "claimed": "undefined" if both.value[1] else "defined"}
+            return Result(REFUTED, "proved", f"at x = {ce['x']}: {side} is not a finite real "
+                          "number", ce)
+    return None
 
 
 def _counter(p: sp.Expr, lhs: sp.Expr, rhs: sp.Expr, budget: float | None,
