@@ -129,7 +129,8 @@ _NAMESPACE = {
     "sin": np.sin, "cos": np.cos, "arctan": np.arctan, "sqrt": np.sqrt, "abs": abs,
     "max": max, "min": min, "hypot": math.hypot, "erf": scipy.special.erf,
     "erfc": scipy.special.erfc, "sign": np.sign, "square": np.square, "cosh": np.cosh,
-    "sinh": np.sinh, "pi": math.pi, "infty": math.inf,
+    "sinh": np.sinh, "pi": math.pi, "infty": math.inf, "clip": np.clip,
+    "erfcx": scipy.special.erfcx,
 }
 
 
@@ -147,6 +148,12 @@ def test_rendered_kernel_computes_the_kernel(name, order):
     params = {f"p_{k}": f"P{i}" for i, k in enumerate(act.params)}
     module = kernel_function_ast(core, "f", params)
     namespace = dict(_NAMESPACE)
+    for node in ast.walk(module):  # any other ufunc the generator may use: NumPy's or SciPy's
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id not in namespace:
+            fn = getattr(np, node.func.id, None) or getattr(scipy.special, node.func.id, None)
+            if fn is not None:
+                namespace[node.func.id] = fn
     exec(compile(module, f"<{name}>", "exec"), namespace)  # noqa: S102 (our own AST)
     rendered = namespace["f"]
     kernel = act.numpy(order)

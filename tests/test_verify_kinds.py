@@ -84,6 +84,14 @@ def test_range_refuted_by_a_value_outside():
     assert f_at("relu6", t) > 5
 
 
+def test_range_union():
+    v = one({"activation": "hardshrink", "range": "(-oo, -0.5) U {0} U (0.5, oo)"})
+    assert v.verdict == "confirmed"
+    v = one({"activation": "hardshrink", "range": "(-oo, -0.5) U {0}"})
+    assert v.verdict == "refuted" and "(0.5, oo)" in v.detail
+    assert f_at("hardshrink", x_of(v)) > 0.5
+
+
 def test_range_with_parameters_decided_for_the_given_params():
     assert one({"activation": "elu", "params": {"alpha": 2}, "range": "(-alpha, oo)"}
                ).verdict == "confirmed"
@@ -160,6 +168,15 @@ def test_limit():
     v = one({"activation": "step", "limit": {"at": "-oo", "value": "1"}})
     assert v.verdict == "refuted" and "is 0" in v.detail
     v = one({"activation": "elu", "limit": {"at": "-oo", "value": "0", "of": "df"}})
+    assert v.verdict == "confirmed"
+
+
+def test_limit_at_a_point_needs_both_sides():
+    v = one({"activation": "step", "limit": {"at": 0, "value": "1"}})
+    assert (v.verdict, v.status) == ("refuted", "proved")
+    assert "from the left is 0, from the right 1" in v.detail
+    assert one({"activation": "sinc", "limit": {"at": 0, "value": "1"}}).verdict == "confirmed"
+    v = one({"activation": "softsign", "limit": {"at": 0, "value": "1", "of": "df"}})
     assert v.verdict == "confirmed"
 
 

@@ -82,7 +82,7 @@ def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr | Non
             try:
                 coef = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix([dv[p] for p in
                                                                            fit_pts[:size]]))
-            except ZeroDivisionError:
+            except (ZeroDivisionError, ValueError):
                 continue
             resid = max(abs(sum(c * b(gv[p]) for c, b in zip(coef, fns, strict=True)) - dv[p])
                         for p in fit_pts + test_pts)

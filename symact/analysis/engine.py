@@ -21,7 +21,7 @@ from .calculus import piecewise_derivative
 from .facts import Properties, VectorProperties
 
 #: Bump when the engine's results change: it is part of the cache key.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def analyze(act: Activation, budget: float = DEFAULT_BUDGET) -> Properties | VectorProperties:
@@ -33,10 +33,37 @@ def analyze(act: Activation, budget: float = DEFAULT_BUDGET) -> Properties | Vec
         raise AnalysisError(f"budget must be a positive number of seconds, got {budget!r}")
     if not budgets_enforced():
         # signals only work in the main thread: run in a worker process, where they do
-        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-            return pool.submit(_analyze_direct, act, float(budget)).result()
+        return _in_forked_process(act, float(budget))
     return _analyze_direct(act, float(budget))
+
+
+def _in_forked_process(act: Activation, budget: float) -> Properties | VectorProperties:
+    """Analyse in a forked child (its main thread can use SIGALRM); the activation is
+    inherited through fork, the result comes back pickled through a pipe."""
+    if not hasattr(os, "fork"):
+        raise AnalysisError("time budgets need the main thread or os.fork; call analyze() "
+                            "from the main thread")
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def target() -> None:
+        try:
+            send.send(("ok", _analyze_direct(act, budget)))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    proc = ctx.Process(target=target, daemon=True)
+    proc.start()
+    send.close()
+    try:
+        kind, value = receive.recv()
+    except EOFError:
+        raise AnalysisError(f"{act.name}: the analysis process died") from None
+    finally:
+        proc.join()
+    if kind != "ok":
+        raise AnalysisError(f"{act.name}: {value}")
+    return value
 
 
 def _analyze_direct(act: Activation, budget: float) -> Properties | VectorProperties:

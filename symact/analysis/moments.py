@@ -26,8 +26,9 @@ def gaussian_expectation(parts: list[tuple[sp.Set, sp.Expr]], x: sp.Symbol,
             symbolic = False
             reason = "no closed form attempted for this integrand"
             break
-        dens = g * sp.exp(-x**2 / 2) * _PHI_C
-        got = attempt(lambda d=dens, a=a, b=b: sp.integrate(d, (x, a, b)), seconds)
+        const, rest = sp.expand_power_base(g, force=True).as_independent(x, as_Add=False)
+        dens = rest * sp.exp(-x**2 / 2) * _PHI_C
+        got = attempt(lambda d=dens, a=a, b=b, k=const: k * sp.integrate(d, (x, a, b)), seconds)
         if got and not got.value.has(sp.Integral) and got.value.is_number \
                 and not got.value.has(sp.nan, sp.zoo):
             total += got.value
@@ -36,8 +37,12 @@ def gaussian_expectation(parts: list[tuple[sp.Set, sp.Expr]], x: sp.Symbol,
             reason = got.reason or "no closed form"
             break
     if symbolic:
-        simp = attempt(lambda: sp.simplify(total), seconds)
-        value = simp.value if simp and sp.count_ops(simp.value) <= sp.count_ops(total) else total
+        value = total
+        forms = [total, total.rewrite(sp.erf)] if total.has(sp.erfc) else [total]
+        for form in forms:
+            simp = attempt(lambda form=form: sp.simplify(form), min(seconds, 2.0))
+            if simp and sp.count_ops(simp.value) <= sp.count_ops(value):
+                value = simp.value
         return value, "proved", "SymPy integration"
     acc = mpmath.mpf(0)
     with mpmath.workdps(DPS):

@@ -21,16 +21,28 @@ def mp_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.mp
     """``expr`` as an mpmath function of x (real part; nan where it is undefined)."""
     fn = sp.lambdify(x, expr, modules=["mpmath"])
 
+    def raw(v: mpmath.mpf) -> mpmath.mpf:
+        try:
+            r = fn(v)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return mpmath.nan
+        if isinstance(r, mpmath.mpc):
+            return r.real if abs(r.imag) <= mpmath.mpf(10) ** (-DPS + 5) * (1 + abs(r)) \
+                else mpmath.nan
+        return mpmath.mpf(r)
+
     def call(v: mpmath.mpf) -> mpmath.mpf:
         with mpmath.workdps(SCAN_DPS):
-            try:
-                r = fn(mpmath.mpf(v))
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                return mpmath.nan
-            if isinstance(r, mpmath.mpc):
-                return r.real if abs(r.imag) <= mpmath.mpf(10) ** (-DPS + 5) * (1 + abs(r)) \
-                    else mpmath.nan
-            return mpmath.mpf(r)
+            v = mpmath.mpf(v)
+            r = raw(v)
+            if mpmath.isnan(r):
+                # a removable singularity (sinc' at 0): both sides agree
+                eps = mpmath.mpf(10) ** (-SCAN_DPS // 3) * (1 + abs(v))
+                lo, hi = raw(v - eps), raw(v + eps)
+                if mpmath.isfinite(lo) and mpmath.isfinite(hi) and \
+                        abs(lo - hi) < mpmath.mpf(10) ** (-SCAN_DPS // 4) * (1 + abs(lo)):
+                    return (lo + hi) / 2
+            return r
 
     return call
 

@@ -132,10 +132,9 @@ def sign_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr, seconds: floa
         got = attempt(lambda: sp.solveset(h, x, interval), seconds)
         if got:
             sol = got.value
-            if sol is sp.S.EmptySet:
-                sol = sp.FiniteSet()
-            if isinstance(sol, sp.FiniteSet) and all(p.is_real for p in sol):
-                pts = sorted(sol, key=_sort_key)
+            if sol is sp.S.EmptySet or (isinstance(sol, sp.FiniteSet)
+                                        and all(p.is_real for p in sol)):
+                pts = sorted(sol, key=_sort_key) if sol is not sp.S.EmptySet else []
                 signs = _signs_between(h, x, a, b, pts)
                 if signs is not None:
                     return SignPattern(pts, signs, "proved", "solveset roots, exact signs")

@@ -107,7 +107,7 @@ class Limits:
         if p.is_finite:
             v = g.subs(x, p)
             if v.is_number and not v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds):
-                return v, "proved", ""
+                return tidy_value(v, self.seconds), "proved", ""
         got = attempt(lambda: sp.limit(g, x, p, side if p.is_finite else "+-"[p == sp.oo]),
                       self.seconds) if p.is_finite else attempt(lambda: sp.limit(g, x, p),
                                                                 self.seconds)
@@ -128,6 +128,25 @@ class Limits:
         if mpmath.isnan(v):
             return sp.nan, "unknown", f"limit at {p}{side}: {got.reason or 'not found'}"
         return to_float_expr(v, 12), "numeric", "one-sided limit estimated numerically"
+
+
+def _lambertw_exp(e: sp.Expr) -> sp.Expr:
+    """exp(W(z)) -> z / W(z), which SymPy's simplify does not apply."""
+    e = sp.expand(e, power_exp=True, mul=False, multinomial=False)
+    return e.replace(lambda t: isinstance(t, sp.exp) and isinstance(t.args[0], sp.LambertW),
+                     lambda t: t.args[0].args[0] / t.args[0])
+
+
+def tidy_value(v: sp.Expr, seconds: float) -> sp.Expr:
+    """A shorter exact form of a value (values at critical points can be long)."""
+    if v.is_Rational or v.is_Atom or sp.count_ops(v) < 6:
+        return v
+    cands = [v]
+    if v.has(sp.LambertW):
+        got = attempt(lambda: sp.simplify(_lambertw_exp(v)), seconds)
+        if got:
+            cands.append(got.value)
+    return min(cands, key=sp.count_ops)
 
 
 def _point_value(comp: Component, x: sp.Symbol, limits: Limits) -> tuple[sp.Expr, str, str]:

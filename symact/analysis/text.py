@@ -8,6 +8,8 @@ import sympy as sp
 
 from .facts import Fact, Properties, VectorProperties
 
+MAX_ITEMS = 6  # longer lists (oscillating functions) are cut in the text view
+
 _MARK = {"proved": "", "numeric": "  [numeric]", "unknown": "  [unknown]"}
 
 _LABELS = {
@@ -77,6 +79,9 @@ def show_value(v: Any) -> str:
             return "none"
         if isinstance(v, tuple):
             return "(" + ", ".join(show_value(a) for a in v) + ")"
+        if len(v) > MAX_ITEMS:
+            shown = ", ".join(show_value(a) for a in v[:MAX_ITEMS])
+            return f"{shown}, ... ({len(v)} in all)"
         return ", ".join(show_value(a) for a in v)
     return str(v)
 

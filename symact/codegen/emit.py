@@ -179,6 +179,8 @@ class Program:
             return ("s", self.scalar(e))
         if isinstance(e, sp.Piecewise) and not self.dep(e):
             return ("s", self.scalar(e))
+        if isinstance(e, sp.UnevaluatedExpr):
+            return self.value(e.args[0])
         if isinstance(e, sp.Add):
             return self._add(e)
         if isinstance(e, sp.Mul):
@@ -231,6 +233,8 @@ class Program:
         return self.new("np.multiply", [g, c])
 
     def cond(self, c: sp.Basic):
+        if c in self.memo:
+            return self.memo[c]
         if c is sp.true or c is sp.false:
             return ("s", "True" if c is sp.true else "False")
         if not self.dep(c):
@@ -284,7 +288,12 @@ class Program:
         cur = None
         for f in num:
             v = self.value(f)
-            if cur is None and coeff != 1 and coeff != -1:
+            if (cur is None and coeff.is_number and coeff != 1 and coeff != -1
+                    and abs(float(coeff)) <= 1):
+                if coeff.is_Rational and coeff.p == 1:
+                    cur = self.new("np.divide", [v, ("s", _num(coeff.q))])
+                    coeff = sp.S.One
+                    continue
                 # the constant first (x * 0.5 * erfc(..) cannot overflow where x * 2 would)
                 cur = self.new("np.multiply", [v, ("s", self.scalar(coeff))])
                 coeff = sp.S.One
@@ -367,8 +376,25 @@ class Compiled:
     functions: set[str]
 
 
+def _fold_constants(e: sp.Expr) -> sp.Expr:
+    """One float coefficient per product (sqrt(2)/2 * x is one multiplication, not two)."""
+
+    def one(m: sp.Mul) -> sp.Expr:
+        nums = [a for a in m.args if a.is_number]
+        if len(nums) < 2 and not any(isinstance(a, (sp.Pow, sp.NumberSymbol)) for a in nums):
+            return m
+        coeff = sp.Mul(*nums)
+        rest = [a for a in m.args if not a.is_number]
+        if coeff.is_Rational:
+            return m
+        return sp.Mul(sp.N(coeff, 30), *rest)
+
+    return e.replace(lambda m: isinstance(m, sp.Mul) and any(a.is_number for a in m.args), one)
+
+
 def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]) -> Compiled:
     """Lower ``outputs`` (expressions in x and params) to core-function body lines."""
+    outputs = [_fold_constants(o) for o in outputs]
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
     prog = Program(x, params)
     for sym, sub in repl:

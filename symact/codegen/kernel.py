@@ -23,7 +23,16 @@ from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
 from .functions import STABLE, expand, to_textbook
-from .rewrite import HINTS, Timeout, budget, clamps, prepare, series_branches, stabilise
+from .rewrite import (
+    HINTS,
+    Timeout,
+    algebraic,
+    budget,
+    clamps,
+    prepare,
+    series_branches,
+    stabilise,
+)
 
 #: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
 #: natively in float32; any other function makes float16/float32 input compute in float64
@@ -90,9 +99,13 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
             for _ in range(order):
                 stable = sp.diff(stable, x)
                 textbook = sp.diff(textbook, x)
-            stable = stabilise(stable, x)
+            stable = stabilise(stable, x, final=True)
     except Timeout as exc:
         raise CodegenError(f"{act.name}: symbolic rewrite timed out ({exc})") from None
+    try:
+        stable = algebraic(stable, x)
+    except Exception as exc:  # SymPy can fail in many ways; the kernel is then not generated
+        raise CodegenError(f"{act.name}: algebraic simplification failed ({exc})") from None
     with_series = series_branches(stable, x, defaults_subs)
     if with_series != stable:
         notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
@@ -142,12 +155,12 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
 
 def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | None:
     """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them."""
-    from .accuracy import numeric_limit
+    from .accuracy import mp_function, numeric_limit
     from .emit import Program
 
     x = act.x
     try:
-        fn = sp.lambdify(x, to_textbook(tb).subs(defaults_subs), modules="mpmath")
+        fn = mp_function(to_textbook(tb).subs(defaults_subs), x)
         expect = [float(numeric_limit(fn, 1)), float(numeric_limit(fn, -1))]
     except Exception:
         notes.append("limits at +-inf not checked")

@@ -106,10 +106,10 @@ def _rule_pow(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
     return e
 
 
-def _rule_add(e: sp.Add, x: sp.Symbol) -> sp.Expr:
+def _rule_add(e: sp.Add, x: sp.Symbol, final: bool) -> sp.Expr:
     const, rest = _split_const(e, x)
     if const == 0:
-        return _rule_hypot_sum(e, x)
+        return _rule_hypot_sum(e, x) if final else e
     for t in rest:
         c, f = t.as_independent(x, as_Add=False)
         if isinstance(f, sp.exp) and sp.simplify(c + const) == 0:
@@ -132,20 +132,27 @@ def _rule_add(e: sp.Add, x: sp.Symbol) -> sp.Expr:
 def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
     if len(e.args) != 2:
         return e
-    a, b = e.args
+    c, rest = sp.factor_terms(e).as_coeff_Mul()
+    if not isinstance(rest, sp.Add) or len(rest.args) != 2:
+        return e
+    a, b = rest.args
     if isinstance(b, Hypot):
         a, b = b, a
     if isinstance(a, Hypot) and sp.simplify(a.args[0] - b) == 0:
         z, s = a.args
-        return sp.Piecewise((s**2 / (a - z), z < 0), (z + a, True))
+        # the hypot in the default branch is wrapped so this rule does not match it again;
+        # the coefficient multiplies each term (no overflow of z + hypot at the top of the range)
+        return sp.Piecewise((c * s**2 / (a - z), z < 0),
+                            (c * z + c * sp.UnevaluatedExpr(a), True))
     return e
 
 
-def stabilise(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    """Apply the stable-form rules bottom-up."""
+def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
+    """Apply the stable-form rules bottom-up (``final``: also the region-selection rules,
+    whose result is no longer differentiated)."""
     if not expr.args or isinstance(expr, (sp.Symbol, sp.Number)):
         return expr
-    args = [stabilise(a, x) if isinstance(a, sp.Basic) else a for a in expr.args]
+    args = [stabilise(a, x, final) if isinstance(a, sp.Basic) else a for a in expr.args]
     if isinstance(expr, sp.Piecewise):
         expr = sp.Piecewise(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
     else:
@@ -155,9 +162,14 @@ def stabilise(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     if isinstance(expr, sp.Pow):
         return _rule_pow(expr, x)
     if isinstance(expr, sp.Add):
-        return _rule_add(expr, x)
+        return _rule_add(expr, x, final)
     if isinstance(expr, sp.tanh):
         return Tanh(expr.args[0])
+    if isinstance(expr, sp.Mul) and sum(isinstance(a, sp.exp) for a in expr.args) > 1:
+        # exp(a) exp(b) -> exp(a + b): no inf * 0 when a -> inf and b -> -inf
+        exps = [a for a in expr.args if isinstance(a, sp.exp)]
+        rest = [a for a in expr.args if not isinstance(a, sp.exp)]
+        return sp.Mul(*rest) * sp.exp(sp.Add(*[a.args[0] for a in exps]))
     return expr
 
 
@@ -167,6 +179,8 @@ def prepare(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
                         lambda e: e.rewrite(sp.Piecewise))
     expr = expr.replace(lambda e: isinstance(e, sp.Heaviside),
                         lambda e: sp.Piecewise((0, e.args[0] < 0), (1, True)))
+    expr = expr.replace(lambda e: isinstance(e, sp.Abs) and x in e.free_symbols,
+                        lambda e: sp.Piecewise((-e.args[0], e.args[0] < 0), (e.args[0], True)))
     expr = expr.replace(lambda e: isinstance(e, sp.sinc),
                         lambda e: sp.Piecewise((sp.sin(e.args[0]) / e.args[0],
                                                 sp.Ne(e.args[0], 0)), (1, True)))
@@ -266,3 +280,48 @@ def clamps(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
         return out
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), one)
+
+
+_ALGEBRAIC = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol)
+
+
+def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 5.0) -> sp.Expr:
+    """Rational/algebraic pieces (only + * / powers) -> together + factor.
+
+    ``1/H - a x^2/H^3`` becomes ``1/H^3`` (H = sqrt(1 + a x^2)), ``x/6 + 1/2`` becomes
+    ``(x + 3)/6``: no cancellation near the zeros, no overflow of the separate terms. Applied to
+    each Piecewise branch; the rules of :func:`stabilise` run again afterwards.
+    """
+    from .functions import to_textbook
+
+    def simplify(e: sp.Expr) -> sp.Expr:
+        if x not in e.free_symbols:
+            return e
+        plain = to_textbook(e)
+        if not all(isinstance(n, _ALGEBRAIC) for n in sp.preorder_traversal(plain)):
+            return e
+        if plain.is_polynomial(x) and sp.degree(plain, x) <= 1 and plain.free_symbols != {x}:
+            return e  # linear with parameters: already as good as it gets
+        try:
+            with budget(seconds):
+                out = sp.factor(sp.together(plain))
+        except Timeout:
+            return e
+        c, rest = out.as_coeff_Mul()
+        if c != 1 and isinstance(rest, sp.Add):
+            # keep (x + 3)/6 factored: SymPy would distribute 1/6 over the sum again
+            return sp.Mul(c, sp.UnevaluatedExpr(stabilise(rest, x, True)), evaluate=False)
+        return stabilise(out, x, True)
+
+    def visit(e: sp.Expr) -> sp.Expr:
+        if isinstance(e, sp.Piecewise):
+            return sp.Piecewise(*[(visit(b), c) for b, c in e.args], evaluate=False)
+        if e.has(sp.Piecewise):
+            if len(e.atoms(sp.Piecewise)) <= 2:
+                folded = sp.piecewise_fold(e)
+                if isinstance(folded, sp.Piecewise):
+                    return visit(folded)
+            return e.func(*[visit(a) for a in e.args])
+        return simplify(e)
+
+    return visit(expr)

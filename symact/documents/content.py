@@ -20,7 +20,7 @@ from .printer import named_constants, param_latex, to_latex
 from .sources import Derived, derive
 
 #: Formulas longer than this (visible LaTeX characters) are not repeated in the summary table.
-SUMMARY_MAX = 40
+SUMMARY_MAX = 26
 #: Display formulas longer than this are broken into lines at their top-level terms.
 LINE_MAX = 75
 
@@ -41,7 +41,7 @@ SCALAR_ROWS: tuple[tuple[str, str], ...] = (
     ("bounded", "bounded"),
     ("saturation", "saturation"),
     ("asymptotes", "asymptotes"),
-    ("max_gradient", "sup |f'|"),
+    ("max_gradient", "largest slope"),
     ("dead_zones", "dead zones (f' = 0)"),
     ("extrema", "extrema"),
     ("critical_points", "critical points"),
@@ -49,9 +49,9 @@ SCALAR_ROWS: tuple[tuple[str, str], ...] = (
     ("convexity", "convexity"),
     ("fixed_points", "fixed points f(x) = x"),
     ("taylor", "Taylor polynomial at 0"),
-    ("gaussian_moments", "Gaussian moments, Z ~ N(0, 1)"),
-    ("init_gain", "init gain 1/sqrt(E[f(Z)^2])"),
-    ("torch_gain", "torch calculate_gain"),
+    ("gaussian_moments", "Gaussian moments (Z standard normal)"),
+    ("init_gain", "initialisation gain"),
+    ("torch_gain", "torch.nn.init.calculate_gain"),
     ("parameter_conditions", "conditions on parameters"),
 )
 
@@ -81,7 +81,13 @@ class Entry:
 
 
 def visible_length(tex: str) -> int:
-    """Rough printed width of a LaTeX formula, in characters."""
+    """Rough printed width of a LaTeX formula, in characters (a cases block: its widest row)."""
+    cases = re.search(r"\\begin\{cases\}(.*?)\\end\{cases\}", tex, flags=re.S)
+    if cases:
+        rows = cases.group(1).split(r"\\")
+        widest = max(visible_length(r) for r in rows)
+        rest = tex[:cases.start()] + tex[cases.end():]
+        return widest + visible_length(rest) + 1
     t = re.sub(r"\\(left|right|mathopen|mathclose)\b", "", tex)
     t = re.sub(r"\\operatorname\{(\w+)\}", r"\1", t)
     t = re.sub(r"\\[a-zA-Z]+", "x", t)
@@ -127,7 +133,7 @@ def plot_data(act: Activation, derived: Derived) -> plots.PlotData:
         point = line(X)
         expr = out[0].subs(dict(zip(xs, point, strict=True)))
         d = sp.diff(expr, X)
-        funcs = [plots._mpmath_function(expr, X), plots._mpmath_function(d, X)]
+        funcs = [plots.mpmath_function(expr, X), plots.mpmath_function(d, X)]
         data = plots.sample(act.name, funcs, plots.breakpoints([expr, d], X),
                             "values from mpmath on the SymPy components")
         data.caption = caption + "; f' is the derivative along that line"
@@ -348,7 +354,7 @@ def summary_row(entry: Entry) -> list:
     for name in ("range", "continuity", "monotonic", "derivative_monotonic",
                  "identity_near_origin"):
         fact = _fact(props, name)
-        row.append(fact_parts(name, fact) if fact is not None else [Text("n/a")])
+        row.append(fact_parts(name, fact, short=True) if fact is not None else [Text("n/a")])
     return row
 
 
@@ -356,8 +362,8 @@ def summary_table(entries: list[Entry]) -> Table:
     return Table(
         ["name", "f(x)", "f'(x)", "range", "class", "monotonic", "f' monotonic", "id. near 0"],
         [summary_row(e) for e in entries],
-        [0.115, 0.19, 0.19, 0.12, 0.06, 0.12, 0.12, 0.085],
-        small=True, long=True,
+        [0.13, 0.185, 0.185, 0.12, 0.06, 0.12, 0.12, 0.08],
+        small=True, long=True, tiny=True,
     )
 
 

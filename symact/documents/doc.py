@@ -92,6 +92,7 @@ class Table:
     widths: list[float]  # fractions of the line width (LaTeX p-columns)
     small: bool = False
     long: bool = False
+    tiny: bool = False  # footnotesize (the summary table)
 
 
 @dataclass
@@ -217,7 +218,7 @@ def block_tex(block: Block) -> str:
                        for w in block.widths)
         head = " & ".join(rf"\textbf{{{tex_escape(h)}}}" for h in block.header) + r" \\"
         rows = [" & ".join(_cell_tex(c) for c in row) + r" \\" for row in block.rows]
-        size = r"\small" if block.small else ""
+        size = r"\footnotesize" if block.tiny else r"\small" if block.small else ""
         if block.long:
             return "\n".join([
                 "{" + size + r"\setlength{\tabcolsep}{3pt}",

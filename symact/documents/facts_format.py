@@ -16,6 +16,9 @@ F = sp.Symbol("f", real=True)
 #: Exact values longer than this (LaTeX characters) are shown by their decimal value only.
 MAX_EXACT = 160
 
+#: Longer lists are shown by their first and last items.
+MAX_ITEMS = 8
+
 MONOTONIC_WORDS = {
     "increasing": "increasing", "non-decreasing": "non-decreasing", "decreasing": "decreasing",
     "non-increasing": "non-increasing", "none": "not monotonic",
@@ -68,6 +71,10 @@ def value_tex(v: Any) -> str:
             return r"\text{none}"
         if len(v) == 2 and all(_is_number(t) for t in v) and isinstance(v, tuple):
             return rf"\left({value_tex(v[0])}, {value_tex(v[1])}\right)"
+        if len(v) > MAX_ITEMS:  # e.g. numeric roots of an oscillating tail
+            head = ", ".join(value_tex(t) for t in v[:3])
+            tail = ", ".join(value_tex(t) for t in v[-2:])
+            return rf"{head}, \ldots, {tail}\ \text{{({len(v)} in all)}}"
         return ", ".join(value_tex(t) for t in v)
     if isinstance(v, dict):
         return r",\ ".join(rf"{text_tex(str(k))}: {value_tex(val)}" for k, val in v.items())
@@ -107,10 +114,11 @@ def marked(parts: list, status: str) -> list:
     return [Marked(tuple(parts), status)]
 
 
-def fact_parts(name: str, fact: Any, mark: bool = True) -> list:
+def fact_parts(name: str, fact: Any, mark: bool = True, short: bool = False) -> list:
     """A fact as inline parts, formatted per property (see :class:`Properties`).
 
-    With ``mark``, numeric results carry a dagger and unknown ones a question mark.
+    With ``mark``, numeric results carry a dagger and unknown ones a question mark; ``short``
+    is the summary table's terse form.
     """
     if fact is None:
         return [Text("not derived")]
@@ -119,7 +127,7 @@ def fact_parts(name: str, fact: Any, mark: bool = True) -> list:
         return [Marked((text,), "unknown")] if mark else [text]
     v = fact.value
     try:
-        parts = _format(name, v)
+        parts = _format(name, v, short)
     except Exception as exc:  # a value of an unexpected shape: print it plainly, say so
         parts = [Text(f"{v!s} (unformatted: {type(exc).__name__})")]
     return marked(parts, fact.status) if mark else parts
@@ -131,7 +139,7 @@ def _interval_list(v: Any) -> str:
     return r" \cup ".join(to_latex(i) for i in v)
 
 
-def _format(name: str, v: Any) -> list:
+def _format(name: str, v: Any, short: bool = False) -> list:
     if name == "limits" and isinstance(v, dict):
         items = []
         for key, val in v.items():
@@ -168,8 +176,8 @@ def _format(name: str, v: Any) -> list:
                       Math(f"x = {value_tex(v['axis'])}")]
         return parts or [Text("none")]
     if name == "continuity":
-        if v == -1:
-            return [Text("discontinuous")]
+        if v == -1:  # Wikipedia's C^{-1}
+            return [Math("C^{-1}")] if short else [Math("C^{-1}"), Text(" (discontinuous)")]
         k = r"\infty" if v in (sp.oo, "oo") else str(v)
         return [Math(f"C^{{{k}}}")]
     if name == "identity_near_origin":
@@ -180,6 +188,8 @@ def _format(name: str, v: Any) -> list:
         if at not in (None, [], ()):
             parts += [Text(" at "), Math(_where(at))]
         return parts
+    if name == "init_gain" and v is not None:
+        return [Math(r"1/\sqrt{\mathbb{E}[f(Z)^2]} = " + value_tex(v))]
     if name == "values_at_zero" and isinstance(v, dict):
         return [Math(r",\quad ".join(f"{k}(0) = {value_tex(val)}" for k, val in v.items()))]
     if name == "asymptotes" and isinstance(v, dict):

@@ -13,7 +13,6 @@ rewrites included. When the code generator is not available, the definition itse
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -229,8 +228,6 @@ def kernel_function_ast(core_source: str, function_name: str, params: dict[str, 
     if result is None:
         raise KernelMathError("the kernel writes no output o[0]")
     # name the values used more than once (common subexpressions), inline the others
-    counts = Counter(id(v) for v in machine.order)
-    del counts
     body: list[ast.stmt] = []
     k = 0
     for value in machine.order:
@@ -314,7 +311,7 @@ def _tidy(tex: str) -> str:
     tex = tex.replace(r"\mathrm{infty}", r"\infty")
     for name in ("max", "min", "exp", "log", "tanh", "sin", "cos", "arctan", "sinh", "cosh"):
         tex = tex.replace(r"\mathrm{" + name + "}", "\\" + name)
-    tex = re.sub(r"\\mathrm\{(log1p|expm1|erfc|erf|hypot|sign|sinc)\}", r"\\operatorname{\1}", tex)
+    tex = re.sub(r"\\mathrm\{(log1p|expm1|erfcx|erfc|erf|hypot|sign|sinc|clip)\}", r"\\operatorname{\1}", tex)
     return tex
 
 

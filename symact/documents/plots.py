@@ -50,7 +50,8 @@ class PlotData:
 
 
 # ------------------------------------------------------------------ evaluation
-def _mpmath_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
+def mpmath_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
+    """``expr`` evaluated point by point with mpmath (NaN where it is not real or fails)."""
     f = sp.lambdify(x, expr, modules=["mpmath"])
 
     def evaluate(values: np.ndarray) -> np.ndarray:
@@ -87,7 +88,7 @@ def evaluators(act: Activation, derivative: sp.Expr | None = None
     bound = act.with_defaults()
     d = derivative if derivative is not None else sp.diff(act.expr, act.x)
     d = d.subs({act.params[k]: v for k, v in bound.bound.items() if k in act.params})
-    funcs = [_mpmath_function(bound.expr, act.x), _mpmath_function(d, act.x)]
+    funcs = [mpmath_function(bound.expr, act.x), mpmath_function(d, act.x)]
     return funcs, f"values from mpmath on the SymPy expressions (NumPy kernels unavailable: {reason})"
 
 

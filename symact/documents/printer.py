@@ -218,7 +218,7 @@ class ActivationLatexPrinter(LatexPrinter):
         return r" \wedge ".join(self._print(a) for a in _sorted_args(expr))
 
     def _print_Or(self, expr: sp.Or) -> str:
-        return r" \text{ or } ".join(self._print(a) for a in _sorted_args(expr))
+        return r" \text{ or } ".join(self._print(a) for a in _by_position(expr, self._x))
 
 
 def _tall(tex: str) -> bool:
@@ -230,6 +230,19 @@ def _paren(tex: str) -> str:
     if _tall(tex):
         return rf"\left({tex}\right)"
     return f"({tex})"
+
+
+def _by_position(expr: sp.Basic, x: sp.Symbol | None) -> list[sp.Basic]:
+    """Alternatives ordered along the real line (``x < -1 or x > 1``) where they are numeric."""
+    def key(arg: sp.Basic):
+        bound = None
+        if isinstance(arg, sp.core.relational.Relational) and x is not None:
+            other = arg.rhs if arg.lhs == x else arg.lhs if arg.rhs == x else None
+            if other is not None and other.is_number:
+                bound = float(other)
+        return (bound is None, bound if bound is not None else 0.0, sp.default_sort_key(arg))
+
+    return sorted(expr.args, key=key)
 
 
 def _sorted_args(expr: sp.Basic) -> list[sp.Basic]:

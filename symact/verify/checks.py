@@ -233,37 +233,56 @@ def _relation_by_range(op: str, d: sp.Expr, numeric_res: Result, budget: Budget)
 
 
 # ------------------------------------------------------------------------------ values, limits
-def _limit_of(expr: sp.Expr, at: sp.Expr) -> sp.Expr:
-    """A symbolic limit; at +-oo through the Piecewise branch active beyond every breakpoint."""
-    expr = numeric.prepare(expr)
-    if at in (sp.oo, -sp.oo) and expr.has(sp.Piecewise):
-        expr = _tail_branch(expr, at)
+def _limit_of(expr: sp.Expr, at: sp.Expr) -> sp.Expr | tuple[sp.Expr, sp.Expr]:
+    """A symbolic limit, through the Piecewise branch that applies on the approached side.
+
+    At a finite point both one-sided limits are taken; when they differ the pair is returned.
+    """
+    expr = numeric.prepare(expr).replace(sp.sinc, lambda u: sp.sin(u) / u)
     if at in (sp.oo, -sp.oo):
+        if expr.has(sp.Piecewise):
+            bps = numeric.breakpoints([expr])
+            probe = (max(bps, key=float) + 1 if bps else sp.Integer(1)) if at == sp.oo else \
+                (min(bps, key=float) - 1 if bps else sp.Integer(-1))
+            expr = _branch_at(expr, probe)
         return sp.limit(expr, X, at)
-    return sp.limit(expr, X, at, dir="+-")
+    sides = []
+    bps = [b for b in numeric.breakpoints([expr]) if b != at]
+    for direction in ("-", "+"):
+        branch = expr
+        if expr.has(sp.Piecewise):
+            if direction == "+":
+                nxt = [b for b in bps if b > at]
+                probe = (at + min(nxt, key=float)) / 2 if nxt else at + 1
+            else:
+                prv = [b for b in bps if b < at]
+                probe = (at + max(prv, key=float)) / 2 if prv else at - 1
+            branch = _branch_at(expr, probe)
+        sides.append(sp.limit(branch, X, at, dir=direction))
+    left, right = sides
+    if left == right or sp.simplify(left - right) == 0:
+        return left
+    return (left, right)
 
 
-def _tail_branch(expr: sp.Expr, at: sp.Expr) -> sp.Expr:
-    bps = numeric.breakpoints([expr])
+def _branch_at(expr: sp.Expr, probe: sp.Expr) -> sp.Expr:
+    """``expr`` with every Piecewise replaced by its branch at ``probe``, which applies on the
+    whole open interval between the breakpoints around ``probe``."""
     for pw in expr.atoms(sp.Piecewise):
         for _, cond in pw.args:
             for rel in cond.atoms(sp.core.relational.Relational):
                 d = rel.lhs - rel.rhs
                 if d.has(X) and not (d.is_polynomial(X) and sp.Poly(d, X).degree() <= 2):
                     raise NotImplementedError("condition not polynomial in x")
-    edge = (max(bps, key=float) + 1) if at == sp.oo and bps else \
-        (min(bps, key=float) - 1) if bps else sp.Integer(0)
-    probe = sp.Dummy("t", positive=True)
-    point = edge + probe if at == sp.oo else edge - probe
 
     def pick(e: sp.Expr) -> sp.Expr:
         if isinstance(e, sp.Piecewise):
             for value, cond in e.args:
-                c = cond.subs(X, point)
+                c = cond.subs(X, probe)
                 if c is sp.true:
                     return pick(value)
                 if c is not sp.false:
-                    raise NotImplementedError("branch beyond the breakpoints not decided")
+                    raise NotImplementedError("branch not decided")
             raise NotImplementedError("no branch applies")
         if not e.args:
             return e
@@ -297,11 +316,21 @@ def _numeric_limit_consistent(values: list | None, claimed: sp.Expr) -> bool | N
     return None
 
 
-def _true_limit(expr: sp.Expr, at: sp.Expr, budget: Budget) -> tuple[sp.Expr | None, str]:
+def _true_limit(expr: sp.Expr, at: sp.Expr, budget: Budget) -> tuple[Any, str]:
+    """The limit, or a (left, right) pair when the one-sided limits differ, or None."""
     out = _budget.run(_limit_of, expr, at, budget=budget)
-    if out.ok and isinstance(out.value, sp.Expr) and not out.value.has(sp.Limit, sp.AccumBounds):
-        return out.value, ""
+    value = out.value
+    parts = value if isinstance(value, tuple) else (value,)
+    if out.ok and all(isinstance(v, sp.Expr) and not v.has(sp.Limit, sp.AccumBounds)
+                      for v in parts):
+        return value, ""
     return None, f"symbolic limit: {out.reason or 'not found'}"
+
+
+def _near_values(expr: sp.Expr, at: sp.Expr, budget: Budget) -> list | None:
+    h = sp.Rational(1, 10**12)
+    out = _budget.run(numeric.scan, {"f": expr}, [at - h, at + h], budget=budget)
+    return out.value["f"] if out.ok else None
 
 
 def check_limit(claim: Claim, act: Activation, budget: Budget) -> Result:
@@ -313,7 +342,10 @@ def check_limit(claim: Claim, act: Activation, budget: Budget) -> Result:
     where = numeric.fmt(at)
     true, why = _true_limit(expr, at, budget)
     own: Result
-    if true is not None:
+    if isinstance(true, tuple):
+        own = Result(REFUTED, "proved", f"no limit at x = {where}: lim from the left is "
+                     f"{numeric.fmt(true[0])}, from the right {numeric.fmt(true[1])}")
+    elif true is not None:
         same = _same(true, claimed, numeric_ok=False)
         if same is None:
             own = undecided(f"limit {numeric.fmt(true)} not comparable with the claim")
@@ -323,9 +355,15 @@ def check_limit(claim: Claim, act: Activation, budget: Budget) -> Result:
                          + ("" if same else f", not {numeric.fmt(claimed)}"))
         if at in (sp.oo, -sp.oo):
             consistent = _numeric_limit_consistent(_far_values(expr, at, budget), true)
-            if consistent is False:
-                own = undecided(f"symbolic limit {numeric.fmt(true)} contradicts samples "
-                                "far out")
+        elif true in (sp.oo, -sp.oo):
+            consistent = None
+        else:
+            near = _near_values(expr, at, budget)
+            consistent = None if not near or None in near else all(
+                abs(v - mpmath.mpf(sp.N(true, 30))) < mpmath.mpf("1e-6") for v in near)
+        if consistent is False:
+            own = undecided(f"symbolic limit {numeric.fmt(true)} contradicts the samples "
+                            f"{'far out' if at in (sp.oo, -sp.oo) else 'beside the point'}")
     elif at in (sp.oo, -sp.oo):
         consistent = _numeric_limit_consistent(_far_values(expr, at, budget), claimed)
         if consistent is None:
@@ -491,6 +529,9 @@ def _range_samples(target: sp.Set, act: Activation, budget: Budget) -> Result:
                 (hi is not None and v > hi + mpmath.mpf("1e-20") * (1 + abs(v))):
             candidates.append(p)
         elif _touches_open_end(target, v):
+            candidates.append(p)
+        elif not isinstance(target, sp.Interval) and \
+                target.contains(sp.Float(mpmath.nstr(v, 25), 25)) is sp.false:
             candidates.append(p)
     for p in sorted(candidates, key=evidence._rank)[:6]:
         out = _budget.run(_outside, target, act.expr, p, budget=budget)
@@ -752,12 +793,12 @@ def _continuity_samples(claimed: sp.Expr, exact: bool, act: Activation,
 
 def _first_jump(derivs: list[sp.Expr]):
     bps = numeric.breakpoints(derivs)
-    with mpmath.workdps(60):
-        h = mpmath.mpf(10) ** -25
+    with mpmath.workdps(80):
+        h = mpmath.mpf(10) ** -15
         for order, d in enumerate(derivs):
             fn = numeric.compile_mp(d)
             for p in bps:
-                c = mpmath.mpf(sp.N(p, 70))
+                c = mpmath.mpf(sp.N(p, 90))
                 try:
                     left, mid, right = fn(c - h), fn(c), fn(c + h)
                 except (ZeroDivisionError, ValueError, TypeError):
@@ -766,8 +807,8 @@ def _first_jump(derivs: list[sp.Expr]):
                 if any(isinstance(v, mpmath.mpc) or not mpmath.isfinite(v) for v in vals):
                     return (order, p, None, None, None)
                 scale = 1 + abs(mid)
-                if abs(left - mid) > mpmath.mpf("1e-10") * scale or \
-                        abs(right - mid) > mpmath.mpf("1e-10") * scale:
+                if abs(left - mid) > mpmath.mpf("1e-8") * scale or \
+                        abs(right - mid) > mpmath.mpf("1e-8") * scale:
                     return (order, p, left, mid, right)
     return None
 
@@ -816,10 +857,10 @@ def _identity_origin(act: Activation, budget: Budget) -> Result:
 
 def _first_jump_at_zero(d1: sp.Expr) -> bool:
     fn = numeric.compile_mp(d1)
-    with mpmath.workdps(60):
-        h = mpmath.mpf(10) ** -25
+    with mpmath.workdps(80):
+        h = mpmath.mpf(10) ** -15
         vals = [fn(-h), fn(mpmath.mpf(0)), fn(h)]
-        return any(abs(v - vals[1]) > mpmath.mpf("1e-10") for v in vals)
+        return any(abs(v - vals[1]) > mpmath.mpf("1e-8") for v in vals)
 
 
 def check_bounded(claim: Claim, act: Activation, budget: Budget) -> Result:

@@ -29,7 +29,7 @@ from ..model import Activation
 KINDS: dict[str, str] = {
     "equals": "f equals the expression for all real x",
     "derivative_equals": "f' equals the expression (f stands for the activation's value)",
-    "range": "the image of R, in interval notation, e.g. \"(-alpha, oo)\" or \"{0, 1}\"",
+    "range": "the image of R in interval notation: \"(-alpha, oo)\", \"{0, 1}\", \"[0, 1) U {2}\"",
     "parity": "\"even\", \"odd\" or \"neither\"",
     "monotonic": "\"increasing\", \"non-decreasing\", \"decreasing\", \"non-increasing\", \"none\"",
     "continuity": "k: f is C^k (at least; -1: discontinuous), \"oo\", or \"exactly k\"",

@@ -103,7 +103,10 @@ def prove_relation(op: str, d: sp.Expr) -> bool:
         if region.is_subset(sp.Interval(0, sp.oo)) or region.is_subset(sp.Interval(-sp.oo, 0)):
             t = sp.Symbol("t", positive=True)
             sub = t if region.is_subset(sp.Interval(0, sp.oo)) else -t
-            if test(expr.subs(X, sub)) is True:
+            at_zero = region.contains(0)
+            zero_ok = at_zero is sp.false or (
+                at_zero is sp.true and test(sp.simplify(expr.subs(X, 0))) is True)
+            if zero_ok and test(expr.subs(X, sub)) is True:
                 continue
         simplified = sp.simplify(expr)
         if test(simplified) is True:

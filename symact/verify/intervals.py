@@ -1,4 +1,5 @@
-"""Interval notation of range claims: ``(-alpha, oo)``, ``[0, 1]``, ``{0, 1}``.
+"""Interval notation of range claims: ``(-alpha, oo)``, ``[0, 1]``, ``{0, 1}``, unions
+with ``U``.
 
 Ends are expressions (parsed by the safe parser; parameters take their bound values, ``oo`` is
 infinity, ``∞``, ``−`` and ``π`` are accepted). An end that depends on ``x`` (``[0, x)``, as one
@@ -8,6 +9,7 @@ seed document writes relu's range) cannot describe a set; such a claim is read p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -52,6 +54,12 @@ def parse_set(text: str, act: Activation) -> sp.Set | PointwiseBounds:
     from .claims import OO, parse
 
     body = normalise(text)
+    pieces = [p.strip() for p in re.split(r"\s+U\s+|∪", body)]
+    if len(pieces) > 1:
+        parts = [parse_set(p, act) for p in pieces]
+        if any(isinstance(p, PointwiseBounds) for p in parts):
+            raise ClaimError(f"{text!r}: a union cannot have ends depending on x")
+        return sp.Union(*parts)
     if len(body) < 2:
         raise ClaimError(f"{text!r} is not interval notation such as \"(0, 1]\" or \"{{0, 1}}\"")
     left, right, inner = body[0], body[-1], body[1:-1]
