@@ -108,9 +108,12 @@ class Limits:
             v = g.subs(x, p)
             if v.is_number and not v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds):
                 return tidy_value(v, self.seconds), "proved", ""
-        got = attempt(lambda: sp.limit(g, x, p, side if p.is_finite else "+-"[p == sp.oo]),
-                      self.seconds) if p.is_finite else attempt(lambda: sp.limit(g, x, p),
-                                                                self.seconds)
+        if p.is_finite:
+            got = attempt(lambda: sp.limit(g, x, p, side), self.seconds)
+        else:
+            # Gruntz copes better with exponentials than with tanh/cosh of polynomials
+            form = g.rewrite(sp.exp) if g.has(sp.tanh, sp.cosh, sp.sinh) else g
+            got = attempt(lambda: sp.limit(form, x, p), self.seconds)
         if got and isinstance(got.value, sp.AccumBounds) and not p.is_finite:
             return got.value, "proved", "SymPy limit (oscillates within these bounds)"
         if got and got.value.is_number and not got.value.has(sp.nan, sp.zoo, sp.Limit):

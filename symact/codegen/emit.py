@@ -452,7 +452,13 @@ def _allocate(prog: Program, results: list) -> Compiled:
                 nf += 1
         reg[op.dest] = dest
         args = [operand(a) for a in op.args]
-        if op.fn == "select":
+        if op.fn == "select" and len(op.args) == 3 and all(
+                isinstance(a, tuple) for a in (op.args[0], op.args[2])):
+            # two constants: c2 + (c1 - c2) * cond, two fast passes instead of a masked copy
+            d, c, v = args
+            lines.append(f"np.multiply({c}, ({v} - {d}), out={dest})")
+            lines.append(f"np.add({dest}, {d}, out={dest})")
+        elif op.fn == "select":
             default, rest = args[0], args[1:]
             if default != dest:
                 lines.append(f"np.copyto({dest}, {default})")

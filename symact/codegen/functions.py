@@ -12,7 +12,7 @@ Expm1(z)   exp(z) - 1           ``np.expm1``
 Log1p(z)   log(1 + z)           ``np.log1p``
 Erfc(z)    erfc(z)              ``scipy.special.erfc`` (1 + erf(-z) without cancellation)
 Hypot(a,b) sqrt(a^2 + b^2)      ``np.hypot`` (no overflow of a^2)
-Sigmoid(z) 1 / (1 + exp(-z))    e = exp(-|z|): 1/(1+e) for z >= 0, e/(1+e) for z < 0
+Sigmoid(z) 1 / (1 + exp(-z))    exp(min(z, 0)) / (1 + exp(-|z|))
 DSigmoid   sigmoid'(z)          e / (1 + e)^2 with e = exp(-|z|) (never 1 - sigmoid)
 Softplus   log(1 + exp(z))      max(z, 0) + log1p(exp(-|z|))
 Tanh(z)    tanh(z)              ``np.tanh``; derivative Sech2 instead of 1 - tanh^2
@@ -168,9 +168,9 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
                                     (e, True))
             return e
         if isinstance(e, Sigmoid):
-            q = sp.exp(-sp.Abs(z))
-            r = 1 / (1 + q)
-            return sp.Piecewise((q * r, z < 0), (r, True))
+            # exp(min(z, 0)) / (1 + exp(-|z|)): e^z/(1+e^z) below 0, 1/(1+e^-z) above; no
+            # overflow, no cancellation, and no masked select
+            return sp.exp(sp.Min(z, 0)) / (1 + sp.exp(-sp.Abs(z)))
         if isinstance(e, DSigmoid):
             q = sp.exp(-sp.Abs(z))
             return q / (1 + q) ** 2

@@ -5,6 +5,14 @@ expression, parsed by :func:`symact.define`), optional ``params`` and ``note``, 
 claim key (see :data:`KINDS`). Every expression in a claim is parsed by the safe parser of
 :mod:`symact.define` (never ``eval``/``sympify``). Anything malformed raises
 :class:`~symact.errors.ClaimError` naming the claim, its line and the key.
+
+Semantics: parameters not given in ``params`` take their defaults, and parameter names in claim
+expressions stand for those values. ``continuity = k`` means "f is C^k" (at least; ``-1`` means
+discontinuous; ``"exactly k"`` asks for the exact class). ``monotonic`` holds when the true
+behaviour implies it (strictly increasing is also non-decreasing). ``value`` without a
+``tolerance`` compares a decimal to half a unit in its last written place (0.982 -> 5e-4) and an
+integer or exact expression (``"1/2"``) exactly; ``at`` may be ``"oo"``/``"-oo"``. A range
+whose end depends on x (``"[0, x)"``) is read pointwise, ``0 <= f(x) < x`` for every x.
 """
 
 from __future__ import annotations
