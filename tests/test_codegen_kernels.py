@@ -168,8 +168,9 @@ def test_value_and_grad_matches_separate_kernels():
         act = symact.get(name)
         x = np.linspace(-30, 30, 1001)
         f, g = act.numpy_value_and_grad()(x)
-        np.testing.assert_array_equal(f, act.numpy(0)(x))
-        np.testing.assert_allclose(g, act.numpy(1)(x), rtol=1e-15, atol=0)
+        # shared subexpressions may round differently by an ulp
+        np.testing.assert_allclose(f, act.numpy(0)(x), rtol=5e-16, atol=0)
+        np.testing.assert_allclose(g, act.numpy(1)(x), rtol=5e-16, atol=1e-16)
         out = (np.empty_like(x), np.empty_like(x))
         r = act.numpy_value_and_grad()(x, out=out)
         assert r[0] is out[0] and r[1] is out[1]

@@ -108,9 +108,16 @@ def _signs_between(h: sp.Expr, x: sp.Symbol, a, b, points: list[sp.Expr]) -> lis
     return out
 
 
-def _identically_zero(h: sp.Expr, seconds: float) -> bool:
+def _identically_zero(h: sp.Expr, seconds: float, x: sp.Symbol | None = None) -> bool:
     if h.is_zero:
         return True
+    if x is not None:
+        # cheap refutation first: a clearly non-zero value at a sample point
+        fn = mp_function(h, x)
+        for v in ("0.37", "-1.13", "2.71"):
+            r = fn(mpmath.mpf(v))
+            if mpmath.isfinite(r) and abs(r) > 1e-20:
+                return False
     got = attempt(lambda: sp.simplify(h), seconds)
     return bool(got) and got.value == 0
 
@@ -123,7 +130,7 @@ def sign_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr, seconds: floa
         if s is not None:
             return SignPattern([], [s], "proved", "constant")
     if not numeric_only:
-        if _identically_zero(h, min(seconds, 5.0)):
+        if _identically_zero(h, min(seconds, 5.0), x):
             return SignPattern([], ["0"], "proved", "identically zero")
         s = assume_sign(h, x, a, b)
         if s is not None:

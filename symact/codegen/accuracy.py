@@ -68,7 +68,9 @@ def _textbook(act, order: int) -> sp.Expr:
 def _mp_eval(fn, point: float) -> str:
     """Adaptive-precision value of ``fn`` at the exact float ``point`` (as a decimal string)."""
     prev = None
-    for dps in (40, 80, 160, 320, 640, 1300):
+    # 40 and 400 digits first: a sum like 1 + exp(-700) is absorbed identically at 40 and 80
+    # digits, so agreement of neighbouring precisions alone would accept a wrong value
+    for dps in (40, 400, 800, 1300):
         with mpmath.workdps(dps):
             try:
                 v = fn(mpmath.mpf(point))
@@ -82,8 +84,8 @@ def _mp_eval(fn, point: float) -> str:
             if prev is not None and v != 0:
                 if v == prev or abs(v - prev) <= abs(v) * mpmath.mpf(10) ** -32:
                     return _clamp(v)
-            if v == 0 and dps >= 640:
-                return "0.0"  # zero at 640 digits: below the smallest float for O(1e308) terms
+            if v == 0 and dps >= 800:
+                return "0.0"  # zero at 800 digits: below the smallest float for O(1e308) terms
             prev = v
     return _clamp(prev)
 
@@ -122,7 +124,7 @@ def mp_function(expr: sp.Expr, x: sp.Symbol):
 def references(act, order: int, points: np.ndarray) -> list[str]:
     """High-precision references (decimal strings; 'nan', 'inf', '-inf') at ``points``."""
     expr = _textbook(act, order)
-    key = hashlib.sha256(f"{act.name}|{sp.srepr(expr)}|{order}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"v2|{act.name}|{sp.srepr(expr)}|{order}".encode()).hexdigest()[:20]
     path = cache_dir() / f"{act.name}-{order}-{key}.json"
     cache: dict[str, str] = {}
     if path.exists():

@@ -6,7 +6,8 @@ onto a few reused scratch buffers (an operation writes in place over an argument
 there) and the final value of each output straight into the output chunk. Sub-expressions free
 of ``x`` (parameters and constants) are computed once per chunk as scalars. ``Piecewise`` is a
 select: the default branch is written, then each branch overwrites where its condition holds,
-last to first, so the first true condition wins (the catalog's kink convention).
+last to first (``np.putmask``), so the first true condition wins (the catalog's kink
+convention).
 """
 
 from __future__ import annotations
@@ -453,8 +454,10 @@ def _allocate(prog: Program, results: list) -> Compiled:
         reg[op.dest] = dest
         args = [operand(a) for a in op.args]
         if op.fn == "select" and len(op.args) == 3 and all(
-                isinstance(a, tuple) for a in (op.args[0], op.args[2])):
-            # two constants: c2 + (c1 - c2) * cond, two fast passes instead of a masked copy
+                isinstance(a, tuple) for a in (op.args[0], op.args[2])) and "0.0" in (
+                op.args[0][1], op.args[2][1]):
+            # two constants, one of them 0: c2 + (c1 - c2) * cond is exact, two fast passes
+            # instead of a masked copy
             d, c, v = args
             lines.append(f"np.multiply({c}, ({v} - {d}), out={dest})")
             lines.append(f"np.add({dest}, {d}, out={dest})")
@@ -462,9 +465,12 @@ def _allocate(prog: Program, results: list) -> Compiled:
             default, rest = args[0], args[1:]
             if default != dest:
                 lines.append(f"np.copyto({dest}, {default})")
-            pairs = list(zip(rest[0::2], rest[1::2], strict=True))
-            for c, v in reversed(pairs):
-                lines.append(f"np.copyto({dest}, {v}, where={c})")
+            pairs = list(zip(rest[0::2], rest[1::2], op.args[1::2], strict=True))
+            for c, v, raw in reversed(pairs):
+                if isinstance(raw, tuple):  # condition on parameters only: a scalar
+                    lines.append(f"np.copyto({dest}, {v}, where={c})")
+                else:
+                    lines.append(f"np.putmask({dest}, {c}, {v})")
         else:
             lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):

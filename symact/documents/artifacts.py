@@ -102,4 +102,7 @@ def write(out: Path, report: Report) -> list[Path]:
     if result.pdf_skipped:
         print(f"\nsymact: formula_sheet.pdf skipped: {result.pdf_skipped} "
               "(formula_sheet.tex and formula_sheet.md were written)", file=sys.stderr)
+    elif result.overfull:
+        print(f"\nsymact: formula_sheet.pdf has {len(result.overfull)} overfull box(es): "
+              f"{result.overfull[0]}", file=sys.stderr)
     return sorted(result.files)

@@ -20,7 +20,7 @@ from .printer import named_constants, param_latex, to_latex
 from .sources import Derived, derive
 
 #: Formulas longer than this (visible LaTeX characters) are not repeated in the summary table.
-SUMMARY_MAX = 26
+SUMMARY_MAX = 22
 #: Display formulas longer than this are broken into lines at their top-level terms.
 LINE_MAX = 75
 
@@ -262,9 +262,11 @@ def _kernel_blocks(entry: Entry) -> list:
             blocks.append(Display("", km.latex))
         notes.append(km.note)
     unique = list(dict.fromkeys(notes))
-    blocks.append(Para([Text("Source: " + "; ".join(unique) + ". Parameters are arguments "
-                             "of the kernel; numerically stable rewrites appear as written "
-                             "in the code.")]))
+    text = "Source: " + "; ".join(unique) + "."
+    if any(km.latex for km in entry.kernels):
+        text += (" Parameters are arguments of the kernel; numerically stable rewrites appear "
+                 "as written in the code.")
+    blocks.append(Para([Text(text)]))
     return blocks
 
 
@@ -336,7 +338,7 @@ def _join_math(texs: list[str]) -> list:
 
 
 def _summary_formula(tex: str, name: str) -> list:
-    if visible_length(tex) > SUMMARY_MAX:
+    if visible_length(tex) > SUMMARY_MAX or tex.count(r"\\") > 3:  # long, or > 4 cases
         return [Link("see section", name, code=False)]
     return [Math(tex)]
 

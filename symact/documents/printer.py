@@ -104,6 +104,17 @@ def display_form(expr: sp.Basic, top: bool = True, named: bool = True) -> sp.Bas
         if _is_hinge(e) and not is_top:
             arg = e.args[1][0]
             return sp.Max(0, rewrite(arg, False), evaluate=False)
+        if isinstance(e, sp.Mul):  # exp(z) / (1 + exp(z)) -> sigmoid(z)
+            factors = list(e.args)
+            for f in factors:
+                if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Add) \
+                        and len(f.base.args) == 2 and sp.S.One in f.base.args:
+                    other = f.base.args[0] if f.base.args[1] == 1 else f.base.args[1]
+                    if isinstance(other, sp.exp) and other in factors:
+                        rest = [g for g in factors if g is not f and g is not other]
+                        z = rewrite(other.args[0], False)
+                        return sp.Mul(*[rewrite(g, False) for g in rest], _sigmoid(z),
+                                      evaluate=False) if rest else _sigmoid(z)
         if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp < 0:
             z = _sigmoid_arg(e.base)
             if z is not None:
