@@ -101,7 +101,7 @@ class Program:
     def new(self, fn: str, args: list, kind: str = "f", extra: list | None = None) -> int:
         self.n += 1
         self.ops.append(Op(self.n, fn, args, kind, extra or []))
-        if fn.startswith("np.") or fn.startswith("_sc."):
+        if fn.startswith(("np.", "_sc.", "_rt.")):
             self.functions.add(fn)
         return self.n
 
@@ -201,6 +201,12 @@ class Program:
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
+        if isinstance(e, Erfc):
+            c, rest = e.args[0].as_independent(self.x, as_Add=False)
+            if rest == self.x and c.is_number and _power_of_two(sp.nsimplify(c**2)):
+                # erfc(c x): erfcx(c x) exp(-c^2 x^2) in the tail, on those elements only
+                return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
+                                                    ("s", _num(sp.nsimplify(c**2)))])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         fn = UFUNCS.get(type(e))

@@ -151,22 +151,10 @@ def _power_of_two(c: sp.Expr) -> bool:
 
 
 def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
-    """Replace each stable function by its primitive stable form (for the emitter).
-
-    ``Erfc(c x)`` with ``c^2`` a power of two becomes ``erfcx(c x) exp(-c^2 x^2)`` where
-    ``c x > 1``: the Gaussian factor is then computed from ``x^2`` split exactly into two
-    floats (see :mod:`symact.codegen.emit`), so the rounding of ``c x`` never reaches the
-    exponent (erfc(z) has relative condition number ~2 z^2 in the tail).
-    """
+    """Replace each stable function by its primitive stable form (for the emitter)."""
 
     def one(e: sp.Expr) -> sp.Expr:
         z = e.args[0]
-        if isinstance(e, Erfc) and x is not None:
-            c, rest = z.as_independent(x, as_Add=False)
-            if rest == x and c.is_number and _power_of_two(sp.nsimplify(c**2)):
-                return sp.Piecewise((Erfcx(z) * sp.exp(-(c**2) * x**2), z > 1),
-                                    (e, True))
-            return e
         if isinstance(e, Sigmoid):
             # exp(min(z, 0)) / (1 + exp(-|z|)): e^z/(1+e^z) below 0, 1/(1+e^-z) above; no
             # overflow, no cancellation, and no masked select
@@ -183,5 +171,5 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
             return sp.tanh(z, evaluate=False)
         return e
 
-    kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh, Erfc)
+    kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh)
     return expr.replace(lambda e: isinstance(e, kinds), one)

@@ -1,7 +1,7 @@
 """Runtime shared by every generated kernel: NumPy ufunc conventions, chunking and threads.
 
-This module imports only NumPy (the kernels themselves add ``scipy.special``); it is copied
-verbatim into ``generated/kernels/_runtime.py`` so the generated package is standalone.
+This module imports only NumPy and ``scipy.special``; it is copied verbatim into
+``generated/kernels/_runtime.py`` so the generated package is standalone.
 
 A generated *core* ``core(x, outs, s, b, *params)`` computes one chunk: ``x`` is a 1-d array of
 the compute dtype, ``outs`` the output chunks, ``s``/``b`` float/bool scratch buffers of the same
@@ -21,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import scipy.special as _sc
 
 #: elements per chunk: a handful of float64 scratch buffers stay inside a 2 MiB L2 cache
 CHUNK = 16384
@@ -199,3 +200,27 @@ def fix_inf(x: np.ndarray, o: np.ndarray, at_pos, at_neg) -> None:
     if inf.any():
         np.copyto(o, at_pos, where=inf & (x > 0))
         np.copyto(o, at_neg, where=inf & (x < 0))
+
+
+def exp_neg_square(x: np.ndarray, k: float) -> np.ndarray:
+    """exp(-k x^2) for k a power of two: x^2 = hi + lo exactly (Dekker's product), then
+    exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the exponent."""
+    xc = np.clip(x, -1e150, 1e150)
+    hi = xc * xc
+    t = xc * 134217729.0
+    xh = t - (t - xc)
+    xl = xc - xh
+    lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
+    return np.exp(-k * hi) * (1.0 - k * lo)
+
+
+def erfc_scaled(x: np.ndarray, c: float, c2: float, out: np.ndarray) -> np.ndarray:
+    """erfc(c x), c^2 = c2 a power of two. Where c x > 1 it is erfcx(c x) exp(-c2 x^2)
+    (evaluated on those elements only): erfc has relative condition number ~2 z^2 in the tail,
+    so the rounding of c x must not reach the Gaussian factor."""
+    z = np.multiply(x, c)
+    _sc.erfc(z, out=out)
+    idx = np.flatnonzero(z > 1.0)
+    if idx.size:
+        out[idx] = _sc.erfcx(z[idx]) * exp_neg_square(x[idx], c2)
+    return out
