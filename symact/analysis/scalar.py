@@ -72,6 +72,7 @@ class ScalarAnalysis:
         self.deriv_of = {c.expr: d for c, d in zip(comps, self.d1, strict=True)}
         self.deriv_of.update({c.expr: d for c, d in zip(self.dcomps, self.d2, strict=True)})
         self._f_study: Study | None = None
+        self._symmetry_fact: Fact | None = None
         self._d_study: Study | None = None
 
     # ------------------------------------------------------------------ helpers
@@ -141,6 +142,11 @@ class ScalarAnalysis:
             ev.note(st, m)
         else:
             out["oo"] = None
+        for comp, side, end in ((first, "+", first.left), (last, "-", last.right)):
+            if end.is_finite and not comp.is_point:  # a finite end of the domain
+                v, st, m = self.limits.value(comp.expr, end, side)
+                out[f"{end}{side}"] = v
+                ev.note(st, m)
         for p, left, right, _, _ in self.breakpoints():
             for side, comp in (("-", left), ("+", right)):
                 src = comp
@@ -222,6 +228,11 @@ class ScalarAnalysis:
         x = self.x
         ev = Evidence()
         results = {}
+        mirrored = self.domain.intersect(sp.Interval(-sp.oo, sp.oo))
+        if mirrored != sp.S.Reals:
+            flipped = attempt(lambda: sp.imageset(sp.Lambda(x, -x), self.domain), self.quick)
+            if flipped and flipped.value != self.domain:
+                return Fact("neither", "proved", f"the domain {self.domain} is not symmetric")
         for kind, sgn in (("even", -1), ("odd", 1)):
             results[kind] = self._identity(lambda g, sgn=sgn: g.subs(x, -x) + sgn * g, ev)
         for kind in ("even", "odd"):
@@ -289,9 +300,23 @@ class ScalarAnalysis:
                 ok = self._identity(lambda g: g.subs(x, -x) + g - 2 * f0, Evidence())
                 if ok is True:
                     out["point"] = (sp.S.Zero, f0)
-        return Fact(out, parity.status,
-                    "f(-x) + f(x) = 2 f(0) / f(-x) = f(x) checked piece by piece; "
-                    "only the centre x = 0 is tried")
+        self._symmetry_fact = Fact(out, parity.status, "")
+        # a missing symmetry is proved absent only when the limits at -oo/oo exclude it
+        lo = self.limits.value(self.comps[0].expr, -sp.oo, "+")[0] \
+            if self.comps[0].left == -sp.oo else None
+        hi = self.limits.value(self.comps[-1].expr, sp.oo, "-")[0] \
+            if self.comps[-1].right == sp.oo else None
+        settled = lo is not None and hi is not None and not (
+            lo.has(sp.nan, sp.AccumBounds) or hi.has(sp.nan, sp.AccumBounds))
+        inf = {sp.oo, -sp.oo}
+        axis_out = settled and compare(lo, hi)[0] not in (0, None)
+        point_out = settled and ((lo in inf) != (hi in inf) or (lo in inf and lo == hi))
+        excluded = (out["axis"] is not None or axis_out) and (out["point"] is not None
+                                                               or point_out)
+        method = ("f(-x) + f(x) = 2 f(0) / f(-x) = f(x) checked piece by piece about x = 0")
+        if excluded:
+            return Fact(out, parity.status, method + "; other centres excluded by the limits")
+        return Fact(out, "numeric", method + "; centres other than x = 0 were not excluded")
 
     def odd_even_identity(self, parity: Fact) -> Fact:
         if parity.value in ("odd", "even"):
@@ -584,10 +609,17 @@ class ScalarAnalysis:
                     Fact(None, "proved", "no Gaussian moments"))
         ev = Evidence()
         out = {}
+        sym = self._symmetry_fact
+        if sym is not None and sym.status == "proved" and sym.value.get("point"):
+            # f(t) + f(-t) = 2b and Z is symmetric: E[f(Z)] = b exactly
+            out["E[f]"] = sym.value["point"][1]
+            ev.note("proved", "E[f]: point symmetry about (0, b) gives b")
         for key, parts in (("E[f]", parts_f),
                            ("E[f^2]", [(w, g**2) for w, g in parts_f]),
                            ("E[f'^2]", [(c.set, d**2) for c, d in zip(self.comps, self.d1,
                                                                        strict=True)])):
+            if key in out:
+                continue
             v, st, m = gaussian_expectation(parts, self.x, self.quick)
             out[key] = v
             ev.note(st, f"{key}: {m}")
@@ -648,6 +680,7 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
     an = ScalarAnalysis(bound, budget)
     g = _guard
     parity = g(an.parity, "parity")
+    symmetry = g(lambda: an.symmetry(parity), "symmetry")
     cont_all = attempt(an.continuity, _FACT_BUDGET[0])
     if cont_all:
         cont, nondiff, per_point = cont_all.value
@@ -682,7 +715,7 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
         values_at_zero=v0,
         range=rng,
         parity=parity,
-        symmetry=g(lambda: an.symmetry(parity), "symmetry"),
+        symmetry=symmetry,
         odd_even_identity=g(lambda: an.odd_even_identity(parity), "odd/even identity"),
         monotonic=mono_v[0],
         monotonic_intervals=mono_v[1],

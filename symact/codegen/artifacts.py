@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import catalog
 from . import accuracy, runtime, vector
-from .kernel import CodegenError, generate, load
+from .kernel import CodegenError, generate_cached, load
 
 Report = Callable[[int, int, str], None]
 
@@ -48,7 +48,7 @@ def kernel_sources(report: Report | None = None) -> tuple[str, list[str], dict[s
     for i, act in enumerate(acts):
         for orders in ORDERS:
             try:
-                ks = generate(act, orders)
+                ks = generate_cached(act, orders)
             except CodegenError as exc:
                 failed[f"{act.name} {orders}"] = str(exc)
                 parts.append(f"# {act.name} {orders}: not generated ({exc})\n\n")
@@ -95,7 +95,7 @@ def accuracy_table(report: Report | None = None) -> str:
         for dt in accuracy.DTYPES:
             for o in (0, 1):
                 try:
-                    fn = load(generate(act, (o,)))
+                    fn = load(generate_cached(act, (o,)))
                     err, at = accuracy.measure(act, o, dt, fn)
                     cell = accuracy.fmt(err)
                     if err > 4:

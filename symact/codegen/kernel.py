@@ -323,10 +323,22 @@ def _key(act, orders):
         (k, str(v)) for k, v in act.defaults.items()), orders)
 
 
+_SOURCES: dict = {}
+
+
+def generate_cached(act, orders: tuple[int, ...]) -> KernelSource:
+    """:func:`generate`, memoised per definition (generation is deterministic)."""
+    key = _key(act, orders)
+    ks = _SOURCES.get(key)
+    if ks is None:
+        ks = _SOURCES[key] = generate(act, orders)
+    return ks
+
+
 def kernel(act, orders: tuple[int, ...]):
     """The compiled kernel function for ``act`` (cached)."""
     key = _key(act, orders)
     fn = _CACHE.get(key)
     if fn is None:
-        fn = _CACHE[key] = load(generate(act, orders))
+        fn = _CACHE[key] = load(generate_cached(act, orders))
     return fn
