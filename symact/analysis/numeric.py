@@ -42,6 +42,10 @@ def mp_function(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.mp
                 if mpmath.isfinite(lo) and mpmath.isfinite(hi) and \
                         abs(lo - hi) < mpmath.mpf(10) ** (-SCAN_DPS // 4) * (1 + abs(lo)):
                     return (lo + hi) / 2
+            if r == 0 and v != 0:
+                # an exact 0 is usually total cancellation (1 + erf(-20)): look again, finer
+                with mpmath.workdps(SCAN_DPS * 6):
+                    r = raw(v)
             return r
 
     return call
@@ -94,13 +98,14 @@ def scan_roots(fn: Callable, a: sp.Expr, b: sp.Expr, n: int = 1200) -> tuple[lis
     """
     pts = grid(a, b, n)
     samples = [(p, fn(p)) for p in pts]
+    if any(v != 0 and not mpmath.isnan(v) for _, v in samples):
+        # exact zeros left after the finer look are underflow plateaus: not evidence
+        samples = [(p, mpmath.nan if v == 0 else v) for p, v in samples]
     roots: list[mpmath.mpf] = []
     for (p0, v0), (p1, v1) in zip(samples, samples[1:], strict=False):
         if mpmath.isnan(v0) or mpmath.isnan(v1):
             continue
-        if v0 == 0:
-            roots.append(p0)
-        elif v1 != 0 and (v0 > 0) != (v1 > 0):
+        if v1 != 0 and (v0 > 0) != (v1 > 0):
             r = refine_root(fn, p0, p1)
             if r is not None:
                 roots.append(r)

@@ -208,7 +208,7 @@ def numeric_pattern(h: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> SignPat
     cuts = [-mpmath.inf, *roots, mpmath.inf]
     signs: list[str] = []
     for lo, hi in zip(cuts, cuts[1:], strict=False):
-        inside = [v for p, v in good if lo < p < hi]
+        inside = [v for p, v in good if lo < p < hi and v != 0]
         if not inside:
             mid = (lo + hi) / 2 if mpmath.isfinite(lo) and mpmath.isfinite(hi) else None
             v = fn(mid) if mid is not None else mpmath.nan
