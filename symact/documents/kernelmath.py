@@ -115,13 +115,18 @@ class _Machine:
         kw = {k.arg: k.value for k in call.keywords}
         if fn in _IGNORED or (fn.startswith("fix_") and "out" not in kw):
             return
-        if fn == "copyto":
-            dest, src = call.args[0], call.args[1]
+        if fn in ("copyto", "putmask"):
+            dest, src = call.args[0], call.args[-1]
             new = self.read(src)
-            if "where" in kw:
+            mask = call.args[1] if fn == "putmask" else kw.get("where")
+            if mask is not None:
                 old = self.read(dest)
-                new = ast.IfExp(self.read(kw["where"]), new, old)
+                new = ast.IfExp(self.read(mask), new, old)
             self.write(dest, new)
+            return
+        if fn == "erfc_scaled":  # runtime helper: erfc(c x), stable in the tail
+            arg = ast.BinOp(self.read(call.args[1]), ast.Mult(), self.read(call.args[0]))
+            self.write(kw["out"], ast.Call(ast.Name("erfc", ast.Load()), [arg], []))
             return
         if "out" not in kw:
             raise KernelMathError(f"call without out=: {ast.unparse(call)!r}")
