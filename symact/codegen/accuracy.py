@@ -201,7 +201,11 @@ def ulp_errors(got: np.ndarray, refs: list[str], dtype: str) -> np.ndarray:
         if math.isinf(rf) or math.isinf(g):
             out[i] = 0.0 if g == rf else math.inf
             continue
-        spacing = float(np.spacing(np.abs(rounded)))
+        mag = np.abs(rounded)
+        with np.errstate(over="ignore"):
+            spacing = float(np.spacing(mag))
+        if math.isinf(spacing):  # the largest finite float: use the gap below it
+            spacing = float(mag - np.nextafter(mag, dt.type(0)))
         with mpmath.workdps(40):
             out[i] = float(abs(mpmath.mpf(g) - ref) / spacing)
     return out
