@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import mpmath
+
 from . import catalog
 
 Report = Callable[[int, int, str], None]
@@ -80,12 +82,18 @@ def build(out: Path | str = "generated", stages: list[str] | None = None,
 
             raise SymactError(f"unknown build stage {s!r}; stages are: {', '.join(known)}")
     written: list[Path] = []
-    for name, module_name in STAGES:
-        if stages and name not in stages:
-            continue
-        module = importlib.import_module(module_name)
-        bar = ProgressBar(stream, name)
-        files = module.write(out, bar)
-        written.extend(files)
-        bar.finish(f"{name:<13} wrote {len(files)} file(s)")
+    # mpmath's precision is global state: fix it so the output never depends on the caller's
+    with mpmath.workdps(15):
+        for name, module_name in STAGES:
+            if stages and name not in stages:
+                continue
+            written.extend(_run_stage(out, name, module_name, stream))
     return written
+
+
+def _run_stage(out: Path, name: str, module_name: str, stream: TextIO) -> list[Path]:
+    module = importlib.import_module(module_name)
+    bar = ProgressBar(stream, name)
+    files = module.write(out, bar)
+    bar.finish(f"{name:<13} wrote {len(files)} file(s)")
+    return files

@@ -345,7 +345,10 @@ class ScalarAnalysis:
         ev2.merge(st.evidence)
         if st.infinite:
             ev2.note("numeric", f"intervals listed within |x| <= {WINDOW:g}")
-        intervals = _fact({"increasing": inc, "decreasing": dec, "constant": const}, ev2)
+        # where flat parts are merged into the rising (falling) runs, say so in the key
+        up = "non-decreasing" if val == "non-decreasing" else "increasing"
+        down = "non-increasing" if val == "non-increasing" else "decreasing"
+        intervals = _fact({up: inc, down: dec, "constant": const}, ev2)
         return mono, intervals
 
     def continuity(self) -> tuple[Fact, Fact, dict]:

@@ -191,7 +191,8 @@ def ulp_errors(got: np.ndarray, refs: list[str], dtype: str) -> np.ndarray:
         if r == "nan":
             out[i] = 0.0 if math.isnan(g) else math.inf
             continue
-        ref = mpmath.mpf(r)
+        with mpmath.workdps(40):  # independent of the caller's global precision
+            ref = mpmath.mpf(r)
         with np.errstate(all="ignore"):
             rounded = dt.type(float(ref))
         rf = float(rounded)
