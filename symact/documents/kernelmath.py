@@ -279,8 +279,7 @@ def _display_params(act: Activation) -> dict[str, str]:
 def kernel_math(act: Activation, order: int) -> KernelMath:
     """The kernel of ``act`` (value for order 0, derivative for 1) rendered by latexify-py."""
     if act.is_vector:
-        return KernelMath(None, "vector kernel along an axis (softmax-style reductions); "
-                          "see generated/kernels")
+        return _vector_kernel_math(act, order)
     try:
         kernel = act.numpy(order)  # cached by the code generator
         source, kname = kernel.source, kernel.__name__
@@ -301,6 +300,29 @@ def kernel_math(act: Activation, order: int) -> KernelMath:
                                 f"{exc})")
     tex = _tidy(tex)
     return KernelMath(tex, f"generated kernel {kname}, rendered by latexify-py")
+
+
+def _vector_kernel_math(act: Activation, order: int) -> KernelMath:
+    """softmax & co: the kernel source read by :mod:`.vectormath`, rendered by latexify-py."""
+    from .vectormath import vector_kernel_latex
+
+    try:
+        kname = act.numpy(order).__name__
+    except Exception as exc:  # no code generator, or no kernel of this order
+        return _vector_fallback(act, order, f"kernel unavailable ({type(exc).__name__})")
+    try:
+        tex = vector_kernel_latex(act.name, order)
+    except Exception as exc:  # an unknown construct: say so, never guess
+        return _vector_fallback(act, order, f"kernel not renderable ({type(exc).__name__}: "
+                                f"{exc})")
+    return KernelMath(tex, f"generated kernel {kname}, rendered by latexify-py")
+
+
+def _vector_fallback(act: Activation, order: int, reason: str) -> KernelMath:
+    """The definition for the value; nothing for the backward pass (not a plain derivative)."""
+    if order == 0:
+        return _from_definition(act, order, reason)
+    return KernelMath(None, reason)
 
 
 def _param_tex(name: str) -> str:
