@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .functions import Erfc, Erfcx, Expm1, Hypot, Log1p, _power_of_two
+from .functions import Clip, Erfc, Erfcx, Expm1, Hypot, Indicator, Log1p, _power_of_two
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -139,6 +139,8 @@ class Program:
         fn = UFUNCS.get(type(e))
         if fn is not None:
             return f"{fn}({', '.join(self.scalar(a) for a in e.args)})"
+        if isinstance(e, Clip):
+            return "np.clip({}, {}, {})".format(*(self.scalar(a) for a in e.args))
         if isinstance(e, (sp.Max, sp.Min)):
             name = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
             code = self.scalar(e.args[0])
@@ -209,6 +211,14 @@ class Program:
                                                     ("s", _num(sp.nsimplify(c**2)))])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
+        if isinstance(e, Indicator):
+            return self.cond(e.args[0])  # a bool mask, multiplied as 1/0
+        if isinstance(e, Clip):
+            z, lo, hi = e.args
+            if self.dep(lo) or self.dep(hi):
+                return self.value(sp.Min(sp.Max(z, lo), hi))
+            return self.new("np.clip", [self.value(z), ("s", self.scalar(lo)),
+                                        ("s", self.scalar(hi))])
         fn = UFUNCS.get(type(e))
         if fn is not None:
             return self.new(fn, [self.value(a) for a in e.args])
@@ -465,8 +475,13 @@ def _allocate(prog: Program, results: list) -> Compiled:
             # two constants, one of them 0: c2 + (c1 - c2) * cond is exact, two fast passes
             # instead of a masked copy
             d, c, v = args
-            lines.append(f"np.multiply({c}, ({v} - {d}), out={dest})")
-            lines.append(f"np.add({dest}, {d}, out={dest})")
+            if d == "0.0" and v == "1.0":
+                lines.append(f"np.copyto({dest}, {c})")
+            elif d == "0.0":
+                lines.append(f"np.multiply({c}, {v}, out={dest})")
+            else:
+                lines.append(f"np.multiply({c}, ({v} - {d}), out={dest})")
+                lines.append(f"np.add({dest}, {d}, out={dest})")
         elif op.fn == "select":
             default, rest = args[0], args[1:]
             if default != dest:

