@@ -19,6 +19,10 @@ def _funcs(e: sp.Expr) -> set:
     return {type(a) for a in e.atoms(sp.Function)}
 
 
+#: expressions with more operations than this are not given to ``sympy.simplify``
+SIMPLIFY_MAX_OPS = 60
+
+
 def simplify_quick(e: sp.Expr, seconds: float) -> sp.Expr:
     """A shorter equivalent form under a budget (``simplify``, ``factor``, ``cancel``, ...);
     forms that bring in functions absent from ``e`` (cosh for a logistic) are not taken."""
@@ -26,7 +30,12 @@ def simplify_quick(e: sp.Expr, seconds: float) -> sp.Expr:
         return e
     best, cost = e, sp.count_ops(e)
     allowed = _funcs(e)
-    for fn in (sp.simplify, sp.factor, sp.cancel, sp.together):
+    # simplify on a large expression runs for minutes (gelu_tanh's f'': 77 s): skip it by size,
+    # a deterministic rule, rather than by a clock that depends on the machine's load
+    tools = (sp.factor, sp.cancel, sp.together)
+    if cost <= SIMPLIFY_MAX_OPS:
+        tools = (sp.simplify, *tools)
+    for fn in tools:
         got = attempt(lambda fn=fn: fn(e), seconds)
         if not got or not isinstance(got.value, sp.Expr):
             continue
@@ -89,6 +98,14 @@ def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr | Non
             if resid > mpmath.mpf(10) ** -25:
                 continue
             coeffs = [_tidy(sp.Float(mpmath.nstr(c, 35), 35)) for c in coef]
+            if not coeffs[0].is_Rational and all(c.is_Rational for c in coeffs[1:]):
+                # an irrational constant term (selu: f' = f + lambda alpha): take it exactly
+                # as g' - sum_k c_k b_k(g), which must then be free of x
+                rest = sum(c * b for c, b in zip(coeffs[1:], _BASIS[1:size], strict=True))
+                exact = attempt(lambda rest=rest: sp.simplify(sp.expand(dg - rest.subs(F, g))),
+                                seconds)
+                if exact and x not in exact.value.free_symbols:
+                    coeffs[0] = exact.value
             poly = sum(c * b for c, b in zip(coeffs, _BASIS[:size], strict=True))
             diff = dg - poly.subs(F, g)
             for form in (diff, diff.rewrite(sp.exp)):

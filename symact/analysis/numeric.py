@@ -114,7 +114,9 @@ def scan_roots(fn: Callable, a: sp.Expr, b: sp.Expr, n: int = 1200) -> tuple[lis
         (pa, va), (pb, vb), (pc, vc) = samples[i - 1], samples[i], samples[i + 1]
         if any(mpmath.isnan(v) for v in (va, vb, vc)) or vb == 0:
             continue
-        if abs(vb) < abs(va) and abs(vb) < abs(vc) and (va > 0) == (vb > 0) == (vc > 0):
+        # <= on the left: a minimum between two samples of equal size (a symmetric grid about
+        # the root, sin(x)^2 at 0) shows as a plateau of two equal values
+        if abs(vb) <= abs(va) and abs(vb) < abs(vc) and (va > 0) == (vb > 0) == (vc > 0):
             with mpmath.workdps(DPS):
                 try:
                     m = mpmath.findroot(lambda t: mpmath.diff(fn, t), pb)

@@ -38,13 +38,21 @@ def _guard(fn: Callable[[], Fact], name: str) -> Fact:
     return Fact.unknown(f"{name}: {got.reason}")
 
 
+def _settled(v: sp.Expr) -> bool:
+    """A finite limit that is a number (not the AccumBounds of an oscillation)."""
+    return bool(v.is_finite) and not v.has(sp.AccumBounds, sp.nan, sp.zoo)
+
+
 class ScalarAnalysis:
     def __init__(self, act: Activation, budget: float) -> None:
         self.act = act
         self.x = act.x
         self.budget = budget
         # exploratory steps with a numeric fallback (limits, solveset, simplify) get at most 4 s
-        self.quick = min(budget, 4.0)
+        # every step gets the whole budget: a shorter cap made results depend on the machine's
+        # load (a proof that needs 3 s on a quiet machine and 5 s on a busy one). Steps that are
+        # known to be slow are avoided by deterministic size guards instead (simplify_quick).
+        self.quick = budget
         x = self.x
         expr = to_piecewise(act.expr)
         if expr.free_symbols - {x}:
@@ -67,8 +75,10 @@ class ScalarAnalysis:
         self.limits = Limits(x, self.quick)  # a limit that times out is estimated numerically
         # derivatives per component, simplified
         self.d1 = [simplify_quick(sp.diff(c.expr, x), self.quick) for c in comps]
-        self.d2 = [simplify_quick(sp.diff(d, x), self.quick) for d in self.d1]
+        self.d1 = self._removable(comps, self.d1)
         self.dcomps = [Component(c.set, d) for c, d in zip(comps, self.d1, strict=True)]
+        self.d2 = [simplify_quick(sp.diff(d, x), self.quick) for d in self.d1]
+        self.d2 = self._removable(self.dcomps, self.d2)
         self.deriv_of = {c.expr: d for c, d in zip(comps, self.d1, strict=True)}
         self.deriv_of.update({c.expr: d for c, d in zip(self.dcomps, self.d2, strict=True)})
         self._f_study: Study | None = None
@@ -76,6 +86,30 @@ class ScalarAnalysis:
         self._d_study: Study | None = None
 
     # ------------------------------------------------------------------ helpers
+    def _removable(self, comps: list[Component], derivs: list[sp.Expr]) -> list[sp.Expr]:
+        """At an isolated point that only fills a removable singularity (sinc at 0: the value
+        is the limit from both sides), the derivative is the common limit of the neighbours'
+        derivatives, not the derivative of the constant that fills the point (sinc''(0) is
+        -1/3, not 0). Other points keep their branch's derivative (the kink convention)."""
+        out = list(derivs)
+        x = self.x
+        for i in range(1, len(comps) - 1):
+            c, left, right = comps[i], comps[i - 1], comps[i + 1]
+            if not c.is_point or left.is_point or right.is_point:
+                continue
+            p = c.left
+            if left.right != p or right.left != p:
+                continue
+            vals = [self.limits.value(left.expr, p, "-"), self.limits.value(right.expr, p, "+")]
+            if any(st != "proved" or compare(v, c.expr.subs(x, p))[0] != 0
+                   for v, st, _ in vals):
+                continue
+            dl, sl, _ = self.limits.value(derivs[i - 1], p, "-")
+            dr, sr, _ = self.limits.value(derivs[i + 1], p, "+")
+            if sl == sr == "proved" and _settled(dl) and compare(dl, dr)[0] == 0:
+                out[i] = dl
+        return out
+
     @property
     def f_study(self) -> Study:
         if self._f_study is None:
@@ -182,20 +216,21 @@ class ScalarAnalysis:
             g = comp.expr
             lim, st, m = self.limits.value(g, p, "+")
             ev.note(st, m)
-            if lim.is_finite:
+            if _settled(lim):
                 out[key] = lim
                 continue
             if lim not in (sp.oo, -sp.oo):
-                out[key] = None  # oscillates
+                out[key] = None  # oscillates (AccumBounds) or undefined
                 continue
             slope, st, m = self.limits.value(sp.cancel(g / x), p, "+")
             ev.note(st, m)
-            if not (slope.is_finite and slope != 0):
+            if not (_settled(slope) and slope != 0):
                 out[key] = None
                 continue
             icpt, st, m = self.limits.value(g - slope * x, p, "+")
             ev.note(st, m)
-            out[key] = slope * x + icpt if icpt.is_finite else None
+            # x + sin(x)^2 has slope 1 but no intercept (it oscillates): no asymptote
+            out[key] = slope * x + icpt if _settled(icpt) else None
         return _fact(out, ev)
 
     def values_at_zero(self) -> Fact:
@@ -544,14 +579,22 @@ class ScalarAnalysis:
             ev.note("numeric", f"listed within |x| <= {WINDOW:g}")
         return _fact(pts, ev), _fact(extrema, ev)
 
-    def convexity(self, cont: Fact) -> tuple[Fact, Fact]:
+    def convexity(self, cont: Fact, per_point: dict) -> tuple[Fact, Fact]:
         st = self.d_study
         ev = Evidence()
         ev.merge(st.evidence)
-        if cont.known and cont.value == -1:
+        # the runs join pieces where f' keeps rising (falling); that says nothing across a jump
+        # of f (hardshrink jumps up at -lambda: not concave there), so cut the runs at the
+        # discontinuities, and at every breakpoint when continuity is not known
+        if cont.known:
+            cuts = [p for p, k in per_point.items() if k == -1]
+        else:
+            cuts = [c.left for c in self.comps if c.is_point]
+            cuts += [c.set.start for c in self.comps if not c.is_point and c.set.start.is_finite]
+        if cuts:
             ev.note("proved", "f is discontinuous: convexity taken on each continuous piece")
-        convex = [_interior(s) for s in runs(st, {"+", "0"}, True)]
-        concave = [_interior(s) for s in runs(st, {"-", "0"}, False)]
+        convex = _cut_runs([_interior(s) for s in runs(st, {"+", "0"}, True)], cuts)
+        concave = _cut_runs([_interior(s) for s in runs(st, {"-", "0"}, False)], cuts)
         infl = []
         segs = [s for s in st.segments if not s.is_point]
         for prev, nxt in zip(segs, segs[1:], strict=False):
@@ -638,6 +681,23 @@ class ScalarAnalysis:
         return mom, gain
 
 
+def _cut_runs(sets: list[sp.Set], cuts: list) -> list[sp.Set]:
+    """Open intervals ``sets`` split at the points ``cuts`` inside them."""
+    out: list[sp.Set] = []
+    for s in sets:
+        pieces = [s]
+        for p in sorted(set(cuts), key=float):
+            nxt = []
+            for q in pieces:
+                if isinstance(q, sp.Interval) and q.start < p < q.end:
+                    nxt += [sp.Interval.open(q.start, p), sp.Interval.open(p, q.end)]
+                else:
+                    nxt.append(q)
+            pieces = nxt
+        out += pieces
+    return out
+
+
 def _interior(s: sp.Set) -> sp.Set:
     if isinstance(s, sp.Interval):
         return sp.Interval.open(s.start, s.end)
@@ -695,7 +755,7 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
     mono = attempt(lambda: an.monotonic("f"), _FACT_BUDGET[0])
     dmono = attempt(lambda: an.monotonic("d"), _FACT_BUDGET[0])
     crit = attempt(lambda: an.critical(nondiff), _FACT_BUDGET[0])
-    convex = attempt(lambda: an.convexity(cont), _FACT_BUDGET[0])
+    convex = attempt(lambda: an.convexity(cont, per_point), _FACT_BUDGET[0])
     moments = attempt(an.moments, _FACT_BUDGET[0])
     unk = (Fact.unknown("failed"), Fact.unknown("failed"))
     mono_v = mono.value if mono else (Fact.unknown(mono.reason),) * 2
