@@ -391,6 +391,7 @@ class Compiled:
     nfloat: int
     nbool: int
     functions: set[str]
+    native_float32: bool = False
 
 
 def _fold_constants(e: sp.Expr) -> sp.Expr:
@@ -504,7 +505,9 @@ def _allocate(prog: Program, results: list) -> Compiled:
         if isinstance(r, int) and reg.get(r) == target:
             continue
         lines.append(f"np.copyto({target}, {operand(r)})")
-    return Compiled(lines, nf, nb, prog.functions)
+    from .precision import native_float32
+
+    return Compiled(lines, nf, nb, prog.functions, native_float32(ops, results))
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -21,6 +21,8 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
 * every branch x q_i(x) (q_i polynomials): ``x * (the fused Piecewise of the q_i)``, e.g.
   ``x clip((x + 3) / 6, 0, 1)`` (x * 0 = 0 for finite x; the generator's probe adds the limit
   at -inf where -inf * 0 would give NaN)
+* ``(f(x), x <= b), (g(x), True)``, f or g holding a function of x -> f(min(x, b)) / g(max(x, b))
+  in the branches (the same values where each is selected; bounded elsewhere)
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
   mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
 """
@@ -198,7 +200,7 @@ def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
     if out is not None:
         return out
     if not COMMON_FACTOR:
-        return pw
+        return _clamp_regions(pw, x)
     # a common factor x of every branch: x * (fused quotient), e.g. x * clip(m(x), 0, 1)
     quotients = [_factored(_plain(e) / x) for e, _ in pairs] + [_factored(_plain(default) / x)]
     if all(_plain(q).is_polynomial(x) for q in quotients) and any(_free(q, x) for q in quotients):
@@ -206,7 +208,30 @@ def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
                            quotients[-1], x)
         if out is not None:
             return x * out
-    return pw
+    return _clamp_regions(pw, x)
+
+
+def _clamp_regions(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
+    """Two branches split by one bound x <= b: a branch holding a function of x is evaluated at
+    min(x, b) (the other at max(x, b)). Where the branch is selected the argument is x itself;
+    elsewhere its value is discarded, but it now stays bounded (no overflow of exp(x) for x > 0
+    in a branch kept for x <= 0, which also lets float32 compute it natively)."""
+    if len(pw.args) != 2:
+        return pw
+    (e, c), (d, _) = pw.args
+    b = _bound(c, x)
+    if b is None or x in b[1].free_symbols or not b[1].is_number:
+        return pw
+    below = b[0] in ("<", "<=")
+
+    def clamp(expr, lower):
+        if not any(isinstance(f, sp.Function) and x in f.free_symbols
+                   for f in sp.preorder_traversal(expr)):
+            return expr
+        bound = sp.Min(x, b[1], evaluate=False) if lower else sp.Max(x, b[1], evaluate=False)
+        return expr.xreplace({x: bound})
+
+    return sp.Piecewise((clamp(e, below), c), (clamp(d, not below), True), evaluate=False)
 
 
 def _factored(q: sp.Expr) -> sp.Expr:

@@ -36,7 +36,9 @@ from .rewrite import (
 )
 
 #: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
-#: natively in float32; any other function makes float16/float32 input compute in float64
+#: natively in float32; other kernels do when :func:`.precision.native_float32` accepts their
+#: program (error estimate within budget, no cancellation, no float32-only under/overflow),
+#: else float16/float32 input is computed in float64 and rounded once
 _NATIVE_OK = {
     "np.add", "np.subtract", "np.multiply", "np.divide", "np.negative", "np.square",
     "np.sqrt", "np.abs", "np.sign", "np.maximum", "np.minimum", "np.less", "np.less_equal",
@@ -217,7 +219,7 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
         compiled = compile_outputs(outs, act.x, params)
     except EmitError as exc:
         raise CodegenError(f"{act.name}: {exc}") from None
-    precise = not compiled.functions <= _NATIVE_OK
+    precise = not (compiled.functions <= _NATIVE_OK or compiled.native_float32)
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)

@@ -23,8 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.special as _sc
 
-#: elements per chunk: a handful of float64 scratch buffers stay inside a 2 MiB L2 cache
-CHUNK = 16384
+#: elements per chunk: a few float64 scratch buffers stay inside a 2 MiB L2 cache, and the
+#: Python work per chunk (a dozen ufunc calls) is small next to the ufunc loops
+CHUNK = 65536
 #: arrays at least this long are split over two threads
 THREAD_MIN = 1 << 18
 THREADS = 2
@@ -148,8 +149,12 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     oflat = [o.reshape(-1) if o.flags.c_contiguous and o.dtype == cdtype else None for o in outs]
     pfull = [np.broadcast_to(p, shape) if isinstance(p, np.ndarray) else p for p in pvals]
 
+    array_params = any(isinstance(p, np.ndarray) for p in pfull)
+
     def work(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
+        s_full, b_full = s_all[:nfloat], b_all
+        ps = pfull
         with np.errstate(all="ignore"):
             for a in starts:
                 m = min(CHUNK, n - a)
@@ -161,13 +166,15 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
                 else:
                     xc = stage[:m]
                     xc[...] = x.flat[a:a + m]
-                ocs = []
-                for k in range(n_out):
-                    of = oflat[k]
-                    ocs.append(of[a:a + m] if of is not None else s_all[nfloat + k][:m])
-                s = [buf[:m] for buf in s_all[:nfloat]]
-                b = [buf[:m] for buf in b_all]
-                ps = [p.flat[a:a + m] if isinstance(p, np.ndarray) else p for p in pfull]
+                ocs = [of[a:a + m] if of is not None else s_all[nfloat + k][:m]
+                       for k, of in enumerate(oflat)]
+                if m == CHUNK:
+                    s, b = s_full, b_full
+                else:
+                    s = [buf[:m] for buf in s_full]
+                    b = [buf[:m] for buf in b_full]
+                if array_params:
+                    ps = [p.flat[a:a + m] if isinstance(p, np.ndarray) else p for p in pfull]
                 core(xc, ocs, s, b, *ps)
                 for k in range(n_out):
                     if oflat[k] is None:

@@ -1,0 +1,241 @@
+"""Whether a kernel may compute float16/float32 input natively in float32.
+
+Computing float32 input in float64 and rounding once is always accurate, but it costs two casts
+and float64 transcendentals (2-15x slower than NumPy's float32 SIMD ones). :func:`native_float32`
+decides, from the straight-line program alone (deterministic, the same on every machine), when
+the float32 evaluation stays within the accuracy target. It propagates through the program
+
+* an interval enclosing each value for x in [-inf, inf] (parameters: any real), and
+* an estimate of its relative error in float32 ULPs: an exact operation keeps the error of its
+  operands, a correctly rounded one adds 0.5 (products and quotients add their operands'
+  errors; a sum of same-sign terms weights them by their share of the sum), a transcendental
+  ufunc adds the maximum error of NumPy's float32 implementation (:data:`F32_ULPS`) to its
+  argument's error times its condition number (bounded by 1 for tanh, arctan, log1p of a
+  nonnegative argument and expm1 of a nonpositive one; otherwise the argument must be exact).
+
+The program is rejected (float64 compute) when a sum of terms of either sign has an inexact term
+(cancellation), when an inexact value that may underflow or overflow in float32 is multiplied,
+divided or added (float64 would keep the intermediate), when a ufunc without a float32 error
+model is used, or when the estimate exceeds :data:`BUDGET`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: max ULP error of NumPy's float32 ufuncs (SIMD/SVML builds measured on 6e6 points; libm
+#: builds are more accurate)
+F32_ULPS = {"np.exp": 2.4, "np.expm1": 2.6, "np.log": 3.4, "np.log1p": 1.9, "np.tanh": 1.4,
+            "np.arctan": 2.1, "np.sin": 1.45, "np.cos": 1.45}
+#: largest error estimate accepted for native float32 (the sum of worst cases is pessimistic:
+#: the accuracy tests check the 4-ULP target on the grid)
+BUDGET = 5.0
+
+_EXP_UF = -87.0  # exp(z) underflows float32's normal range below this
+_EXP_OF = 88.0
+_EXACT = {"np.negative", "np.abs", "np.maximum", "np.minimum", "np.clip", "np.sign"}
+_BOOL = {"np.less", "np.less_equal", "np.greater", "np.greater_equal", "np.equal",
+         "np.not_equal", "np.logical_and", "np.logical_or", "np.logical_not"}
+_INF = math.inf
+
+
+class _Reject(Exception):
+    pass
+
+
+def _scalar(code: str):
+    try:
+        v = float(eval(code, {"np": np}))  # noqa: S307 -- generated numeric literal code
+    except Exception:
+        return None
+    return v
+
+
+def _iv_mul(a, b):
+    cands = []
+    for p in a:
+        for q in b:
+            if (p == 0 and math.isinf(q)) or (q == 0 and math.isinf(p)):
+                cands.extend([-_INF, _INF, 0.0])
+            else:
+                cands.append(p * q)
+    return (min(cands), max(cands))
+
+
+class _V(tuple):
+    """(interval, error estimate) with flags: ``uf`` the float32 value may have underflowed
+    where the float64 one has not, ``of`` likewise for overflow."""
+
+    uf = False
+    of = False
+
+
+def _v(iv, err, uf=False, of=False) -> _V:
+    v = _V((iv, err))
+    v.uf, v.of = uf, of
+    return v
+
+
+def _pow2(v) -> bool:
+    iv, err = v
+    if err or iv[0] != iv[1] or iv[0] == 0 or math.isinf(iv[0]):
+        return False
+    m, _ = math.frexp(abs(iv[0]))
+    return m == 0.5
+
+
+def native_float32(ops, results) -> bool:
+    """True when the program ``ops`` (see :class:`symact.codegen.emit.Op`) may run in float32."""
+    try:
+        vals = {}
+        masks = {op.dest for op in ops if op.kind == "b"}
+
+        def get(a):
+            if a == "x":
+                return _v((-_INF, _INF), 0.0)
+            if isinstance(a, tuple):
+                v = _scalar(a[1])
+                if v is None or math.isnan(v):
+                    return _v((-_INF, _INF), 0.5)  # a parameter: rounded to float32
+                exact = math.isinf(v) or float(np.float32(v)) == v
+                return _v((v, v), 0.0 if exact else 0.5)
+            return vals[a]
+
+        for op in ops:
+            args = [get(a) for a in op.args]
+            vals[op.dest] = _step(op, args, [isinstance(a, int) and a in masks for a in op.args])
+        for r in results:
+            if isinstance(r, int) and vals[r][1] > BUDGET:
+                return False
+        return True
+    except _Reject:
+        return False
+
+
+def _add(a, b):
+    (la, ha), ea = a
+    (lb, hb), eb = b
+    iv = (la + lb if not (math.isinf(la) and math.isinf(lb) and la != lb) else -_INF,
+          ha + hb if not (math.isinf(ha) and math.isinf(hb) and ha != hb) else _INF)
+    # an underflowed term matters only where the other term can vanish too
+    uf = (a.uf and lb <= 0 <= hb) or (b.uf and la <= 0 <= ha)
+    if a.of or b.of:
+        raise _Reject
+    if ea == 0 and eb == 0:
+        return _v(iv, 0.5, uf)
+    if la >= 0 and lb >= 0:
+        pass
+    elif ha <= 0 and hb <= 0:
+        la, ha, lb, hb = -ha, -la, -hb, -lb
+    else:
+        raise _Reject  # terms of either sign: cancellation
+    wa = 1.0 if math.isinf(ha) else ha / (ha + lb) if ha + lb > 0 else 1.0
+    wb = 1.0 if math.isinf(hb) else hb / (la + hb) if la + hb > 0 else 1.0
+    return _v(iv, ea * wa + eb * wb + 0.5, uf)
+
+
+def _step(op, args, mask):
+    fn = op.fn
+    if op.kind == "b" or fn in _BOOL:
+        return _v((0.0, 1.0), 0.0)
+    uf = any(a.uf for a in args)
+    of = any(a.of for a in args)
+    if fn == "select":
+        vs = [args[0]] + args[2::2]
+        return _v((min(v[0][0] for v in vs), max(v[0][1] for v in vs)), max(v[1] for v in vs),
+                  uf, of)
+    if fn in _EXACT:
+        err = max(a[1] for a in args)
+        (lo, hi), _ = args[0]
+        if fn == "np.negative":
+            return _v((-hi, -lo), err, uf, of)
+        if fn == "np.abs":
+            if lo >= 0:
+                return _v((lo, hi), err, uf, of)
+            if hi <= 0:
+                return _v((-hi, -lo), err, uf, of)
+            return _v((0.0, max(-lo, hi)), err, uf, of)
+        if fn == "np.sign":
+            return _v((-1.0, 1.0), 0.0)
+        if fn == "np.clip":
+            a, b = args[1][0][0], args[2][0][1]
+            iv = (min(max(lo, a), b), min(max(hi, a), b))
+            return _v(iv, err, uf, of and not (math.isfinite(a) and math.isfinite(b)))
+        (lb, hb) = args[1][0]
+        if fn == "np.maximum":
+            return _v((max(lo, lb), max(hi, hb)), err, uf, of)
+        return _v((min(lo, lb), min(hi, hb)), err, uf, of)
+    if fn == "np.add":
+        return _add(args[0], args[1])
+    if fn == "np.subtract":
+        b = args[1]
+        (lb, hb), eb = b
+        return _add(args[0], _v((-hb, -lb), eb, b.uf, b.of))
+    if fn in ("np.multiply", "np.divide"):
+        a, b = args
+        if fn == "np.multiply" and any(mask):
+            v = a if mask[1] else b
+            (lo, hi), e = v
+            return _v((min(lo, 0.0), max(hi, 0.0)), e, v.uf, v.of)
+        if of:
+            raise _Reject  # float64 would keep the intermediate that overflows in float32
+        if fn == "np.divide":
+            (lb, hb), _ = b
+            if lb <= 0 <= hb:
+                iv = (-_INF, _INF)
+            else:
+                iv = _iv_mul(a[0], (min(1 / lb, 1 / hb), max(1 / lb, 1 / hb)))
+            small_den = lb <= 0 <= hb or min(abs(lb), abs(hb)) < 1
+            if b.uf or (a.uf and small_den):
+                raise _Reject
+        else:
+            iv = _iv_mul(a[0], b[0])
+            for u, w in ((a, b), (b, a)):
+                if u.uf and max(abs(w[0][0]), abs(w[0][1])) > 1:
+                    raise _Reject  # an underflowed factor scaled back into range
+        rounding = 0.0 if (_pow2(a) or _pow2(b)) else 0.5
+        return _v(iv, a[1] + b[1] + rounding, uf)
+    if of:
+        raise _Reject
+    if fn == "np.square":
+        (lo, hi), e = args[0]
+        m = max(abs(lo), abs(hi))
+        low = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi)) ** 2
+        return _v((low, m * m if m < 1e150 else _INF), 2 * e + 0.5, True, m > 1e19)
+    if fn == "np.sqrt":
+        (lo, hi), e = args[0]
+        return _v((math.sqrt(max(lo, 0.0)), math.sqrt(max(hi, 0.0))), e / 2 + 0.5, uf)
+    if fn in F32_ULPS:
+        (lo, hi), e = args[0]
+        bound = F32_ULPS[fn]
+        if fn == "np.exp":
+            if e:
+                raise _Reject
+            return _v((_exp(lo), _exp(hi)), bound, lo < _EXP_UF, hi > _EXP_OF)
+        if fn == "np.expm1":
+            if e and hi > 0:
+                raise _Reject
+            return _v((_exp(lo) - 1, _exp(hi) - 1), bound + e, uf, hi > _EXP_OF)
+        if fn == "np.log1p":
+            if e and lo < 0:
+                raise _Reject
+            return _v((math.log1p(lo) if lo > -1 else -_INF, math.log1p(hi)), bound + e, uf)
+        if fn == "np.log":
+            if e or uf:
+                raise _Reject
+            return _v((math.log(lo) if lo > 0 else -_INF, math.log(hi) if hi > 0 else -_INF),
+                      bound)
+        if fn == "np.tanh":
+            return _v((math.tanh(lo), math.tanh(hi)), bound + e, uf)
+        if fn == "np.arctan":
+            return _v((math.atan(lo), math.atan(hi)), bound + e, uf)
+        if e:
+            raise _Reject  # sin, cos: unbounded condition number
+        return _v((-1.0, 1.0), bound)
+    raise _Reject  # no float32 error model
+
+
+def _exp(v: float) -> float:
+    return _INF if v > 709 else math.exp(v)
