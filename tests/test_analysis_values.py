@@ -139,6 +139,35 @@ def test_parameter_conditions(results):
         "0 <= weight", "weight >= 0")
 
 
+def test_parameter_conditions_with_parametric_breakpoints():
+    from symact.analysis.params import parameter_conditions
+
+    th = parameter_conditions(symact.get("threshold"), 20.0)
+    assert th.status == "proved"
+    assert th.value == {"continuity": "continuous iff threshold = value",
+                        "monotonic": "non-decreasing iff threshold >= value"}
+    sr = parameter_conditions(symact.get("srelu"), 20.0)
+    assert sr.value["continuity"] == "C^1 iff a_l = 1 and a_r = 1 (for t_l < t_r)"
+    assert "a_l >= 0 and a_r >= 0" in sr.value["monotonic"]
+    for name in ("hardtanh", "softshrink", "hardshrink"):
+        got = parameter_conditions(symact.get(name), 20.0)
+        assert got.status == "proved" and got.value == {}, name
+        assert "as at the defaults" in got.method
+    apl = parameter_conditions(symact.get("apl"), 20.0)
+    assert apl.status == "unknown" and "coincide at the defaults" in apl.method
+
+
+def test_selu_through_output_is_exact(results):
+    f = sp.Symbol("f", real=True)
+    form = results["selu"].derivative_through_output
+    assert form.status == "proved"
+    low = form.value.args[0][0]  # x <= 0: f + lambda alpha
+    lam_alpha = sp.Float("1.0507009873554804934193349852946", 40) * \
+        sp.Float("1.6732632423543772848170429916717", 40)
+    assert sp.diff(low, f) == 1
+    assert abs(sp.N(low - f, 30) - lam_alpha) < 1e-25
+
+
 def test_derivatives_and_through_output(results):
     assert derivative(symact.get("relu")) == sp.Piecewise((0, x <= 0), (1, True))
     sig = symact.get("sigmoid")

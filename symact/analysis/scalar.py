@@ -311,8 +311,13 @@ class ScalarAnalysis:
                 continue
             # try a point: a non-zero exact value decides 'no'
             from .signs import inner_point
-            s = exact_sign(e, x, inner_point(c.set.start, c.set.end))
-            if s in ("+", "-"):
+            # an exact non-zero value at a point decides 'no' (0 itself can be a fixed point of
+            # the identity, as the centre of a symmetry is: try a few points of the piece)
+            tries = [inner_point(c.set.start, c.set.end)]
+            tries += [q for q in (sp.S.One, sp.Rational(1, 2), sp.Integer(2), -sp.S.One,
+                                  sp.Rational(-1, 2), sp.Integer(-2))
+                      if q in c.set and q not in tries]
+            if any(exact_sign(e, x, q) in ("+", "-") for q in tries):
                 return False
             z2 = attempt(lambda e=e: sp.simplify(sp.expand(e.rewrite(sp.exp))), self.quick)
             if z2 and z2.value == 0:
@@ -320,7 +325,15 @@ class ScalarAnalysis:
             decided = False
         return True if decided else None
 
-    def symmetry(self, parity: Fact) -> Fact:
+    def symmetry(self, parity: Fact, per_point: dict | None = None) -> Fact:
+        """Point symmetry f(a + t) + f(a - t) = 2 b and axis symmetry f(a + t) = f(a - t).
+
+        Centre 0 first (from the parity, or f(-x) + f(x) = 2 f(0)). Other centres are found or
+        excluded from necessary conditions: the limits and slant asymptotes at -oo and oo must
+        match; a reflection maps the points where f is not smooth onto themselves, so when there
+        are such points the only candidate is the middle of the outermost two; on a smooth f a
+        point centre is a zero of f'' and an axis a zero of f', so the candidates are the ends of
+        the monotonicity (convexity) segments. Each candidate is checked piece by piece."""
         x = self.x
         out: dict = {"point": None, "axis": None}
         if not parity.known:
@@ -336,22 +349,81 @@ class ScalarAnalysis:
                 if ok is True:
                     out["point"] = (sp.S.Zero, f0)
         self._symmetry_fact = Fact(out, parity.status, "")
-        # a missing symmetry is proved absent only when the limits at -oo/oo exclude it
+        method = "f(-x) + f(x) = 2 f(0) / f(-x) = f(x) checked piece by piece about x = 0"
+        point_out, axis_out = self._ends_exclude()
+        if (out["axis"] is not None or axis_out) and (out["point"] is not None or point_out):
+            return Fact(out, parity.status, method + "; other centres excluded by the limits")
+        cands, complete = self._symmetry_candidates(per_point)
+        ev = Evidence()
+        for a in cands:
+            if a == 0 or self.domain != sp.S.Reals:
+                complete = complete and a == 0
+                continue
+            if out["point"] is None and not point_out:
+                b, _ = self.at([c.expr for c in self.comps], a)
+                ok = None if b is None or b.has(sp.Float) else self._identity(
+                    lambda g, a=a, b=b: g.subs(x, a + x) + g.subs(x, a - x) - 2 * b, ev)
+                if ok is True:
+                    out["point"] = (a, b)
+                complete = complete and ok is not None
+            if out["axis"] is None and not axis_out:
+                ok = self._identity(lambda g, a=a: g.subs(x, a + x) - g.subs(x, a - x), ev)
+                if ok is True:
+                    out["axis"] = a
+                complete = complete and ok is not None
+        self._symmetry_fact = Fact(out, parity.status, "")
+        if cands and complete and self.domain == sp.S.Reals:
+            others = [a for a in cands if a != 0]
+            if not others:
+                return Fact(out, parity.status, method + "; x = 0 is the only candidate centre")
+            where = ", ".join(str(a) for a in others)
+            return Fact(out, parity.status, method + f"; the only other candidate centres "
+                        f"({where}) checked the same way")
+        return Fact(out, "numeric", method + "; centres other than x = 0 were not excluded")
+
+    def _ends_exclude(self) -> tuple[bool, bool]:
+        """(no point centre, no axis) anywhere, as the behaviour at -oo and oo shows."""
+        x = self.x
         lo = self.limits.value(self.comps[0].expr, -sp.oo, "+")[0] \
             if self.comps[0].left == -sp.oo else None
         hi = self.limits.value(self.comps[-1].expr, sp.oo, "-")[0] \
             if self.comps[-1].right == sp.oo else None
-        settled = lo is not None and hi is not None and not (
-            lo.has(sp.nan, sp.AccumBounds) or hi.has(sp.nan, sp.AccumBounds))
+        if lo is None or hi is None or lo.has(sp.nan, sp.AccumBounds) \
+                or hi.has(sp.nan, sp.AccumBounds):
+            return False, False
         inf = {sp.oo, -sp.oo}
-        axis_out = settled and compare(lo, hi)[0] not in (0, None)
-        point_out = settled and ((lo in inf) != (hi in inf) or (lo in inf and lo == hi))
-        excluded = (out["axis"] is not None or axis_out) and (out["point"] is not None
-                                                               or point_out)
-        method = ("f(-x) + f(x) = 2 f(0) / f(-x) = f(x) checked piece by piece about x = 0")
-        if excluded:
-            return Fact(out, parity.status, method + "; other centres excluded by the limits")
-        return Fact(out, "numeric", method + "; centres other than x = 0 were not excluded")
+        axis_out = compare(lo, hi)[0] not in (0, None)
+        point_out = (lo in inf) != (hi in inf) or (lo in inf and lo == hi)
+        if lo in inf and hi in inf:
+            # slant asymptotes m- x + c-, m+ x + c+: a point centre needs m- = m+, an axis
+            # needs m- = -m+
+            ml, st1, _ = self.limits.value(sp.cancel(self.comps[0].expr / x), -sp.oo, "+")
+            mr, st2, _ = self.limits.value(sp.cancel(self.comps[-1].expr / x), sp.oo, "-")
+            if st1 == st2 == "proved" and _settled(ml) and _settled(mr):
+                point_out = point_out or compare(ml, mr)[0] not in (0, None)
+                axis_out = axis_out or compare(ml, -mr)[0] not in (0, None)
+        return point_out, axis_out
+
+    def _symmetry_candidates(self, per_point: dict | None) -> tuple[list, bool]:
+        """Candidate centres a != 0 and whether the list is complete (proved)."""
+        if per_point is None:
+            return [], False
+        rough = sorted((p for p, k in per_point.items() if k != sp.oo), key=float)
+        if rough:
+            return [(rough[0] + rough[-1]) / 2], True
+        if per_point and any(k != sp.oo for k in per_point.values()):
+            return [], False
+        cands: list = []
+        complete = True
+        for st in (self.f_study, self.d_study):
+            complete = complete and st.evidence.status == "proved" and not st.infinite
+            for seg in st.segments:
+                for end in (seg.lo, seg.hi):
+                    if end.is_finite and end not in cands:
+                        cands.append(end)
+        if len(cands) > 12:
+            return [], False
+        return sorted(cands, key=float), complete
 
     def odd_even_identity(self, parity: Fact) -> Fact:
         if parity.value in ("odd", "even"):
@@ -656,7 +728,8 @@ class ScalarAnalysis:
         ev = Evidence()
         out = {}
         sym = self._symmetry_fact
-        if sym is not None and sym.status == "proved" and sym.value.get("point"):
+        if sym is not None and sym.status == "proved" and sym.value.get("point") \
+                and sym.value["point"][0] == 0:
             # f(t) + f(-t) = 2b and Z is symmetric: E[f(Z)] = b exactly
             out["E[f]"] = sym.value["point"][1]
             ev.note("proved", "E[f]: point symmetry about (0, b) gives b")
@@ -743,13 +816,13 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
     an = ScalarAnalysis(bound, budget)
     g = _guard
     parity = g(an.parity, "parity")
-    symmetry = g(lambda: an.symmetry(parity), "symmetry")
     cont_all = attempt(an.continuity, _FACT_BUDGET[0])
     if cont_all:
         cont, nondiff, per_point = cont_all.value
     else:
         cont = nondiff = Fact.unknown(cont_all.reason)
         per_point = {}
+    symmetry = g(lambda: an.symmetry(parity, per_point if cont_all else None), "symmetry")
     v0 = g(an.values_at_zero, "values at 0")
     rng = g(an.range_fact, "range")
     mono = attempt(lambda: an.monotonic("f"), _FACT_BUDGET[0])
