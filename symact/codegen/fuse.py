@@ -23,6 +23,8 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
   at -inf where -inf * 0 would give NaN)
 * ``(f(x), x <= b), (g(x), True)``, f or g holding a function of x -> f(min(x, b)) / g(max(x, b))
   in the branches (the same values where each is selected; bounded elsewhere)
+* ``(f(x), x <= 0), (g(x), True)`` with f(0) = g(0) = 0 exactly -> ``f(min(x, 0)) + g(max(x, 0))``
+  (elu: ``alpha expm1(min(x, 0)) + max(x, 0)``)
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
   mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
 """
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .functions import Clip, Indicator
+from .functions import Clip, Expm1, Indicator, Log1p
 
 _OPS = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
         sp.GreaterThan: ">="}
@@ -185,7 +187,49 @@ def _mask(pairs, default, x):
 #: the rendering of hardswish
 COMMON_FACTOR = False
 
-_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask)
+#: functions f with f(0) = 0 exactly in floating point (odd, or expm1/log1p)
+_ZERO_AT_ZERO = (Expm1, Log1p, sp.sin, sp.tanh, sp.atan, sp.sinh, sp.asinh)
+
+
+def _exact_zero_at_0(e: sp.Expr, x: sp.Symbol) -> bool:
+    """e evaluates to exactly 0 at x = 0 in floating point (structurally: x, f(zero) for the
+    functions above, a product with such a factor, a quotient with such a numerator and a
+    nonzero denominator, a positive power of such a base)."""
+    e = _plain(e)
+    if e == x:
+        return True
+    if isinstance(e, _ZERO_AT_ZERO):
+        return _exact_zero_at_0(e.args[0], x)
+    if isinstance(e, sp.Mul):
+        num = [f for f in e.args if not (isinstance(f, sp.Pow) and f.exp.is_negative)]
+        den = [f.base for f in e.args if isinstance(f, sp.Pow) and f.exp.is_negative]
+        if any(sp.simplify(d.subs(x, 0)) == 0 for d in den):
+            return False
+        return any(_exact_zero_at_0(f, x) for f in num) and all(
+            sp.simplify(f.subs(x, 0)).is_finite for f in num)
+    if isinstance(e, sp.Pow):
+        return bool(e.exp.is_positive) and _exact_zero_at_0(e.base, x)
+    return False
+
+
+def _split_zero(pairs, default, x):
+    """(f(x), x <= 0), (g(x), True) with f(0) = g(0) = 0 exactly -> f(min(x, 0)) + g(max(x, 0)):
+    on each side one term is the branch, the other f(0) or g(0) = 0, added exactly."""
+    if len(pairs) != 1:
+        return None
+    e, c = pairs[0]
+    b = _bound(c, x)
+    if b is None or b[1] != 0:
+        return None
+    if not (_exact_zero_at_0(e, x) and _exact_zero_at_0(default, x)):
+        return None
+    lower, upper = sp.Min(x, 0, evaluate=False), sp.Max(x, 0, evaluate=False)
+    if b[0] in (">", ">="):
+        lower, upper = upper, lower
+    return _plain(e).xreplace({x: lower}) + _plain(default).xreplace({x: upper})
+
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _split_zero)
 
 
 def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:

@@ -70,11 +70,13 @@ class _V(tuple):
 
     uf = False
     of = False
+    support = None  # "le0" / "ge0": exactly 0 wherever x >= 0 / x <= 0
+    scalar = False
 
 
-def _v(iv, err, uf=False, of=False) -> _V:
+def _v(iv, err, uf=False, of=False, support=None) -> _V:
     v = _V((iv, err))
-    v.uf, v.of = uf, of
+    v.uf, v.of, v.support = uf, of, support
     return v
 
 
@@ -94,11 +96,13 @@ def native_float32(ops, results) -> bool:
 
         def get(a):
             if a == "x":
-                return _v((-_INF, _INF), 0.0)
+                return _X
             if isinstance(a, tuple):
                 v = _scalar(a[1])
                 if v is None or math.isnan(v):
-                    return _v((-_INF, _INF), 0.5)  # a parameter: rounded to float32
+                    p = _v((-_INF, _INF), 0.5)  # a parameter: rounded to float32
+                    p.scalar = True  # (finite)
+                    return p
                 exact = math.isinf(v) or float(np.float32(v)) == v
                 return _v((v, v), 0.0 if exact else 0.5)
             return vals[a]
@@ -117,6 +121,11 @@ def native_float32(ops, results) -> bool:
 def _add(a, b):
     (la, ha), ea = a
     (lb, hb), eb = b
+    if {a.support, b.support} == {"le0", "ge0"}:
+        # f(min(x, 0)) + g(max(x, 0)): one term is exactly 0 everywhere, the sum is exact
+        if a.of or b.of:
+            raise _Reject
+        return _v((min(la, lb), max(ha, hb)), max(ea, eb), a.uf or b.uf)
     iv = (la + lb if not (math.isinf(la) and math.isinf(lb) and la != lb) else -_INF,
           ha + hb if not (math.isinf(ha) and math.isinf(hb) and ha != hb) else _INF)
     # an underflowed term matters only where the other term can vanish too
@@ -136,7 +145,30 @@ def _add(a, b):
     return _v(iv, ea * wa + eb * wb + 0.5, uf)
 
 
+_X = _v((-_INF, _INF), 0.0)
+
+#: ufuncs with f(0) = 0 exactly: a value that is 0 on one side of x = 0 stays so
+_KEEPS_ZERO = {"np.negative", "np.abs", "np.expm1", "np.tanh", "np.sin", "np.arctan",
+               "np.log1p", "np.square", "np.sqrt", "np.multiply", "np.divide"}
+
+
 def _step(op, args, mask):
+    v = _step_value(op, args, mask)
+    if op.fn in ("np.maximum", "np.minimum") and len(args) == 2:
+        other = [a for a in args if a is not _X]
+        if len(other) == 1 and other[0][0] == (0.0, 0.0) and any(a is _X for a in args):
+            v.support = "ge0" if op.fn == "np.maximum" else "le0"
+    elif op.fn in _KEEPS_ZERO:
+        sup = {a.support for a in args} - {None}
+        finite = all(a.scalar or (math.isfinite(a[0][0]) and math.isfinite(a[0][1]))
+                     for a in args if a.support is None)
+        if len(sup) == 1 and (finite or op.fn != "np.multiply") and (
+                op.fn != "np.divide" or args[0].support is not None):
+            v.support = sup.pop()
+    return v
+
+
+def _step_value(op, args, mask):
     fn = op.fn
     if op.kind == "b" or fn in _BOOL:
         return _v((0.0, 1.0), 0.0)

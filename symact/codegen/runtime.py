@@ -215,19 +215,46 @@ def exp_neg_square(x: np.ndarray, k: float) -> np.ndarray:
     xc = np.clip(x, -1e150, 1e150)
     hi = xc * xc
     t = xc * 134217729.0
-    xh = t - (t - xc)
-    xl = xc - xh
-    lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
-    return np.exp(-k * hi) * (1.0 - k * lo)
+    xh = t - (t - xc)  # t is free from here on: it holds the low part
+    np.subtract(xc, xh, out=t)
+    xl = t
+    lo = xh * xh
+    lo -= hi
+    np.multiply(xh, xl, out=xh)
+    xh *= 2.0
+    lo += xh
+    np.square(xl, out=xl)
+    lo += xl
+    hi *= -k
+    np.exp(hi, out=hi)
+    lo *= -k
+    lo += 1.0
+    hi *= lo
+    return hi
+
+
+#: elements per block of the tail computation of :func:`erfc_scaled` (bounds its temporaries)
+TAIL_BLOCK = 4096
 
 
 def erfc_scaled(x: np.ndarray, c: float, c2: float, out: np.ndarray) -> np.ndarray:
     """erfc(c x), c^2 = c2 a power of two. Where c x > 1 it is erfcx(c x) exp(-c2 x^2)
-    (evaluated on those elements only): erfc has relative condition number ~2 z^2 in the tail,
-    so the rounding of c x must not reach the Gaussian factor."""
-    z = np.multiply(x, c)
-    _sc.erfc(z, out=out)
-    idx = np.flatnonzero(z > 1.0)
-    if idx.size:
-        out[idx] = _sc.erfcx(z[idx]) * exp_neg_square(x[idx], c2)
+    (evaluated on those elements only, in blocks so the temporaries stay small): erfc has
+    relative condition number ~2 z^2 in the tail, so the rounding of c x must not reach the
+    Gaussian factor."""
+    np.multiply(x, c, out=out)
+    for a in range(0, out.shape[0], TAIL_BLOCK):
+        z = out[a:a + TAIL_BLOCK]
+        idx = np.flatnonzero(z > 1.0)
+        if idx.size == z.shape[0]:
+            tail = _sc.erfcx(z)
+            tail *= exp_neg_square(x[a:a + TAIL_BLOCK], c2)
+        elif idx.size:
+            tail = _sc.erfcx(z[idx])
+            tail *= exp_neg_square(x[a:a + TAIL_BLOCK][idx], c2)
+        _sc.erfc(z, out=z)
+        if idx.size == z.shape[0]:
+            z[...] = tail
+        elif idx.size:
+            z[idx] = tail
     return out
