@@ -256,7 +256,7 @@ def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
 
 
 def _clamp_regions(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
-    """Two branches split by one bound x <= b: a branch holding a function of x is evaluated at
+    """Two branches split by one bound x <= b: a branch holding an exponential of x is evaluated at
     min(x, b) (the other at max(x, b)). Where the branch is selected the argument is x itself;
     elsewhere its value is discarded, but it now stays bounded (no overflow of exp(x) for x > 0
     in a branch kept for x <= 0, which also lets float32 compute it natively)."""
@@ -268,9 +268,14 @@ def _clamp_regions(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
         return pw
     below = b[0] in ("<", "<=")
 
+    def growing(expr):  # exponentials of x, which overflow outside their branch
+        return {f for f in sp.preorder_traversal(expr)
+                if isinstance(f, (sp.exp, Expm1, sp.sinh, sp.cosh)) and x in f.free_symbols}
+
+    shared = growing(e) & growing(d)
+
     def clamp(expr, lower):
-        if not any(isinstance(f, sp.Function) and x in f.free_symbols
-                   for f in sp.preorder_traversal(expr)):
+        if not growing(expr) or shared:
             return expr
         bound = sp.Min(x, b[1], evaluate=False) if lower else sp.Max(x, b[1], evaluate=False)
         return expr.xreplace({x: bound})
