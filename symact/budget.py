@@ -1,8 +1,12 @@
-"""Time budgets for symbolic steps.
+"""Time budgets for symbolic and numeric steps: the one mechanism every stage uses.
 
 SymPy can run for minutes (or forever) on an innocent-looking ``simplify``, ``limit`` or
-``integrate``. Every symbolic step of the analysis engine runs inside :func:`time_budget`, which
-arms ``SIGALRM`` (``signal.setitimer``) and raises :class:`BudgetExceeded` when the time is up.
+``integrate``. Two ways to bound a step, sharing :data:`DEFAULT_BUDGET` and :class:`Outcome`:
+
+* in process, :func:`time_budget` / :func:`attempt` (the analysis engine and the code generator):
+  ``SIGALRM`` (``signal.setitimer``) raises :class:`BudgetExceeded` when the time is up;
+* isolated, :func:`run` (``symact verify``): the step runs in a forked child that is killed when
+  the budget expires, for steps that may not return to Python at all (a C-level evaluation).
 
 :class:`BudgetExceeded` derives from :class:`BaseException` so that SymPy's internal
 ``except Exception`` clauses cannot swallow it. Budgets nest: an inner budget never outlives the
@@ -15,11 +19,15 @@ therefore runs the analysis in a worker process when it is called from a non-mai
 
 from __future__ import annotations
 
+import os
+import pickle
+import selectors
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 #: The default per-step budget in seconds.
@@ -87,13 +95,14 @@ def time_budget(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3))
 
 
+@dataclass(frozen=True)
 class Outcome:
-    """The result of :func:`attempt`: ``ok`` with ``value``, or the ``reason`` it failed."""
+    """The result of a budgeted step: ``ok`` with ``value``, or not, with the ``reason``."""
 
-    __slots__ = ("ok", "value", "reason", "timed_out")
-
-    def __init__(self, ok: bool, value: Any = None, reason: str = "", timed_out: bool = False):
-        self.ok, self.value, self.reason, self.timed_out = ok, value, reason, timed_out
+    ok: bool
+    value: Any = None
+    reason: str = ""
+    timed_out: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -115,3 +124,79 @@ def attempt(fn: Callable[[], T], seconds: float) -> Outcome:
         return Outcome(False, reason="recursion limit reached")
     except Exception as exc:  # SymPy raises many kinds of errors on hard input
         return Outcome(False, reason=f"{type(exc).__name__}: {exc}"[:200])
+
+
+# ------------------------------------------------------------------- isolated (forked) steps
+
+
+def run(fn: Callable[..., Any], *args: Any, budget: float | None = DEFAULT_BUDGET) -> Outcome:
+    """Call ``fn(*args)`` in a forked child; give up after ``budget`` seconds (``None``: no
+    limit, inline). On platforms without ``fork`` the step runs inline under
+    :func:`time_budget`."""
+    if budget is None:
+        return _inline(fn, args)
+    if budget <= 0:
+        return Outcome(False, reason="timed out (budget 0 s)", timed_out=True)
+    if not hasattr(os, "fork"):
+        return attempt(lambda: fn(*args), budget)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: compute, send the pickled result, leave without cleanup handlers
+        os.close(read_fd)
+        try:
+            result = _inline(fn, args)
+            try:
+                data = pickle.dumps(result)
+            except Exception as exc:  # noqa: BLE001 - an unpicklable result is a failed step
+                data = pickle.dumps(Outcome(False, reason=f"result not transferable: {exc}"))
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    return _collect(pid, read_fd, budget)
+
+
+def _inline(fn: Callable[..., Any], args: tuple) -> Outcome:
+    try:
+        return Outcome(True, fn(*args))
+    except RecursionError:
+        return Outcome(False, reason="expression too deeply nested")
+    except MemoryError:
+        return Outcome(False, reason="out of memory")
+    except Exception as exc:  # noqa: BLE001 - any failure of a step is reported, not raised
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return Outcome(False, reason=f"{type(exc).__name__}: {text}"[:200])
+
+
+def _collect(pid: int, read_fd: int, budget: float) -> Outcome:
+    deadline = time.monotonic() + budget
+    chunks: list[bytes] = []
+    timed_out = False
+    with selectors.DefaultSelector() as sel:
+        sel.register(read_fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not sel.select(remaining):
+                continue
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(read_fd)
+    if timed_out:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.waitpid(pid, 0)
+    if timed_out:
+        return Outcome(False, reason=f"timed out (budget {budget:g} s)", timed_out=True)
+    try:
+        result = pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 - a child that died without an answer
+        return Outcome(False, reason="the computation ended without a result")
+    return result if isinstance(result, Outcome) else Outcome(False, reason="bad result")

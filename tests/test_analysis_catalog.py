@@ -15,7 +15,7 @@ import sympy as sp
 
 import symact
 from symact.analysis import Properties, VectorProperties, analyze_catalog
-from symact.analysis.budget import attempt
+from symact.budget import attempt
 
 CORE = ("range", "limits", "parity", "monotonic", "derivative_monotonic", "continuity",
         "identity_near_origin", "max_gradient")

@@ -16,7 +16,8 @@ import sympy as sp
 
 import symact
 from symact.analysis import analyze_catalog
-from symact.analysis.budget import attempt
+from symact.analysis.facts import Periodic
+from symact.budget import attempt
 
 SCALARS = [a.name for a in symact.activations() if not a.is_vector]
 F = sp.Symbol("f", real=True)
@@ -114,9 +115,17 @@ def _listed_near(points: list, lo, hi, intervals: list) -> bool:
     return any(s.start <= hi and s.end >= lo for s in intervals)
 
 
+def _expand(items) -> list:
+    """Periodic families replaced by their members within |x| <= 45."""
+    out = []
+    for it in items or []:
+        out += it.members(-45, 45) if isinstance(it, Periodic) else [it]
+    return out
+
+
 def _split(items) -> tuple[list, list]:
     pts, ivs = [], []
-    for it in items or []:
+    for it in _expand(items):
         if isinstance(it, sp.Set):
             ivs.append(it)
         else:
@@ -249,7 +258,9 @@ def test_extrema_sound(results, name):
     if not _checked(fact):
         return
     fns = _fns(name, results)
-    for e in fact.value:
+    items = [dict(e, x=m) for e in fact.value for m in
+             (e["x"].members(-20, 20) if isinstance(e["x"], Periodic) else [e["x"]])]
+    for e in items:
         p, v = _num(e["x"]), _num(e["f"])
         assert _close(fns.f(p), v, 1e-15), e
         for delta in (mpmath.mpf("1e-3"), mpmath.mpf("0.1")):
@@ -276,6 +287,27 @@ def test_inflection_points_sound(results, name):
 
 
 @pytest.mark.parametrize("name", SCALARS)
+@pytest.mark.parametrize("which", ["monotonic_intervals", "derivative_monotonic_intervals"])
+def test_monotonic_intervals_sound(results, name, which):
+    """f (f') rises on every listed increasing interval and falls on every decreasing one."""
+    fact = getattr(results[name], which)
+    if not _checked(fact):
+        return
+    fns = _fns(name, results)
+    fn = fns.f if which == "monotonic_intervals" else fns.d1
+    for key, sign in (("increasing", 1), ("non-decreasing", 1), ("decreasing", -1),
+                      ("non-increasing", -1)):
+        for s in _expand(fact.value.get(key, [])):
+            lo, hi = _window(s, 30)
+            if hi - lo < 1e-9:
+                continue
+            ts = [lo + (hi - lo) * k / 41 for k in range(1, 41)]
+            vals = [fn(t) for t in ts if fns.away(t)]
+            steps = [sign * (b - a) for a, b in zip(vals, vals[1:], strict=False)]
+            assert min(steps) >= -TOL * (1 + max(abs(v) for v in vals)), (key, s)
+
+
+@pytest.mark.parametrize("name", SCALARS)
 def test_dead_zones_sound(results, name):
     fact = results[name].dead_zones
     if not _checked(fact):
@@ -297,7 +329,7 @@ def test_convexity_sound(results, name):
     fns = _fns(name, results)
     rnd = random.Random(name + "cx")
     for kind, sign in (("convex", 1), ("concave", -1)):
-        for s in fact.value.get(kind, []):
+        for s in _expand(fact.value.get(kind, [])):
             lo, hi = _window(s, 30)
             if hi - lo < 1e-9:
                 continue
@@ -351,3 +383,27 @@ def test_init_gain_sound(results, name):
                        *[k for k in fns.kinks if -40 < k < 40]})
         e2 = mpmath.quad(lambda t: fns.f(t) ** 2 * mpmath.npdf(t), cuts)
     assert abs(_num(fact.value) - 1 / mpmath.sqrt(e2)) < 1e-8 * (1 + abs(_num(fact.value)))
+
+
+@pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax"])
+def test_jacobian_norm_bound_sound_and_tight(results, name):
+    """The bound holds for random inputs (n = 2..6) and is approached (it is a supremum)."""
+    import numpy as np
+
+    fact = results[name].jacobian_norm_bound
+    assert fact.status == "proved"
+    rnd = np.random.default_rng(7)
+    best = 0.0
+    for n in range(2, 7):
+        bound = float(sp.sympify(fact.value).subs(sp.Symbol("n", positive=True, integer=True), n))
+        xs = [rnd.normal(0, 3, n) for _ in range(200)] + [np.eye(n)[0] * 40, np.zeros(n)]
+        for v in xs:
+            sgn = -1.0 if name == "softmin" else 1.0
+            e = np.exp(sgn * v - np.max(sgn * v))
+            s = e / e.sum()
+            jac = np.eye(n) - np.outer(np.ones(n), s) if name == "log_softmax" else \
+                sgn * (np.diag(s) - np.outer(s, s))
+            norm = np.linalg.norm(jac, 2)
+            assert norm <= bound * (1 + 1e-12), (n, v, norm, bound)
+            best = max(best, norm / bound)
+    assert best > 1 - 1e-6

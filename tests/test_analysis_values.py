@@ -16,7 +16,7 @@ from symact.analysis import (
     format_properties,
     time_budget,
 )
-from symact.analysis.budget import attempt
+from symact.budget import attempt
 from symact.errors import AnalysisError
 from symact.model import Activation
 
@@ -270,3 +270,41 @@ def test_artifacts_deterministic(results, tmp_path):
     md = first[1].read_text()
     assert "| `relu` |" in md and "†" in md and "Identity near origin" in md
     assert calls and calls[-1][0] == calls[-1][1]
+
+
+def test_periodic_facts_are_families(results):
+    from symact.analysis.facts import Periodic
+
+    cos = results["cos"]
+    assert cos.critical_points.status == "proved"
+    (crit,) = cos.critical_points.value
+    assert isinstance(crit, Periodic) and crit.base == 0 and crit.period == sp.pi
+    inc = cos.monotonic_intervals.value["increasing"]
+    assert cos.monotonic_intervals.status == "proved"
+    assert [str(i) for i in inc] == ["Interval.open(pi, 2*pi) + 2*pi*k, k in Z"]
+    snake = results["snake"]
+    assert snake.monotonic.value == "increasing" and snake.monotonic.status == "proved"
+    assert snake.extrema.value == [] and snake.extrema.status == "proved"
+    assert results["sinusoid"].inflection_points.status == "proved"
+
+
+def test_gaussian_moments_of_trigonometric_activations(results):
+    mom = results["cos"].gaussian_moments
+    assert mom.status == "proved"
+    assert sp.simplify(mom.value["E[f]"] - sp.exp(-sp.Rational(1, 2))) == 0
+    assert sp.simplify(mom.value["E[f^2]"] - (1 + sp.exp(-2)) / 2) == 0
+
+
+def test_user_defined_log_and_sqrt_through_output():
+    f = sp.Symbol("f", real=True)
+    log = symact.define("log(x)", name="my_log").properties()
+    assert log.domain.value == sp.Interval.open(0, sp.oo)
+    assert log.derivative_through_output.value == sp.exp(-f)
+    sq = symact.define("sqrt(x)", name="my_sqrt").properties()
+    assert sp.simplify(sq.derivative_through_output.value - 1 / (2 * f)) == 0
+
+
+def test_relu6_point_symmetry_off_the_origin(results):
+    sym = results["relu6"].symmetry
+    assert sym.status == "proved" and sym.value["point"] == (3, 3)
+    assert results["relu6"].gaussian_moments.value["E[f]"] != 3  # E[f] uses only centre 0

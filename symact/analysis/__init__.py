@@ -7,7 +7,7 @@ Public API: :func:`analyze`, :func:`derivative`, :func:`analyze_catalog`,
 
 from __future__ import annotations
 
-from .budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
+from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from .engine import ENGINE_VERSION, analyze, analyze_catalog, default_cache_dir, derivative
 from .facts import Fact, Properties, VectorProperties
 from .text import format_properties

@@ -7,7 +7,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from .budget import attempt
+from ..budget import attempt
 from .normalize import Component, to_piecewise
 from .numeric import mp_function
 
@@ -61,14 +61,34 @@ def piecewise_derivative(expr: sp.Expr, x: sp.Symbol, n: int = 1,
     return simplify_quick(sp.diff(e, x, n), seconds)
 
 
-_BASIS = (sp.S.One, F, F**2, sp.exp(-F), sp.exp(F))
+_BASIS = (sp.S.One, F, F**2, sp.exp(-F), sp.exp(F), 1 / F)
+#: sample points on the line (fit, then check); mapped into a piece that is not the whole line
+_FIT_POINTS = ("-1.3", "-0.6", "0.7", "1.9", "-1.7", "1.1")
+_TEST_POINTS = ("-2.2", "0.35", "2.6")
+
+
+def _sample_points(where: sp.Set | None, raw: tuple[str, ...]) -> list[mpmath.mpf]:
+    """``raw`` (all in (-2.7, 2.7)) placed strictly inside ``where``."""
+    us = [mpmath.mpf(v) for v in raw]
+    if where is None or not isinstance(where, sp.Interval) or where == sp.S.Reals:
+        return us
+    a, b = where.start, where.end
+    if a == -sp.oo:
+        hi = mpmath.mpf(str(sp.N(b, 30)))
+        return [hi - mpmath.mpf("0.2") - (u + mpmath.mpf("2.7")) for u in us]
+    lo = mpmath.mpf(str(sp.N(a, 30)))
+    if b == sp.oo:
+        return [lo + mpmath.mpf("0.2") + (u + mpmath.mpf("2.7")) for u in us]
+    hi = mpmath.mpf(str(sp.N(b, 30)))
+    return [lo + (hi - lo) * (u + mpmath.mpf("2.7")) / mpmath.mpf("5.4") for u in us]
 
 
 class NoForm(Exception):
     """No combination of the basis fits f' numerically."""
 
 
-def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr | None:
+def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float,
+         where: sp.Set | None = None) -> sp.Expr | None:
     """A form P(f) with P(g(x)) = g'(x), verified symbolically, or None.
 
     Coefficients are fitted numerically (mpmath, 40 digits) on sample points, checked on others,
@@ -76,16 +96,16 @@ def _fit(g: sp.Expr, dg: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr | Non
     if x not in dg.free_symbols:
         return dg
     gf, df = mp_function(g, x), mp_function(dg, x)
-    fit_pts = [mpmath.mpf(v) for v in ("-1.3", "-0.6", "0.7", "1.9")]
-    test_pts = [mpmath.mpf(v) for v in ("-2.2", "0.35", "2.6")]
+    fit_pts = _sample_points(where, _FIT_POINTS)
+    test_pts = _sample_points(where, _TEST_POINTS)
     with mpmath.workdps(40):
         gv = {p: gf(p) for p in fit_pts + test_pts}
         dv = {p: df(p) for p in fit_pts + test_pts}
         if any(mpmath.isnan(v) for v in [*gv.values(), *dv.values()]):
             return None
         basis_fns = [lambda f: 1, lambda f: f, lambda f: f**2, lambda f: mpmath.exp(-f),
-                     lambda f: mpmath.exp(f)]
-        for size in (1, 2, 3, 4, 5):
+                     lambda f: mpmath.exp(f), lambda f: 1 / f if f != 0 else mpmath.nan]
+        for size in range(1, len(basis_fns) + 1):
             fns = basis_fns[:size]
             rows = [[b(gv[p]) for b in fns] for p in fit_pts[:size]]
             try:
@@ -134,7 +154,7 @@ def through_output(comps: list[Component], derivs: list[sp.Expr], x: sp.Symbol,
         if comp.is_point:
             forms.append((sp.diff(comp.expr, x), comp.set.as_relational(x)))
             continue
-        form = _fit(comp.expr, dg, x, seconds)
+        form = _fit(comp.expr, dg, x, seconds, comp.set)
         if form is None:
             return None
         forms.append((form, comp.set.as_relational(x)))

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import sympy as sp
 
+from ..budget import DEFAULT_BUDGET, budgets_enforced
 from ..errors import AnalysisError
 from ..model import Activation
-from .budget import DEFAULT_BUDGET, budgets_enforced
 from .calculus import piecewise_derivative
 from .facts import Properties, VectorProperties
 
 #: Bump when the engine's results change: it is part of the cache key.
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "9"
 
 
 def analyze(act: Activation, budget: float = DEFAULT_BUDGET) -> Properties | VectorProperties:

@@ -40,6 +40,36 @@ class Fact:
         return {"value": to_jsonable(self.value), "status": self.status, "method": self.method}
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """The family ``{base + k period : k in Z}`` of a point or an open interval (the zeros and
+    the monotonicity intervals of an oscillating function)."""
+
+    base: Any  # a SymPy number, or an sp.Interval
+    period: Any
+
+    def members(self, lo: float, hi: float) -> list:
+        """The members meeting [lo, hi] (points, or intervals)."""
+        import math
+
+        t = float(self.period)
+        ref = float(self.base.start if isinstance(self.base, sp.Interval) else self.base)
+        out = []
+        for k in range(math.floor((lo - ref) / t) - 1, math.ceil((hi - ref) / t) + 2):
+            shift = k * self.period
+            item = (sp.Interval(self.base.start + shift, self.base.end + shift,
+                                self.base.left_open, self.base.right_open)
+                    if isinstance(self.base, sp.Interval) else self.base + shift)
+            a = float(item.start) if isinstance(item, sp.Interval) else float(item)
+            b = float(item.end) if isinstance(item, sp.Interval) else float(item)
+            if b >= lo and a <= hi:
+                out.append(item)
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.base} + {self.period}*k, k in Z"
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert SymPy objects (numbers, sets, expressions) and containers to JSON-able data.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from .budget import attempt
+from ..budget import attempt
 from .numeric import DPS, mp_function, to_float_expr
 
 _PHI_C = 1 / sp.sqrt(2 * sp.pi)
@@ -22,14 +22,14 @@ def gaussian_expectation(parts: list[tuple[sp.Set, sp.Expr]], x: sp.Symbol,
         if isinstance(where, sp.FiniteSet) or g == 0:
             continue
         a, b = where.start, where.end
-        if not _integrable_kind(g, x):
-            symbolic = False
-            reason = "no closed form attempted for this integrand"
-            break
         exact = gaussian_integral(g, x, a, b)
         if exact is not None:
             total += exact
             continue
+        if not _integrable_kind(g, x):
+            symbolic = False
+            reason = "no closed form attempted for this integrand"
+            break
         const, rest = sp.expand_power_base(g, force=True).as_independent(x, as_Add=False)
         dens = rest * sp.exp(-x**2 / 2) * _PHI_C
         got = attempt(lambda d=dens, a=a, b=b, k=const: k * sp.integrate(d, (x, a, b)), seconds)
@@ -114,7 +114,8 @@ def _term(t: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, int, sp.Expr, sp.Expr] | N
         return None
     alpha = poly.coeff_monomial(x**2) if poly is not None else sp.S.Zero
     beta = poly.coeff_monomial(x) if poly is not None else sp.S.Zero
-    if not (alpha.is_number and beta.is_number and (alpha < sp.S.Half) == sp.true):
+    if not (alpha.is_number and beta.is_number and alpha.is_real
+            and (alpha < sp.S.Half) == sp.true):
         return None
     return c, k, alpha, beta
 
@@ -127,6 +128,13 @@ def gaussian_integral(g: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> sp.Ex
     int u^j phi(u) du. No call to ``sympy.integrate``, so no time budget is involved."""
     if not (a.is_number or a in (sp.oo, -sp.oo)) or not (b.is_number or b in (sp.oo, -sp.oo)):
         return None
+    trig = g.has(sp.sin, sp.cos)
+    if trig:
+        # sin and cos as exp(+-i b x): the same formula with an imaginary beta, on the whole
+        # line only (there the shift into the complex plane is exact)
+        if (a, b) != (-sp.oo, sp.oo) or g.has(sp.tan, sp.sinh, sp.cosh, sp.tanh):
+            return None
+        g = g.rewrite(sp.exp)
     total = sp.S.Zero
     for t in sp.Add.make_args(sp.expand(g)):
         parts = _term(t, x)
@@ -140,6 +148,10 @@ def gaussian_integral(g: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> sp.Ex
         ints = _normal_power_integrals(lo, hi, k)
         acc = sum(sp.binomial(k, j) * mu ** (k - j) * s**j * ints[j] for j in range(k + 1))
         total += c * s * sp.exp(mu**2 / (2 * s**2)) * acc
+    if trig:
+        total = sp.expand_complex(sp.expand(total))
+        if sp.im(total) != 0:
+            return None
     return total
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..budget import attempt
 from ..errors import AnalysisError
-from .budget import attempt
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..budget import attempt
 from ..errors import SymactError
 from ..model import Activation
-from .budget import attempt
 from .facts import Fact
 from .normalize import Component, components, to_piecewise
 

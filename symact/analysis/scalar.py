@@ -7,15 +7,16 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from ..budget import attempt
 from ..errors import AnalysisError
 from ..model import Activation
-from .budget import attempt
 from .calculus import NoForm, simplify_quick, through_output
 from .facts import Fact, Properties
 from .moments import gaussian_expectation, torch_gain
 from .normalize import Component, components, real_domain, to_piecewise
 from .numeric import WINDOW
 from .params import parameter_conditions
+from .periodic import periodic_facts
 from .signs import exact_sign, sign_pattern
 from .study import Evidence, Limits, Study, compare, image, monotonicity, runs, study
 
@@ -154,10 +155,11 @@ class ScalarAnalysis:
         try:
             got = through_output(self.comps, self.d1, self.x, self.quick)
         except NoForm:
-            return Fact(None, "numeric", "no form a + b f + c f^2 + d exp(-f) + e exp(f) fits "
-                        "f' (numeric residual on sample points)")
+            return Fact(None, "numeric", "no form a + b f + c f^2 + d exp(-f) + e exp(f) + g/f "
+                        "fits f' (numeric residual on sample points)")
         if got is None:
-            return Fact.unknown("no form in f among a + b f + c f^2 + d exp(-f) verified")
+            return Fact.unknown("a form in f among a + b f + c f^2 + d exp(-f) + e exp(f) + g/f "
+                                "fitted numerically but was not verified symbolically")
         return Fact(got, "proved", "fitted in the output f and verified by simplify")
 
     def limits_fact(self) -> Fact:
@@ -876,6 +878,15 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
         parameter_conditions=g(lambda: parameter_conditions(act, budget), "parameters"),
         domain=domain,
     )
+    if len(an.comps) == 1 and an.domain == sp.S.Reals:
+        # an oscillating f' or f'': the scan lists zeros in a window only; periodic families
+        # replace those lists when the period and the pattern over one period are proved
+        got = attempt(lambda: periodic_facts(an.comps[0].expr, an.d1[0], an.d2[0], an.x,
+                                             budget), _FACT_BUDGET[0])
+        for key, fact in (got.value.items() if got else ()):
+            old = getattr(props, key)
+            if old.status != "proved":
+                setattr(props, key, fact)
     return props
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from .budget import attempt
+from ..budget import attempt
 from .numeric import DPS, WINDOW, mp_function, scan_roots, to_float_expr
 
 

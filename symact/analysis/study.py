@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from .budget import attempt
+from ..budget import attempt
 from .normalize import Component
 from .numeric import DPS, mp_function, numeric_limit, to_float_expr
 from .signs import SignPattern, exact_sign, inner_point, sign_pattern

@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..analysis.facts import Periodic
 from ..model import X
 from .doc import Marked, Math, Text
 from .printer import to_latex
@@ -66,6 +67,8 @@ def value_tex(v: Any) -> str:
         return text_tex(v)
     if _is_number(v):
         return number_tex(v)
+    if isinstance(v, Periodic):
+        return periodic_tex(v)
     if isinstance(v, (list, tuple)):
         if not v:
             return r"\text{none}"
@@ -82,6 +85,16 @@ def value_tex(v: Any) -> str:
         tex = to_latex(v, x=X)
         return tex
     return text_tex(str(v))
+
+
+def periodic_tex(v: Periodic) -> str:
+    """``base + k T`` for k in Z: (a + kT, b + kT) for an interval, p + kT for a point."""
+    k = sp.Symbol("k", integer=True)
+    shift = v.period * k
+    if isinstance(v.base, sp.Interval):
+        a, b = (to_latex(sp.Add(e, shift, evaluate=True)) for e in (v.base.start, v.base.end))
+        return rf"\left({a}, {b}\right),\ k \in \mathbb{{Z}}"
+    return rf"{to_latex(v.base + shift)},\ k \in \mathbb{{Z}}"
 
 
 def text_tex(text: str) -> str:
@@ -136,7 +149,7 @@ def fact_parts(name: str, fact: Any, mark: bool = True, short: bool = False) -> 
 def _interval_list(v: Any) -> str:
     if not v:
         return r"\text{none}"
-    return r" \cup ".join(to_latex(i) for i in v)
+    return r" \cup ".join(periodic_tex(i) if isinstance(i, Periodic) else to_latex(i) for i in v)
 
 
 def _format(name: str, v: Any, short: bool = False) -> list:
@@ -232,9 +245,15 @@ def _format(name: str, v: Any, short: bool = False) -> list:
     if name == "extrema" and isinstance(v, list):
         if not v:
             return [Text("none")]
-        items = [rf"\text{{{e.get('kind', '')}}}\ f({value_tex(e.get('x'))}) = "
-                 rf"{value_tex(e.get('f'))}" for e in v]
-        return [Math(r",\quad ".join(items))]
+        k = sp.Symbol("k", integer=True)
+        items = []
+        for e in v:
+            at = e.get("x")
+            where = to_latex(at.base + at.period * k) if isinstance(at, Periodic) \
+                else value_tex(at)
+            items.append(rf"\text{{{e.get('kind', '')}}}\ f({where}) = {value_tex(e.get('f'))}")
+        tail = r",\ k \in \mathbb{Z}" if any(isinstance(e.get("x"), Periodic) for e in v) else ""
+        return [Math(r",\quad ".join(items) + tail)]
     if name in ("dead_zones",) and isinstance(v, list):
         return [Math(_interval_list(v))] if v else [Text("none")]
     if v is None or (isinstance(v, (list, tuple, dict)) and not v):

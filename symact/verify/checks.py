@@ -16,8 +16,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from .. import budget as _budget
 from ..model import Activation, X
-from . import budget as _budget
 from . import engine, evidence, numeric
 from .claims import D2F, DF, Claim, F
 from .evidence import CONFIRMED, REFUTED, UNDECIDED, Result, undecided

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .. import budget as _budget
 from ..errors import ClaimError
-from . import budget as _budget
 from .claims import load
 from .report import format_verdicts, verdicts_json, verdicts_markdown
 from .verdict import check

@@ -11,8 +11,8 @@ from typing import Any
 
 import sympy as sp
 
+from .. import budget as _budget
 from ..model import Activation
-from . import budget as _budget
 
 _CACHE: dict[tuple, tuple[Any, str]] = {}
 

@@ -16,8 +16,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from .. import budget as _budget
 from ..model import X
-from . import budget as _budget
 from . import numeric
 
 CONFIRMED, REFUTED, UNDECIDED = "confirmed", "refuted", "undecided"

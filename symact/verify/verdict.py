@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import budget as _budget
+from .. import budget as _budget
 from .checks import decide
 from .claims import Claim, load
 
