@@ -109,6 +109,8 @@ def _term(t: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, int, sp.Expr, sp.Expr] | N
             arg += f.exp
         else:
             return None
+    if arg != 0 and not sp.expand(arg).is_polynomial(x):
+        return None  # exp(exp(x)), exp(1/x), ...: not a Gaussian-type factor
     poly = sp.Poly(sp.expand(arg), x) if arg != 0 else None
     if poly is not None and (poly.degree() > 2 or poly.coeff_monomial(1) != 0):
         return None
