@@ -91,6 +91,7 @@ class Program:
         self.memo: dict[sp.Basic, object] = {}
         self.n = 0
         self.functions: set[str] = set()
+        self.signs: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lowering
     def dep(self, e: sp.Basic) -> bool:
@@ -106,7 +107,16 @@ class Program:
         return self.n
 
     def scalar(self, e: sp.Expr) -> str:
-        """Python code of an x-free expression (parameters are plain names)."""
+        """Python code of an x-free expression (parameters are plain names); the sign of the
+        value, when the parameter assumptions fix it, is kept in ``signs``."""
+        code = self._scalar(e)
+        if isinstance(e, sp.Expr) and not e.is_number:
+            sign = "+" if e.is_positive else "-" if e.is_negative else None
+            if sign:
+                self.signs[code] = sign
+        return code
+
+    def _scalar(self, e: sp.Expr) -> str:
         if e in (sp.oo, -sp.oo, sp.nan, sp.zoo):
             return {sp.oo: "np.inf", -sp.oo: "(-np.inf)"}.get(e, "np.nan")
         if e.is_number:
@@ -234,7 +244,7 @@ class Program:
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
         overflow, not even in float32); above, c^2 / a^2 < 2^-80 and the result is |a|
         (np.hypot is ~5x slower than these six passes)."""
-        self.functions.add("np.hypot")  # (not exact: float32 use is decided by the analysis)
+        self.functions.add("np.hypot")  # float32 input: computed in float64 (see kernel.py)
         u = self.new("np.abs", [a])
         t = self.new("np.minimum", [u, ("s", "1.152921504606847e+18")])
         t = self.new("np.square", [t])
@@ -523,7 +533,8 @@ def _allocate(prog: Program, results: list) -> Compiled:
         lines.append(f"np.copyto({target}, {operand(r)})")
     from .precision import native_float32
 
-    return Compiled(lines, nf, nb, prog.functions, native_float32(ops, results))
+    return Compiled(lines, nf, nb, prog.functions, native_float32(ops, results, prog.signs)
+                    and "np.hypot" not in prog.functions)
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -16,7 +16,9 @@ the float32 evaluation stays within the accuracy target. It propagates through t
 The program is rejected (float64 compute) when a sum of terms of either sign has an inexact term
 (cancellation), when an inexact value that may underflow or overflow in float32 is multiplied,
 divided or added (float64 would keep the intermediate), when a ufunc without a float32 error
-model is used, or when the estimate exceeds :data:`BUDGET`.
+model is used, or when the estimate exceeds :data:`BUDGET`. (Hypotenuses, lowered by the
+emitter as sqrt(min(|a|, 2^60)^2 + c^2), stay in float64: their chains of squares, roots and
+reciprocals compound roundings beyond this estimate.)
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def _iv_mul(a, b):
     cands = []
     for p in a:
         for q in b:
-            if (p == 0 and math.isinf(q)) or (q == 0 and math.isinf(p)):
-                cands.extend([-_INF, _INF, 0.0])
+            if p == 0 or q == 0:
+                cands.append(0.0)  # (bounds of open intervals: 0 * inf stands for 0 * large)
             else:
                 cands.append(p * q)
     return (min(cands), max(cands))
@@ -88,8 +90,10 @@ def _pow2(v) -> bool:
     return m == 0.5
 
 
-def native_float32(ops, results) -> bool:
-    """True when the program ``ops`` (see :class:`symact.codegen.emit.Op`) may run in float32."""
+def native_float32(ops, results, signs: dict | None = None) -> bool:
+    """True when the program ``ops`` (see :class:`symact.codegen.emit.Op`) may run in float32;
+    ``signs`` maps scalar code to "+"/"-" where the parameter assumptions fix its sign."""
+    signs = signs or {}
     try:
         vals = {}
         masks = {op.dest for op in ops if op.kind == "b"}
@@ -100,7 +104,10 @@ def native_float32(ops, results) -> bool:
             if isinstance(a, tuple):
                 v = _scalar(a[1])
                 if v is None or math.isnan(v):
-                    p = _v((-_INF, _INF), 0.5)  # a parameter: rounded to float32
+                    sign = signs.get(a[1])
+                    iv = (0.0, _INF) if sign == "+" else (-_INF, 0.0) if sign == "-" else (
+                        -_INF, _INF)
+                    p = _v(iv, 0.5)  # a parameter: rounded to float32
                     p.scalar = True  # (finite)
                     return p
                 exact = math.isinf(v) or float(np.float32(v)) == v
