@@ -21,7 +21,7 @@ from .calculus import piecewise_derivative
 from .facts import Properties, VectorProperties
 
 #: Bump when the engine's results change: it is part of the cache key.
-ENGINE_VERSION = "9"
+ENGINE_VERSION = "10"
 
 
 def analyze(act: Activation, budget: float = DEFAULT_BUDGET) -> Properties | VectorProperties:

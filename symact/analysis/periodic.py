@@ -83,6 +83,17 @@ def pattern(h: sp.Expr, x: sp.Symbol, period: sp.Expr, seconds: float) -> Patter
     return Pattern(roots, runs, period, changes)
 
 
+def compare_exact(a: sp.Expr, b: sp.Expr) -> int | None:
+    """Sign of a - b when decided exactly (0 only when the difference simplifies to 0)."""
+    d = sp.simplify(a - b)
+    if d == 0:
+        return 0
+    v = sp.N(d, 30)
+    if v.is_real and abs(v) > 1e-20:
+        return 1 if v > 0 else -1
+    return None
+
+
 def _mod(p: sp.Expr, period: sp.Expr) -> sp.Expr:
     """The representative of p + k T in [0, T)."""
     k = sp.floor(p / period)
@@ -141,6 +152,24 @@ def periodic_facts(f: sp.Expr, d1: sp.Expr, d2: sp.Expr, x: sp.Symbol,
             out["extrema"] = Fact(extrema, "proved", how)
     t2 = proved_period(d2, x, seconds)
     p2 = pattern(d2, x, t2, seconds) if t2 is not None else None
+    if p2 is not None and t1 is not None:
+        # sup |f'| of a periodic f': the largest |f'| at the zeros of f'' over one period
+        vals = []
+        for p in p2.roots:
+            v = attempt(lambda p=p: sp.simplify(sp.Abs(d1.subs(x, p))), seconds)
+            if not v or not v.value.is_number:
+                vals = None
+                break
+            vals.append((v.value, p))
+        if vals:
+            top = max(vals, key=lambda vp: float(vp[0]))[0]
+            if all(compare_exact(top, v) in (0, 1) for v, _ in vals):
+                at = [p for v, p in vals if compare_exact(top, v) == 0]
+                out["max_gradient"] = Fact({"value": top, "at": points(at, t2)}, "proved", how)
+    tf = proved_period(f - x, x, seconds)
+    pf = pattern(f - x, x, tf, seconds) if tf is not None else None
+    if pf is not None:
+        out["fixed_points"] = Fact(points(pf.roots, tf), "proved", how + " (of f(x) - x)")
     if p2 is not None:
         convex, concave = intervals(p2, "+"), intervals(p2, "-")
         out["derivative_monotonic_intervals"] = Fact(

@@ -887,7 +887,28 @@ def analyze_scalar(act: Activation, budget: float) -> Properties:
             old = getattr(props, key)
             if old.status != "proved":
                 setattr(props, key, fact)
+        _range_from_monotonicity(props)
     return props
+
+
+def _range_from_monotonicity(props: Properties) -> None:
+    """A continuous, strictly monotonic f on R maps R onto the open interval between its limits
+    at -oo and oo (for when the scan that found the range was only numeric)."""
+    mono, cont, lim = props.monotonic, props.continuity, props.limits
+    if props.range.status == "proved" or mono.status != "proved" \
+            or mono.value not in ("increasing", "decreasing") or cont.status != "proved" \
+            or cont.value == -1 or lim.status != "proved":
+        return
+    lo, hi = lim.value.get("-oo"), lim.value.get("oo")
+    if lo is None or hi is None or not all(v.is_extended_real for v in (lo, hi)):
+        return
+    if mono.value == "decreasing":
+        lo, hi = hi, lo
+    rng = sp.Interval.open(lo, hi)
+    how = f"f continuous and {mono.value}: the open interval between its limits"
+    props.range = Fact(rng, "proved", how)
+    props.bounded = Fact({"above": bool(rng.sup.is_finite), "below": bool(rng.inf.is_finite)},
+                         "proved", "from the range")
 
 
 def random_points(n: int, seed: int = 0) -> list[float]:
