@@ -249,3 +249,112 @@ def test_vector_backward_matches_finite_differences(name):
 def test_glu_odd_length():
     with pytest.raises(ValueError, match="odd"):
         symact.get("glu").numpy()(np.zeros(3))
+
+
+# ---------------------------------------------------------------- branch-free fusions
+FUSED = {  # activation -> ufunc that replaces the masked selects of its value kernel
+    "absolute": "np.abs", "signum": "np.sign", "hardsigmoid": "np.clip",
+    "softshrink": "np.clip", "relu6": "np.clip", "sparse_sigmoid": "np.clip",
+}
+
+
+@pytest.mark.parametrize("name", ["absolute", "signum", "hardsigmoid", "softshrink", "relu6",
+                                  "sparse_sigmoid", "hardshrink", "leaky_relu", "prelu", "elu",
+                                  "selu", "celu", "apl", "softsign"])
+def test_fused_kernels_have_no_masked_copies_and_keep_the_piecewise_values(name):
+    from symact.codegen import generate
+
+    act = symact.get(name)
+    src = generate(act, (0,)).source.split("\n\n\ndef ")[0]
+    assert "putmask" not in src and "where=" not in src, src
+    if name in FUSED:
+        assert FUSED[name] in src
+    # the Piecewise definition, evaluated exactly, at the breakpoints and around them
+    bound = act.with_defaults()
+    f = mp_function(_textbook(bound, 0), bound.x)
+    pts = [-7.5, -6.0, -3.0, -2.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.5, 3.0, 6.0, 7.5]
+    for dtype in (np.float32, np.float64):
+        x = np.array(pts + [np.nan, np.inf, -np.inf], dtype=dtype)
+        y = act.numpy()(x)
+        ref = np.array([float(mpmath.mpf(_mp_eval(f, float(p)))) for p in pts])
+        np.testing.assert_allclose(y[:-3], ref.astype(dtype), rtol=4 * np.finfo(dtype).eps,
+                                   atol=0)
+        assert np.isnan(y[-3])
+        lim = [float(numeric_limit(f, 1)), float(numeric_limit(f, -1))]
+        np.testing.assert_array_equal(y[-2:], np.array(lim, dtype=dtype))
+
+
+@pytest.mark.parametrize("name,params", [
+    ("softshrink", {"lambd": 0.0}), ("softshrink", {"lambd": 2.0}),
+    ("hardshrink", {"lambd": 0.0}), ("hardshrink", {"lambd": 3.0}),
+    ("leaky_relu", {"negative_slope": 2.0}), ("leaky_relu", {"negative_slope": -0.5}),
+    ("elu", {"alpha": 0.3}), ("celu", {"alpha": 2.5}), ("prelu", {"weight": 1.5}),
+])
+def test_fused_kernels_at_other_parameters(name, params):
+    act = symact.get(name)
+    bound = act.with_defaults()
+    subs = {act.params[k]: v for k, v in params.items()}
+    expr = act.expr.subs(subs).subs({p: act.defaults[n] for n, p in act.params.items()
+                                     if n not in params})
+    f = mp_function(expr, bound.x)
+    pts = [-9.0, -3.0, -2.5, -2.0, -0.5, 0.0, 0.5, 2.0, 2.5, 3.0, 9.0]
+    y = act.numpy()(np.array(pts), **params)
+    ref = [float(mpmath.mpf(_mp_eval(f, p))) for p in pts]
+    np.testing.assert_allclose(y, ref, rtol=4e-16, atol=0)
+
+
+# ---------------------------------------------------------------- float32 compute
+def _spec(name: str, order: int = 0) -> tuple:
+    from symact.codegen import generate
+
+    src = generate(symact.get(name), (order,)).source
+    return eval(src.split("_rt.apply(")[1].split(", x, ")[0].split(", ", 1)[1])  # noqa: S307
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "arctan", "elu", "sinusoid", "exponential",
+                                  "logsigmoid"])
+def test_float32_native_where_the_error_analysis_allows(name):
+    assert _spec(name)[3] is False
+
+
+@pytest.mark.parametrize("name", ["silu", "gelu", "tanhshrink", "softplus", "isru", "mish"])
+def test_float32_in_float64_where_it_does_not(name):
+    # silu: exp(x) underflows below -87 where x exp(x) does not; tanhshrink: x - tanh(x)
+    # cancels; softplus: exp of beta |x| rounded; isru: hypot chain; gelu: erfc
+    assert _spec(name)[3] is True
+
+
+def test_float32_native_kernels_on_a_dense_sample():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-100, 100, 20000), rng.uniform(-6, 6, 20000),
+                        np.sign(rng.normal(size=20000)) * np.exp(rng.uniform(-87, 88, 20000))]
+                       ).astype(np.float32)
+    for name in ("sigmoid", "tanh", "elu", "selu", "celu", "logsigmoid", "arctan", "cos"):
+        got = k(name)(x)
+        ref = k(name)(x.astype(np.float64))
+        spacing = np.maximum(np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64),
+                             np.spacing(np.float32(0)))
+        err = np.abs(got.astype(np.float64) - ref) / spacing
+        assert np.nanmax(err) <= 4, (name, float(np.nanmax(err)), x[np.nanargmax(err)])
+
+
+def test_hypot_with_a_constant_at_the_top_of_the_range():
+    x = np.array([0.0, 1e-200, 3.0, 1e10, 1.2e18, 1e19, 1e154, 1e300, 1.7e308, -1e300])
+    np.testing.assert_allclose(k("isru")(x), x / np.hypot(x, 1.0), rtol=4e-16)
+    x32 = x[np.abs(x) < 3e38].astype(np.float32)
+    y = k("isru")(x32)
+    assert y.dtype == np.float32 and np.all(np.isfinite(y))
+
+
+def test_gelu_temporaries_stay_below_one_chunk_buffer():
+    import tracemalloc
+
+    x = np.random.default_rng(0).normal(scale=4, size=3 * runtime.CHUNK + 5)
+    out = np.empty_like(x)
+    fn = k("gelu")
+    fn(x, out=out)
+    tracemalloc.start()
+    fn(x, out=out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak <= runtime.CHUNK * 8

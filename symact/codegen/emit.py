@@ -4,10 +4,12 @@ The outputs are first reduced by :func:`sympy.cse` (common subexpressions comput
 lowered to single-assignment operations on whole chunks; a register allocator maps the values
 onto a few reused scratch buffers (an operation writes in place over an argument that dies
 there) and the final value of each output straight into the output chunk. Sub-expressions free
-of ``x`` (parameters and constants) are computed once per chunk as scalars. ``Piecewise`` is a
-select: the default branch is written, then each branch overwrites where its condition holds,
-last to first (``np.putmask``), so the first true condition wins (the catalog's kink
-convention).
+of ``x`` (parameters and constants) are computed once per chunk as scalars. A ``Piecewise`` that
+:mod:`symact.codegen.fuse` could not turn into branch-free ufuncs is a select: the default
+branch is written, then each branch overwrites where its condition holds, last to first
+(``np.putmask``), so the first true condition wins (the catalog's kink convention); a select
+between two constants is arithmetic on the mask. The program also tells whether float32 input
+may be computed natively (:mod:`symact.codegen.precision`).
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def native_float32(ops, results, signs: dict | None = None) -> bool:
                     p = _v(iv, 0.5)  # a parameter: rounded to float32
                     p.scalar = True  # (finite)
                     return p
-                exact = math.isinf(v) or float(np.float32(v)) == v
+                exact = math.isinf(v) or (abs(v) <= 3.4e38 and float(np.float32(v)) == v)
                 return _v((v, v), 0.0 if exact else 0.5)
             return vals[a]
 
