@@ -226,8 +226,9 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     plist = "".join(f", p_{n}" for n in names)
     body = list(compiled.lines)
     spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
+    transcendental = not compiled.functions <= _NATIVE_OK
     src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
-                    notes)
+                    notes, transcendental)
     ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src, tuple(formulas),
                       notes)
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
@@ -247,18 +248,19 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     if extra:
         body = body + extra
         src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
-                        notes)
+                        notes, transcendental)
         ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
                           tuple(formulas), notes)
     return ks
 
 
 def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
-              notes) -> str:
+              notes, transcendental=False) -> str:
     lines = [f"def {core}(x, o, s, b{plist}):"]
     lines += ["    " + ln for ln in body] or ["    pass"]
     kw = "".join(f", {n}={d!r}" for n, d in zip(names, defaults, strict=True))
-    doc = _docstring(act, orders, formulas, names, defaults, notes, spec)
+    doc = _docstring(act, orders, formulas, names, defaults, notes, spec,
+                     native_note=not spec[3] and transcendental)
     lines.append("")
     lines.append("")
     lines.append(f"def {fname}(x, *, out=None{kw}):")
@@ -272,7 +274,7 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
     return "\n".join(lines) + "\n"
 
 
-def _docstring(act, orders, formulas, names, defaults, notes, spec) -> str:
+def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=False) -> str:
     what = " and ".join(ORDER_NAMES[o] for o in orders)
     head = f"{act.name}: {what}, elementwise."
     out = [f'"""{head}', ""]
@@ -293,6 +295,9 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec) -> str:
                "propagates; no floating-point warnings.")
     if spec[3]:
         out.append("float16/float32 input is computed in float64 and rounded once.")
+    elif native_note:
+        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
+                   "transcendentals; the float32 error analysis accepts this program).")
     for n in notes:
         out.append(f"Numerics: {n}.")
     if len(orders) > 1:
