@@ -23,6 +23,8 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
   at -inf where -inf * 0 would give NaN)
 * ``(f(x), x <= b), (g(x), True)``, f or g holding a function of x -> f(min(x, b)) / g(max(x, b))
   in the branches (the same values where each is selected; bounded elsewhere)
+* ``(A(x), x < 0), (B(x), True)`` with A(x) = B(-x) -> ``B(|x|)``; with A(x) = -B(-x) and
+  B(x) = x g(x) -> ``x g(|x|)`` (softsign: ``x / (|x| + 1)``)
 * ``(f(x), x <= 0), (g(x), True)`` with f(0) = g(0) = 0 exactly -> ``f(min(x, 0)) + g(max(x, 0))``
   (elu: ``alpha expm1(min(x, 0)) + max(x, 0)``)
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
@@ -229,7 +231,32 @@ def _split_zero(pairs, default, x):
     return _plain(e).xreplace({x: lower}) + _plain(default).xreplace({x: upper})
 
 
-_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _split_zero)
+def _symmetric(pairs, default, x):
+    """(A(x), x < 0), (B(x), True) with A(x) = B(-x) -> B(|x|); with A(x) = -B(-x) and
+    B = x g(x) -> x g(|x|) (the same roundings: |x| and the sign are exact). At 0 both give
+    B(0); the generator's probe adds the limits at +-inf where inf * 0 would give NaN."""
+    if len(pairs) != 1:
+        return None
+    a, c = pairs[0]
+    b = _bound(c, x)
+    if b is None or b[0] not in ("<", "<=") or b[1] != 0:
+        return None
+    a, d = _plain(a), _plain(default)
+    if not a.has(x) or not d.has(x) or d.has(sp.Piecewise, sp.Abs):
+        return None
+    mirrored = d.xreplace({x: -x})
+    ax = sp.Abs(x, evaluate=False)
+    if sp.simplify(a - mirrored) == 0:
+        return d.xreplace({x: ax})
+    if sp.simplify(a + mirrored) == 0:
+        g = sp.cancel(d / x)
+        if _free(g, x) or sp.simplify(sp.denom(g).subs(x, 0)) == 0:
+            return None
+        return x * g.xreplace({x: ax})
+    return None
+
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero)
 
 
 def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
