@@ -90,6 +90,11 @@ class _Machine:
             return ast.UnaryOp(ast.USub(), inner)
         if isinstance(node, ast.BinOp):
             return ast.BinOp(self.read(node.left), node.op, self.read(node.right))
+        if isinstance(node, ast.Compare):  # a condition on the parameters: where=(p == 0.0)
+            return ast.Compare(self.read(node.left), list(node.ops),
+                               [self.read(c) for c in node.comparators])
+        if isinstance(node, ast.BoolOp):
+            return ast.BoolOp(node.op, [self.read(v) for v in node.values])
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and not node.keywords:
             name = _CALLS.get(node.func.attr, node.func.attr)
@@ -336,6 +341,7 @@ def _tidy(tex: str) -> str:
 
     tex = re.sub(r"\\mathrm\{t(\d+)\}", r"t_{\1}", tex)
     tex = tex.replace(r"\mathrm{infty}", r"\infty")
+    tex = tex.replace("+ -", "- ")  # a + (-c) is a - c
     for name in ("max", "min", "exp", "log", "tanh", "sin", "cos", "arctan", "sinh", "cosh"):
         tex = tex.replace(r"\mathrm{" + name + "}", "\\" + name)
     tex = re.sub(r"\\mathrm\{(log1p|expm1|erfcx|erfc|erf|hypot|sign|sinc|clip)\}", r"\\operatorname{\1}", tex)
