@@ -284,6 +284,17 @@ class Activation:
 
         return value_and_grad_kernel(self)
 
+    def numpy_from_output(self) -> Callable[..., Any]:
+        """A NumPy kernel ``k(y, *, out=None)`` giving f'(x) from the output ``y = f(x)``.
+
+        The memory-saving backward form (sigmoid: y (1 - y)), generated from the derivative
+        through the output that the analysis proved; parameters fixed at their bound (or
+        default) values. Raises :class:`~symact.codegen.CodegenError` when f' has no such form.
+        """
+        from .codegen.through import from_output_kernel
+
+        return from_output_kernel(self)
+
     # ------------------------------------------------------------------ serialisation
     def latex(self) -> str:
         """The definition as LaTeX (``f(x) = ...`` right-hand side)."""

@@ -1,0 +1,58 @@
+"""Kernels of f' from the output y = f(x) (the memory-saving backward form)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import symact
+from symact.codegen import CodegenError
+from symact.errors import SymactError
+
+X = np.linspace(-6, 6, 1201)
+
+#: activations whose f' the analysis writes in f (checked below to stay that way)
+FROM_OUTPUT = ["sigmoid", "tanh", "elu", "selu", "celu", "softplus", "logsigmoid", "exponential",
+               "relu", "leaky_relu", "hardtanh", "relu6", "softsign", "lecun_tanh",
+               "symmetric_sigmoid", "hardsigmoid", "softshrink", "hardshrink", "threshold",
+               "srelu", "soft_exponential", "step", "identity"]
+
+
+@pytest.mark.parametrize("name", FROM_OUTPUT)
+def test_from_output_matches_the_derivative(name):
+    act = symact.get(name)
+    k = act.numpy_from_output()
+    y = act.numpy(0)(X)
+    want = act.numpy(1)(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = k(y)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_from_output_ufunc_conventions():
+    k = symact.get("sigmoid").numpy_from_output()
+    y = np.array([0.25, 0.5, np.nan], dtype=np.float32)
+    out = np.empty_like(y)
+    got = k(y, out=out)
+    assert got is out and out.dtype == np.float32
+    assert np.isnan(out[2]) and out[1] == np.float32(0.25)
+    assert "from the output" in k.source
+
+
+def test_from_output_uses_bound_parameters():
+    elu2 = symact.get("elu", alpha=2)
+    x = np.array([-3.0, -0.5, 0.5, 2.0])
+    np.testing.assert_allclose(elu2.numpy_from_output()(elu2.numpy(0)(x)),
+                               elu2.numpy(1)(x), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name, why", [("absolute", "not monotonic"), ("gelu", "output"),
+                                       ("softmax", "vector")])
+def test_no_form_is_a_clear_error(name, why):
+    with pytest.raises(CodegenError, match=why) as info:
+        symact.get(name).numpy_from_output()
+    assert isinstance(info.value, SymactError)
