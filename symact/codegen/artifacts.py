@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import catalog
 from . import accuracy, runtime, vector
 from .kernel import CodegenError, generate_cached, load
+from .through import from_output_source
 
 Report = Callable[[int, int, str], None]
 
@@ -28,7 +29,9 @@ Do not edit: regenerate with `symact build`. Imports only numpy and scipy.specia
 Every scalar activation NAME has NAME(x), NAME_d1(x), NAME_d2(x) (value, first and second
 derivative) and NAME_value_and_grad(x) -> (f, f'), each ``k(x, *, out=None, **params)`` following
 the NumPy ufunc conventions (see _runtime). The vector activations (softmax, softmin,
-log_softmax, glu) take ``axis=-1``; their NAME_vjp(x, g) is the backward pass.
+log_softmax, glu) take ``axis=-1``; their NAME_vjp(x, g) is the backward pass. Where the
+derivative has a form in the output, NAME_d1_from_output(y) computes f' from y = f(x) (parameters
+at their defaults), for backward passes that keep the output instead of the input.
 """
 
 import numpy as np
@@ -53,6 +56,13 @@ def kernel_sources(report: Report | None = None) -> tuple[str, list[str], dict[s
                 failed[f"{act.name} {orders}"] = str(exc)
                 parts.append(f"# {act.name} {orders}: not generated ({exc})\n\n")
                 continue
+            parts.append("\n" + ks.source + "\n")
+            exported.append(ks.name)
+        try:  # f' from the output, where the analysis proved a form in f
+            ks = from_output_source(act)
+        except CodegenError:
+            pass
+        else:
             parts.append("\n" + ks.source + "\n")
             exported.append(ks.name)
         if report:

@@ -175,8 +175,11 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
         z = e.args[0]
         if isinstance(e, Sigmoid):
             # exp(min(z, 0)) / (1 + exp(-|z|)): e^z/(1+e^z) below 0, 1/(1+e^-z) above; no
-            # overflow, no cancellation, and no masked select
-            return sp.exp(sp.Min(z, 0)) / (1 + sp.exp(-sp.Abs(z)))
+            # overflow, no cancellation, and no masked select. A positive constant factor of z
+            # goes outside the min, as it does outside the abs: min and abs share z's sum
+            c, w = z.as_independent(*(z.free_symbols if x is None else {x}), as_Add=False)
+            low = c * sp.Min(w, 0) if c.is_positive and c != 1 else sp.Min(z, 0)
+            return sp.exp(low) / (1 + sp.exp(-sp.Abs(z)))
         if isinstance(e, DSigmoid):
             q = sp.exp(-sp.Abs(z))
             return q / (1 + q) ** 2

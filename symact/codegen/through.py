@@ -24,7 +24,7 @@ from collections.abc import Callable
 import mpmath
 import sympy as sp
 
-from .kernel import CodegenError, generate, load
+from .kernel import CodegenError, KernelSource, generate, load
 
 F = sp.Symbol("f", real=True)
 
@@ -93,6 +93,11 @@ def _check(form: sp.Expr, new: sp.Expr, bound, props) -> None:
 def from_output_kernel(act) -> Callable:
     """Kernel ``k(y, *, out=None)`` returning f'(x) from y = f(x), for the activation's bound
     (or default) parameters. The input is the output of the forward pass."""
+    return load(from_output_source(act))
+
+
+def from_output_source(act) -> KernelSource:
+    """The generated source of :func:`from_output_kernel` (function ``NAME_d1_from_output``)."""
     form = output_form(act)
     bound = act.with_defaults()
     synthetic = dataclasses.replace(
@@ -103,4 +108,4 @@ def from_output_kernel(act) -> Callable:
     text = f"{act.name}: first derivative from the output y = f(x), elementwise."
     src = ks.source.replace(f"{synthetic.name}: value, elementwise.", text)
     src = src.replace("    f(x) = ", "    f'(x) in terms of y = f(x) (the argument): ")
-    return load(dataclasses.replace(ks, source=src))
+    return dataclasses.replace(ks, source=src)
