@@ -56,3 +56,11 @@ def test_no_form_is_a_clear_error(name, why):
     with pytest.raises(CodegenError, match=why) as info:
         symact.get(name).numpy_from_output()
     assert isinstance(info.value, SymactError)
+
+
+def test_generated_package_exports_from_output_kernels():
+    from symact.codegen.through import from_output_source
+
+    ks = from_output_source(symact.get("sigmoid"))
+    assert ks.name == "sigmoid_d1_from_output"
+    assert "import sympy" not in ks.source
