@@ -17,6 +17,7 @@ float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honou
 
 from __future__ import annotations
 
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -122,7 +123,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
             if not o.flags.writeable:
                 raise ValueError("symact kernel: out is read-only")
         result.append(o)
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     if n:
         _run(core, (n_out, nfloat, nbool), x, result, pvals, shape, cdtype)
     if scalar and outs is None:
@@ -134,7 +135,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
 
 def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     n_out, nfloat, nbool = counts
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     if x.shape != shape:
         x = np.broadcast_to(x, shape)
     aliased = any(np.may_share_memory(x, o) for o in outs)
