@@ -212,30 +212,31 @@ def fix_inf(x: np.ndarray, o: np.ndarray, at_pos, at_neg) -> None:
 
 def exp_neg_square(x: np.ndarray, k: float) -> np.ndarray:
     """exp(-k x^2) for k a power of two: x^2 = hi + lo exactly (Dekker's product), then
-    exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the exponent."""
-    xc = np.clip(x, -1e150, 1e150)
-    hi = xc * xc
-    t = xc * 134217729.0
-    xh = t - (t - xc)  # t is free from here on: it holds the low part
-    np.subtract(xc, xh, out=t)
-    xl = t
-    lo = xh * xh
-    lo -= hi
-    np.multiply(xh, xl, out=xh)
-    xh *= 2.0
-    lo += xh
-    np.square(xl, out=xl)
-    lo += xl
-    hi *= -k
-    np.exp(hi, out=hi)
-    lo *= -k
-    lo += 1.0
-    hi *= lo
-    return hi
+    exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the exponent. (Four
+    temporaries of the size of x.)"""
+    a = np.clip(x, -1e150, 1e150)  # xc
+    b = a * 134217729.0  # t
+    c = b - a
+    np.subtract(b, c, out=c)  # xh = t - (t - xc)
+    np.subtract(a, c, out=b)  # xl = xc - xh
+    np.square(a, out=a)  # hi
+    d = c * c
+    d -= a  # xh^2 - hi
+    c *= b
+    c *= 2.0
+    d += c  # + 2 xh xl
+    np.square(b, out=b)
+    d += b  # + xl^2 = lo
+    a *= -k
+    np.exp(a, out=a)
+    d *= -k
+    d += 1.0
+    a *= d
+    return a
 
 
 #: elements per block of the tail computation of :func:`erfc_scaled` (bounds its temporaries)
-TAIL_BLOCK = 4096
+TAIL_BLOCK = 8192
 
 
 def erfc_scaled(x: np.ndarray, c: float, c2: float, out: np.ndarray) -> np.ndarray:
