@@ -260,7 +260,7 @@ FUSED = {  # activation -> ufunc that replaces the masked selects of its value k
 
 @pytest.mark.parametrize("name", ["absolute", "signum", "hardsigmoid", "softshrink", "relu6",
                                   "sparse_sigmoid", "hardshrink", "leaky_relu", "prelu", "elu",
-                                  "selu", "celu", "apl", "softsign"])
+                                  "selu", "celu", "apl", "softsign", "threshold", "step"])
 def test_fused_kernels_have_no_masked_copies_and_keep_the_piecewise_values(name):
     from symact.codegen import generate
 
@@ -289,6 +289,7 @@ def test_fused_kernels_have_no_masked_copies_and_keep_the_piecewise_values(name)
     ("hardshrink", {"lambd": 0.0}), ("hardshrink", {"lambd": 3.0}),
     ("leaky_relu", {"negative_slope": 2.0}), ("leaky_relu", {"negative_slope": -0.5}),
     ("elu", {"alpha": 0.3}), ("celu", {"alpha": 2.5}), ("prelu", {"weight": 1.5}),
+    ("threshold", {"threshold": -2.5, "value": 7.0}), ("threshold", {"threshold": 2.0}),
 ])
 def test_fused_kernels_at_other_parameters(name, params):
     act = symact.get(name)

@@ -27,6 +27,7 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
   B(x) = x g(x) -> ``x g(|x|)`` (softsign: ``x / (|x| + 1)``)
 * ``(f(x), x <= 0), (g(x), True)`` with f(0) = g(0) = 0 exactly -> ``f(min(x, 0)) + g(max(x, 0))``
   (elu: ``alpha expm1(min(x, 0)) + max(x, 0)``)
+* ``(a x + b, x > t), (d, True)`` (d free of x) -> ``(a max(x, t) + b) [x > t] + d [x <= t]``
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
   mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
 """
@@ -256,7 +257,25 @@ def _symmetric(pairs, default, x):
     return None
 
 
-_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero)
+def _select_linear(pairs, default, x):
+    """(a x + b, x > t), (d, True), d free of x -> (a max(x, t) + b) [x > t] + d [x <= t]
+    (and mirrored): each side adds an exact 0 (the other branch is finite there: its argument
+    is clamped to t); NaN fails both masks and gives NaN * 0 = NaN."""
+    if len(pairs) != 1 or not _free(default, x) or not default.is_finite:
+        return None
+    e, c = pairs[0]
+    bd = _bound(c, x)
+    lin = _linear(e, x)
+    if bd is None or lin is None or not lin[0].is_finite or not lin[1].is_finite:
+        return None
+    op, t = bd
+    if not _free(t, x) or not t.is_finite:
+        return None
+    clamp = sp.Max(x, t, evaluate=False) if op in (">", ">=") else sp.Min(x, t, evaluate=False)
+    return _plain(e).xreplace({x: clamp}) * Indicator(c) + default * Indicator(sp.Not(c))
+
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear)
 
 
 def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
