@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .functions import Clip, Erfc, Erfcx, Expm1, Hypot, Indicator, Log1p, _power_of_two
+from .functions import (
+    Clip,
+    Erfc,
+    Erfcx,
+    Expm1,
+    Hypot,
+    Indicator,
+    Log1p,
+    MulErfc,
+    MulExp,
+    _power_of_two,
+)
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -40,6 +51,7 @@ UFUNCS: dict[type, str] = {
     Expm1: "np.expm1",
     Log1p: "np.log1p",
     Hypot: "np.hypot",
+    MulExp: "_rt.mul_exp",
 }
 
 _RELATIONS = {
@@ -221,6 +233,11 @@ class Program:
                 # erfc(c x): erfcx(c x) exp(-c^2 x^2) in the tail, on those elements only
                 return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
                                                     ("s", _num(sp.nsimplify(c**2)))])
+        if isinstance(e, MulErfc):  # p erfc(c x) (see functions.underflow_products)
+            c = e.args[2]
+            return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
+                                                ("s", _num(sp.nsimplify(c**2))),
+                                                self.value(e.args[0])])
         if isinstance(e, Hypot) and e.args[1].is_number and not self.dep(e.args[1]) \
                 and 0 < abs(float(e.args[1])) <= 2**20:
             return self._hypot_const(self.value(e.args[0]), float(e.args[1]))

@@ -23,7 +23,7 @@ import sympy as sp
 from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
-from .functions import STABLE, expand, to_textbook
+from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
     HINTS,
@@ -118,7 +118,7 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, fuse(expand(clamps(stable, x), x), x), notes
+    return textbook, underflow_products(fuse(expand(clamps(stable, x), x), x), x), notes
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None

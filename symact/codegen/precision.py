@@ -160,6 +160,9 @@ _KEEPS_ZERO = {"np.negative", "np.abs", "np.expm1", "np.tanh", "np.sin", "np.arc
 
 
 def _step(op, args, mask):
+    if op.fn == "_rt.mul_exp":  # p exp(u) from p, e = exp(u), u: the product p e
+        op = type(op)(op.dest, "np.multiply", op.args[:2], op.kind)
+        args, mask = args[:2], mask[:2]
     v = _step_value(op, args, mask)
     if op.fn in ("np.maximum", "np.minimum") and len(args) == 2:
         other = [a for a in args if a is not _X]
