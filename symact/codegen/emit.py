@@ -227,6 +227,14 @@ class Program:
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
+            exact = rest == self.x or rest == sp.Abs(self.x) or (
+                isinstance(rest, (sp.Min, sp.Max)) and set(rest.args) == {self.x, sp.S.Zero})
+            if exact and c.is_number and not _power_of_two(abs(c)):
+                # exp(c y), c inexact or c y rounded: c y as a double-double (runtime helper)
+                hi = float(c)
+                lo = float(sp.N(c - sp.Float(hi, 40), 20))
+                return self.new("_rt.exp_mul", [self.value(rest), ("s", repr(hi)),
+                                                ("s", repr(lo))])
         if isinstance(e, Erfc):
             c, rest = e.args[0].as_independent(self.x, as_Add=False)
             if rest == self.x and c.is_number and _power_of_two(sp.nsimplify(c**2)):

@@ -209,12 +209,14 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
             return sp.exp(sp.Min(z, 0)) / (1 + sp.exp(-sp.Abs(z)))
         if isinstance(e, DSigmoid):
             q = sp.exp(-sp.Abs(z))
-            return q / (1 + q) ** 2
+            # (1 + q)^2 as the divisor (1 + q in [1, 2]: no overflow): one rounding less than
+            # q (1 / (1 + q))^2
+            return q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Softplus):
             return sp.Max(z, 0) + Log1p(sp.exp(-sp.Abs(z)))
         if isinstance(e, Sech2):
             q = sp.exp(-2 * sp.Abs(z))
-            return 4 * q / (1 + q) ** 2
+            return 4 * q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Tanh):
             return sp.tanh(z, evaluate=False)
         return e

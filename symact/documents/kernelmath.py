@@ -136,6 +136,10 @@ class _Machine:
                 node = _multiply(self.read(call.args[3]), node)
             self.write(kw["out"], node)
             return
+        if fn == "exp_mul":  # runtime helper: exp(c y), c y carried as a double-double
+            arg = _multiply(self.read(call.args[1]), self.read(call.args[0]))
+            self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
+            return
         if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
             node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
             self.write(kw["out"], node)
