@@ -228,9 +228,6 @@ class Program:
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
-            poly = self._exp_poly(e.args[0])
-            if poly is not None:
-                return poly
             exact = rest == self.x or rest == sp.Abs(self.x) or (
                 isinstance(rest, (sp.Min, sp.Max)) and set(rest.args) == {self.x, sp.S.Zero})
             if exact and c.is_number and not _power_of_two(abs(c)):
@@ -245,11 +242,6 @@ class Program:
                 # erfc(c x): erfcx(c x) exp(-c^2 x^2) in the tail, on those elements only
                 return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
                                                     ("s", _num(sp.nsimplify(c**2)))])
-        if isinstance(e, MulExp) and len(e.args) == 3:
-            spec = self._exp_poly(e.args[2], spec=True)
-            if spec is not None:  # the exponent as exp_poly computes it
-                return self.new("_rt.mul_exp", [self.value(e.args[0]), self.value(e.args[1]),
-                                                "x", ("s", "None"), ("s", spec)])
         if isinstance(e, MulErfc):  # p erfc(c x) (see functions.underflow_products)
             c = e.args[2]
             return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
@@ -274,44 +266,6 @@ class Program:
         if isinstance(e, sp.Expr) and e.is_number:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
-
-    def _exp_poly(self, arg: sp.Expr, spec: bool = False):
-        """exp(P), exp(min(P, 0)) or exp(c |P|) (c < 0), P a polynomial in x of degree 2..6 with
-        numeric coefficients (not -k x^2): the runtime evaluates P as a double-double where
-        |P| > 1 (the rounding of P would reach the exponent)."""
-        full = arg
-        for _ in range(20):
-            nxt = full.xreplace(self.defs)
-            if nxt == full:
-                break
-            full = nxt
-        mode, c = "plain", sp.S.One
-        if isinstance(full, sp.Min) and len(full.args) == 2 and sp.S.Zero in full.args:
-            mode, full = "min0", [a for a in full.args if a != 0][0]
-        else:
-            c, rest = full.as_coeff_Mul()
-            if isinstance(rest, sp.Abs) and c.is_negative:
-                mode, full = "negabs", rest.args[0]
-            else:
-                c = sp.S.One
-        full = sp.expand(full)
-        if not full.is_polynomial(self.x) or full.free_symbols != {self.x}:
-            return None
-        poly = sp.Poly(full, self.x)
-        deg = poly.degree()
-        if not 2 <= deg <= 6 or poly.as_expr() == poly.LC() * self.x**2:
-            return None
-        coeffs = [sp.nsimplify(k) if k.is_Float else k for k in poly.all_coeffs()]
-        if not all(k.is_number and k.is_real for k in coeffs):
-            return None
-        if mode == "negabs":
-            coeffs = [k * -c for k in coeffs]  # exp(-|(-c) P|)
-        his = [float(k) for k in coeffs]
-        los = [float(sp.N(k - sp.Float(h, 40), 20)) for k, h in zip(coeffs, his, strict=True)]
-        if spec:
-            return repr((tuple(his), tuple(los), mode))
-        return self.new("_rt.exp_poly", ["x", ("s", repr(tuple(his))), ("s", repr(tuple(los))),
-                                         ("s", repr(mode))])
 
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),

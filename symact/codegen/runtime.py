@@ -291,10 +291,9 @@ _SHIFT_HI = 354.891356446692
 _SHIFT_LO = 1.1873519686893054e-14
 
 
-def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, poly=None, *,
-            out: np.ndarray) -> np.ndarray:
-    """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x; with ``poly`` =
-    (his, los, mode): u is the argument of :func:`exp_poly` and ``u`` holds x). Where e is subnormal
+def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndarray
+            ) -> np.ndarray:
+    """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x). Where e is subnormal
     or 0 (on those elements only) it is 2^-512 (p exp(u + 512 log 2)), the sum carried exactly
     (TwoSum, the low part of the constant, and with ``k`` Dekker's exact x^2): a subnormal e has
     a relative error up to 1/2, which p would carry into a result that may be far above the
@@ -311,16 +310,13 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, poly=None, *,
     if not idx.size:
         return out
     ok = np.isfinite(pi) & np.isfinite(ui)
-    # p overflowed where exp(u) underflowed to 0 with u -inf (or u a polynomial in x): the
+    # p overflowed where exp(u) underflowed to 0 with u = -inf (or u = -k x^2): the
     # exponential wins, the product is 0
-    gone = np.isinf(pi) & zero & ((ui == -np.inf) if k is None and poly is None
-                                           else np.isfinite(ui))
+    gone = np.isinf(pi) & zero & ((ui == -np.inf) if k is None else np.isfinite(ui))
     if gone.any():
         out[idx[gone]] = np.copysign(0.0, pi[gone])
     lo = np.zeros_like(ui)
-    if poly is not None:
-        ui, lo = _poly_dd(np.clip(ui, -1e30, 1e30), *poly)
-    elif k is not None:
+    if k is not None:
         xc = np.clip(ui, -1e150, 1e150)
         ui = xc * xc
         t = xc * 134217729.0
@@ -341,93 +337,66 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, poly=None, *,
     return out
 
 
+def _work(n: int, k: int) -> list:
+    """k float64 work arrays of length n (per thread, reused: a fresh array above 128 KiB costs
+    an mmap and page faults on every call)."""
+    if n > CHUNK:
+        return [np.empty(n) for _ in range(k)]
+    bufs = getattr(_local, "work", None)
+    if bufs is None or len(bufs) < k:
+        bufs = _local.work = [np.empty(CHUNK) for _ in range(max(k, 8))]
+    return [b[:n] for b in bufs[:k]]
+
+
+_SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
+
+
 def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndarray:
     """exp(C y) for a constant C = c + c_lo (c_lo: the rounding of C). exp(c y), then where
-    |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo exactly (Dekker's split
-    of y and c) and exp(hi) (1 + lo): the rounding of c y would give a relative error of
-    |c y| 2^-53 (89 ULP for sech^2(2x/3) at x = 103)."""
-    idx = np.flatnonzero(np.abs(y) > 1.0 / abs(c))  # before out (which may be y) is written
-    yi = y[idx].astype(np.float64) if idx.size else None
+    |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo
+    exactly (Dekker's split of y and c) and exp(hi) (1 + lo): the rounding of c y would give a
+    relative error of |c y| 2^-53 (89 ULP for sech^2(2x/3) at x = 103)."""
+    n = y.shape[0]
+    yi = _work(n, 1)[0]
+    mask = np.greater(np.abs(y, out=yi), 1.0 / abs(c))  # before out (maybe y) is written
+    m = int(np.count_nonzero(mask))
+    full = m > n // 2  # most elements: all of them, no gather/scatter
+    idx = None if full else np.flatnonzero(mask)
+    if m:
+        yi, hi, yh, lo, t = _work(n if full else m, 5)
+        if full:
+            np.clip(y, -1e300, 1e300, out=yi)
+        else:
+            np.take(y, idx, out=yi)
+            np.clip(yi, -1e300, 1e300, out=yi)
     np.multiply(y, c, out=out)
     np.exp(out, out=out)
-    if yi is None:
+    if not m:
         return out
-    hi = yi * c
-    ok = np.abs(hi) < 800.0  # (beyond, exp(hi) is 0 or inf whatever lo is)
-    yi = np.where(ok, yi, 0.0)
-    t = yi * 134217729.0
-    yh = t - (t - yi)
-    yl = yi - yh
-    t = c * 134217729.0
-    ch = t - (t - c)
+    t0 = c * _SPLIT
+    ch = t0 - (t0 - c)
     cl = c - ch
-    lo = ((ch * yh - yi * c) + ch * yl + cl * yh) + cl * yl  # c y = hi + lo exactly
-    lo += c_lo * yi
+    np.multiply(yi, c, out=hi)
+    np.multiply(yi, _SPLIT, out=t)  # yh = t - (t - y), yl = y - yh (in t)
+    np.subtract(t, yi, out=yh)
+    np.subtract(t, yh, out=yh)
+    np.subtract(yi, yh, out=t)
+    np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cl yh) + cl yl + c_lo y
+    lo -= hi
+    yh *= cl
+    lo += yh
+    np.multiply(t, ch, out=yh)
+    lo += yh
+    t *= cl
+    lo += t
+    yi *= c_lo
+    lo += yi
+    np.minimum(hi, 800.0, out=hi)  # (exp(hi) is 0 or inf beyond +-745: lo is irrelevant)
     np.exp(hi, out=hi)
     lo += 1.0
     hi *= lo
-    out[idx] = hi
-    return out
-
-
-def _two_prod(a: np.ndarray, b) -> tuple[np.ndarray, np.ndarray]:
-    """a b = p + e exactly (Dekker; |a|, |b| < 1e150)."""
-    p = a * b
-    t = a * 134217729.0
-    ah = t - (t - a)
-    al = a - ah
-    t = np.multiply(b, 134217729.0)
-    bh = t - (t - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _poly_dd(xi: np.ndarray, his: tuple, los: tuple, mode: str
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """P(xi) (then min(P, 0) or -|P| by ``mode``) as a double-double hi + lo."""
-    hi = np.full(xi.size, his[0])
-    lo = np.full(xi.size, los[0])
-    for h, low in zip(his[1:], los[1:], strict=True):
-        p, e = _two_prod(hi, xi)  # (hi + lo) x
-        e += lo * xi
-        s = p + h  # + (h + low), TwoSum
-        bv = s - p
-        e += ((p - (s - bv)) + (h - bv)) + low
-        hi = s + e  # renormalise
-        lo = e - (hi - s)
-    if mode == "min0":
-        neg = hi < 0.0
-        hi, lo = np.where(neg, hi, 0.0), np.where(neg, lo, 0.0)
-    elif mode == "negabs":
-        sg = np.where(hi > 0.0, -1.0, 1.0)
-        hi, lo = hi * sg, lo * sg
-    return hi, lo
-
-
-def exp_poly(x: np.ndarray, his: tuple, los: tuple, mode: str, *, out: np.ndarray
-             ) -> np.ndarray:
-    """exp(P(x)) (``mode`` "plain"), exp(min(P(x), 0)) ("min0") or exp(-|P(x)|) ("negabs"),
-    P = sum (his[k] + los[k]) x^(n-k). P in double first; where |P| > 1 (on those elements
-    only) P is evaluated again as a double-double (Horner with exact products and sums) and the
-    result is exp(hi) (1 + lo): the rounding of P would give a relative error |P| 2^-53 (888 ULP
-    for gelu_tanh at x = -20.7)."""
-    np.multiply(x, his[0], out=out)
-    for k in range(1, len(his)):
-        out += his[k]
-        if k < len(his) - 1:
-            out *= x
-    idx = np.flatnonzero((np.abs(out) > 1.0) & (np.abs(out) < 800.0))
-    if mode == "min0":
-        np.minimum(out, 0.0, out=out)
-    elif mode == "negabs":
-        np.abs(out, out=out)
-        np.negative(out, out=out)
-    np.exp(out, out=out)
-    if not idx.size:
-        return out
-    hi, lo = _poly_dd(x[idx].astype(np.float64), his, los, mode)
-    np.exp(hi, out=hi)
-    lo += 1.0
-    hi *= lo
-    out[idx] = hi
+    if full:
+        np.copyto(out, hi)
+    else:
+        np.put(out, idx, hi)
     return out
