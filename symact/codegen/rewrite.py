@@ -142,7 +142,10 @@ def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
         z, s = a.args
         # the hypot in the default branch is wrapped so this rule does not match it again;
         # the coefficient multiplies each term (no overflow of z + hypot at the top of the range)
-        return sp.Piecewise((c * s**2 / (a - z), z < 0),
+        # (halves in the z < 0 branch: a / 2 - z / 2 cannot overflow where a - z would, at
+        # |z| ~ 1.8e308)
+        half = sp.UnevaluatedExpr(a / 2 - z / 2)
+        return sp.Piecewise((c * s**2 / 2 / half, z < 0),
                             (c * z + c * sp.UnevaluatedExpr(a), True))
     return e
 
