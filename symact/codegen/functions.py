@@ -22,10 +22,15 @@ Sech2(z)   1 - tanh(z)^2        4 e / (1 + e)^2 with e = exp(-2|z|)
 ``tanh(Softplus(z))`` expands to ``s k / d``, ``k = s + 2m``, ``d = s k + 2 m^2``, with
 ``s = exp(min(z, 0))``, ``m = exp(min(-z, 0))`` (two exps, no log1p/tanh, no cancellation; the
 factor ``s`` carries the underflow for z -> -inf), and ``Sech2(Softplus(z))`` to
-``(2 m (s + m) / d)^2``. After the expansion :func:`underflow_products` turns each product ``p exp(u)`` with
-an x-dependent cofactor ``p`` into ``MulExp(p, exp(u), u)``: ``p exp(u)``, except where
-``exp(u)`` is subnormal or 0, where it is ``sign(p) exp(u + log|p|)`` (``_rt.mul_exp``, on those
-elements only): a subnormal ``exp(u)`` has a relative error up to 1/2 that ``p`` would scale up.
+``(2 m (s + m) / d)^2``.
+
+After the expansion :func:`underflow_products` turns each product ``p exp(u)`` with an
+x-dependent numerator cofactor ``p`` into ``MulExp(p, exp(u), u)`` (``_rt.mul_exp``): ``p exp(u)``,
+except where ``exp(u)`` is subnormal or 0, where (on those elements only) it is
+``2^-512 (p exp(u + 512 log 2))`` with the sum carried exactly: a subnormal ``exp(u)`` has a
+relative error up to 1/2 that ``p`` would carry into a result far above the subnormal range
+(``x exp(x)`` at x = -745). Likewise ``p erfc(c x)`` becomes ``MulErfc(p, x, c)``
+(``_rt.erfc_scaled`` with the cofactor).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ nothing about particular activations:
 * ``c - c Sech2(z)`` -> ``c Tanh(z)^2``; ``c - c Sigmoid(z)`` -> ``c Sigmoid(-z)``
 * ``tanh(z)`` -> ``Tanh(z)`` (whose derivative is ``Sech2``, never ``1 - tanh^2``)
 * ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
-* ``z + Hypot(z, s)`` -> ``s^2 / (Hypot(z, s) - z)`` where ``z < 0`` (region selection)
+* ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
+  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
 
 After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
 sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their
