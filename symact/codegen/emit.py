@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .functions import Clip, Erfc, Erfcx, Expm1, Hypot, Indicator, Log1p, _power_of_two
+from .functions import (
+    Clip,
+    Erfc,
+    Erfcx,
+    Expm1,
+    Hypot,
+    Indicator,
+    Log1p,
+    MulErfc,
+    MulExp,
+    _power_of_two,
+)
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -40,6 +51,7 @@ UFUNCS: dict[type, str] = {
     Expm1: "np.expm1",
     Log1p: "np.log1p",
     Hypot: "np.hypot",
+    MulExp: "_rt.mul_exp",
 }
 
 _RELATIONS = {
@@ -94,6 +106,7 @@ class Program:
         self.n = 0
         self.functions: set[str] = set()
         self.signs: dict[str, str] = {}
+        self.defs: dict[sp.Symbol, sp.Expr] = {}  # CSE symbol -> its expression
 
     # ------------------------------------------------------------------ lowering
     def dep(self, e: sp.Basic) -> bool:
@@ -215,12 +228,25 @@ class Program:
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
+            exact = rest == self.x or rest == sp.Abs(self.x) or (
+                isinstance(rest, (sp.Min, sp.Max)) and set(rest.args) == {self.x, sp.S.Zero})
+            if exact and c.is_number and not _power_of_two(abs(c)):
+                # exp(c y), c inexact or c y rounded: c y as a double-double (runtime helper)
+                hi = float(c)
+                lo = float(sp.N(c - sp.Float(hi, 40), 20))
+                return self.new("_rt.exp_mul", [self.value(rest), ("s", repr(hi)),
+                                                ("s", repr(lo))])
         if isinstance(e, Erfc):
             c, rest = e.args[0].as_independent(self.x, as_Add=False)
             if rest == self.x and c.is_number and _power_of_two(sp.nsimplify(c**2)):
                 # erfc(c x): erfcx(c x) exp(-c^2 x^2) in the tail, on those elements only
                 return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
                                                     ("s", _num(sp.nsimplify(c**2)))])
+        if isinstance(e, MulErfc):  # p erfc(c x) (see functions.underflow_products)
+            c = e.args[2]
+            return self.new("_rt.erfc_scaled", ["x", ("s", _num(c)),
+                                                ("s", _num(sp.nsimplify(c**2))),
+                                                self.value(e.args[0])])
         if isinstance(e, Hypot) and e.args[1].is_number and not self.dep(e.args[1]) \
                 and 0 < abs(float(e.args[1])) <= 2**20:
             return self._hypot_const(self.value(e.args[0]), float(e.args[1]))
@@ -444,13 +470,23 @@ def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
     prog = Program(x, params)
     for sym, sub in repl:
+        prog.defs[sym] = sub
         prog.memo[sym] = prog.value(sub)
     results = [prog.value(r) for r in reduced]
     return _allocate(prog, results)
 
 
 def _allocate(prog: Program, results: list) -> Compiled:
-    ops = prog.ops
+    # drop operations whose value is never used (a CSE value replaced by a runtime helper)
+    live = {r for r in results if isinstance(r, int)}
+    kept = []
+    for op in reversed(prog.ops):
+        if op.dest in live:
+            kept.append(op)
+            live.update(a for a in op.args if isinstance(a, int))
+    ops = kept[::-1]
+    kinds = {op.dest: op.kind for op in ops}
+    functions = prog.functions - ({op.fn for op in prog.ops} - {op.fn for op in ops})
     last: dict[int, int] = {}
     for i, op in enumerate(ops):
         for a in op.args:
@@ -479,7 +515,7 @@ def _allocate(prog: Program, results: list) -> Compiled:
         for a in dict.fromkeys(reusable):
             name = reg[a]
             if name.startswith("s["):
-                (free_f if ops_kind(ops, a) == "f" else free_b).append(_idx(name))
+                (free_f if kinds[a] == "f" else free_b).append(_idx(name))
             elif name.startswith("b["):
                 free_b.append(_idx(name))
         if op.dest in final:
@@ -535,8 +571,8 @@ def _allocate(prog: Program, results: list) -> Compiled:
         lines.append(f"np.copyto({target}, {operand(r)})")
     from .precision import native_float32
 
-    return Compiled(lines, nf, nb, prog.functions, native_float32(ops, results, prog.signs)
-                    and "np.hypot" not in prog.functions)
+    return Compiled(lines, nf, nb, functions, native_float32(ops, results, prog.signs)
+                    and "np.hypot" not in functions)
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -18,6 +18,19 @@ Softplus   log(1 + exp(z))      max(z, 0) + log1p(exp(-|z|))
 Tanh(z)    tanh(z)              ``np.tanh``; derivative Sech2 instead of 1 - tanh^2
 Sech2(z)   1 - tanh(z)^2        4 e / (1 + e)^2 with e = exp(-2|z|)
 ========== ==================== ===============================================================
+
+``tanh(Softplus(z))`` expands to ``s k / d``, ``k = s + 2m``, ``d = s k + 2 m^2``, with
+``s = exp(min(z, 0))``, ``m = exp(min(-z, 0))`` (two exps, no log1p/tanh, no cancellation; the
+factor ``s`` carries the underflow for z -> -inf), and ``Sech2(Softplus(z))`` to
+``(2 m (s + m) / d)^2``.
+
+After the expansion :func:`underflow_products` turns each product ``p exp(u)`` with an
+x-dependent numerator cofactor ``p`` into ``MulExp(p, exp(u), u)`` (``_rt.mul_exp``): ``p exp(u)``,
+except where ``exp(u)`` is subnormal or 0, where (on those elements only) it is
+``2^-512 (p exp(u + 512 log 2))`` with the sum carried exactly: a subnormal ``exp(u)`` has a
+relative error up to 1/2 that ``p`` would carry into a result far above the subnormal range
+(``x exp(x)`` at x = -745). Likewise ``p erfc(c x)`` becomes ``MulErfc(p, x, c)``
+(``_rt.erfc_scaled`` with the cofactor).
 """
 
 from __future__ import annotations
@@ -152,6 +165,28 @@ class Indicator(sp.Function):
         return sp.Piecewise((1, c), (0, True))
 
 
+class MulExp(sp.Function):
+    """p exp(u) given e = exp(u), as ``MulExp(p, e, u)`` (``_rt.mul_exp``: exact to the last bit
+    of a subnormal result); ``MulExp(p, e, x, k)`` for u = -k x^2, k a power of two (x^2 is then
+    split exactly, as for ``exp`` itself)."""
+
+    nargs = (3, 4)
+
+    def _eval_rewrite_as_exp(self, p, e, *u, **kwargs):
+        return p * e
+
+
+class MulErfc(sp.Function):
+    """p erfc(c x) as ``MulErfc(p, x, c)``, c^2 a power of two (``_rt.erfc_scaled`` with the
+    cofactor: in the tail p erfcx(c x) exp(-c^2 x^2), the exponential scaled out of the subnormal
+    range)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_exp(self, p, x, c, **kwargs):
+        return p * Erfc(c * x)
+
+
 STABLE = (Expm1, Log1p, Erfc, Hypot, Sigmoid, DSigmoid, Softplus, Tanh, Sech2)
 
 
@@ -182,15 +217,87 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
             return sp.exp(low) / (1 + sp.exp(-sp.Abs(z)))
         if isinstance(e, DSigmoid):
             q = sp.exp(-sp.Abs(z))
-            return q / (1 + q) ** 2
+            # (1 + q)^2 as the divisor (1 + q in [1, 2]: no overflow): one rounding less than
+            # q (1 / (1 + q))^2
+            return q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Softplus):
             return sp.Max(z, 0) + Log1p(sp.exp(-sp.Abs(z)))
         if isinstance(e, Sech2):
             q = sp.exp(-2 * sp.Abs(z))
-            return 4 * q / (1 + q) ** 2
+            return 4 * q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Tanh):
             return sp.tanh(z, evaluate=False)
         return e
 
+    def of_softplus(e: sp.Expr) -> sp.Expr:
+        z = e.args[0].args[0]
+        s = sp.exp(sp.Min(z, 0))
+        m = sp.exp(sp.Min(-z, 0))
+        k = s + 2 * m
+        d = s * k + 2 * sp.UnevaluatedExpr(m) ** 2
+        if isinstance(e, Tanh):
+            return s * sp.UnevaluatedExpr(k / d)
+        # sech^2 = 1 - tanh^2 = 4 m^2 (s + m)^2 / d^2 (s k + m^2 = (s + m)^2: no cancellation)
+        return sp.UnevaluatedExpr(2 * m * (s + m) / d) ** 2
+
+    expr = expr.replace(lambda e: isinstance(e, (Tanh, Sech2))
+                        and isinstance(e.args[0], Softplus), of_softplus)
     kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh)
     return expr.replace(lambda e: isinstance(e, kinds), one)
+
+
+def underflow_products(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """``p exp(u) ...`` (p depending on x) -> ``MulExp(p ..., exp(u), u)`` (see the module
+    docstring); with several exp factors the cofactor is treated the same way recursively."""
+
+    def scaled_erfc(a: sp.Expr) -> bool:
+        if not isinstance(a, Erfc):
+            return False
+        c, rest = a.args[0].as_independent(x, as_Add=False)
+        return rest == x and c.is_number and _power_of_two(sp.nsimplify(c**2))
+
+    def one(m: sp.Mul) -> sp.Expr:
+        exps = [a for a in m.args if isinstance(a, sp.exp) and x in a.free_symbols]
+        erfcs = [a for a in m.args if scaled_erfc(a)]
+        if not exps and erfcs:
+            e = erfcs[0]
+            num = [a for a in m.args if x in a.free_symbols and a is not e
+                   and not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+            if not num:
+                return m
+            rest = [a for a in m.args if a is not e and not any(a is n for n in num)]
+            small = [a for a in rest if a.is_number and abs(float(a)) <= 1]
+            rest = [a for a in rest if not any(a is n for n in small)]
+            # a constant factor <= 1 goes into p (x / 2 erfc(-x): no overflow of 2 x)
+            c = e.args[0].as_independent(x, as_Add=False)[0]
+            return sp.Mul(MulErfc(sp.Mul(*small, *num), x, c), *rest)
+        if not exps:
+            return m
+        e = exps[0]
+        # the cofactor: the x-dependent numerator factors (divisors are applied afterwards, as
+        # the emitter would: same roundings as p e / d)
+        num = [a for a in m.args if x in a.free_symbols and a is not e
+               and not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+        if not num:
+            return m
+        rest = [a for a in m.args if a is not e and not any(a is n for n in num)]
+        p = sp.Mul(*num)
+        inner = one(p) if isinstance(p, sp.Mul) else p
+        c, sq = e.args[0].as_coeff_Mul()
+        if sq == x**2 and c.is_negative and _power_of_two(-c):
+            return sp.Mul(MulExp(inner, e, x, -c), *rest)
+        return sp.Mul(MulExp(inner, e, e.args[0]), *rest)
+
+    def visit(e: sp.Expr, den: bool = False) -> sp.Expr:
+        if not isinstance(e, sp.Basic) or not e.args or x not in e.free_symbols:
+            return e
+        # (inside a divisor or a bounded factor of an expansion the products are left alone)
+        sub = den or (isinstance(e, sp.Pow) and e.exp.is_negative) or isinstance(
+            e, sp.UnevaluatedExpr)
+        args = [visit(a, sub) for a in e.args]
+        if isinstance(e, sp.Piecewise):
+            return sp.Piecewise(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
+        out = e if all(a is b for a, b in zip(args, e.args, strict=True)) else e.func(*args)
+        return one(out) if isinstance(out, sp.Mul) and not den else out
+
+    return visit(expr)

@@ -185,10 +185,8 @@ def _mask(pairs, default, x):
     return k * x * Indicator(c)
 
 
-#: the common-factor rule (hardswish -> x clip((x + 3)/6, 0, 1)); off while
-#: tests/test_documents_printer.py::test_ast_of_module_is_valid_python expects a conditional in
-#: the rendering of hardswish
-COMMON_FACTOR = False
+#: the common-factor rule (hardswish -> x clip((x + 3)/6, 0, 1))
+COMMON_FACTOR = True
 
 #: functions f with f(0) = 0 exactly in floating point (odd, or expm1/log1p)
 _ZERO_AT_ZERO = (Expm1, Log1p, sp.sin, sp.tanh, sp.atan, sp.sinh, sp.asinh)

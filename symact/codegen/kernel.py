@@ -4,7 +4,8 @@
 Max/Min/Heaviside/sinc as Piecewise -> stable-form rules -> ``sympy.diff`` (the derivative of a
 Piecewise is taken branch by branch, so the derivative at a kink is that of the branch whose
 condition contains the point) -> rules again -> series branches where a sum cancels at 0 ->
-primitive stable forms -> branch-free forms of Piecewise selects (:mod:`.fuse`) -> CSE and
+primitive stable forms -> branch-free forms of Piecewise selects (:mod:`.fuse`) -> products with
+an exp/erfc factor that may underflow (:func:`.functions.underflow_products`) -> CSE and
 in-place ufunc program (float32 natively when :mod:`.precision` accepts it). The special values are then checked
 by running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``); the
 generator adds a fix-up only to the kernels that need it.
@@ -23,7 +24,7 @@ import sympy as sp
 from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
-from .functions import STABLE, expand, to_textbook
+from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
     HINTS,
@@ -118,7 +119,7 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, fuse(expand(clamps(stable, x), x), x), notes
+    return textbook, underflow_products(fuse(expand(clamps(stable, x), x), x), x), notes
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None

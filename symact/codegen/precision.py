@@ -160,6 +160,15 @@ _KEEPS_ZERO = {"np.negative", "np.abs", "np.expm1", "np.tanh", "np.sin", "np.arc
 
 
 def _step(op, args, mask):
+    if op.fn == "_rt.mul_exp":  # p exp(u) from p, e = exp(u), u: the product p e
+        op = type(op)(op.dest, "np.multiply", op.args[:2], op.kind)
+        args, mask = args[:2], mask[:2]
+    if op.fn == "_rt.exp_mul":  # exp(c y), the product c y exact: exp of an exact argument
+        c = _scalar(op.args[1][1])
+        (lo, hi), err = args[0]
+        iv = _iv_mul((lo, hi), (c, c))
+        op = type(op)(op.dest, "np.exp", op.args[:1], op.kind)
+        args, mask = [_v((min(iv), max(iv)), err, args[0].uf, args[0].of)], mask[:1]
     v = _step_value(op, args, mask)
     if op.fn in ("np.maximum", "np.minimum") and len(args) == 2:
         other = [a for a in args if a is not _X]

@@ -12,7 +12,8 @@ nothing about particular activations:
 * ``c - c Sech2(z)`` -> ``c Tanh(z)^2``; ``c - c Sigmoid(z)`` -> ``c Sigmoid(-z)``
 * ``tanh(z)`` -> ``Tanh(z)`` (whose derivative is ``Sech2``, never ``1 - tanh^2``)
 * ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
-* ``z + Hypot(z, s)`` -> ``s^2 / (Hypot(z, s) - z)`` where ``z < 0`` (region selection)
+* ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
+  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
 
 After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
 sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their
@@ -142,7 +143,10 @@ def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
         z, s = a.args
         # the hypot in the default branch is wrapped so this rule does not match it again;
         # the coefficient multiplies each term (no overflow of z + hypot at the top of the range)
-        return sp.Piecewise((c * s**2 / (a - z), z < 0),
+        # (halves in the z < 0 branch: a / 2 - z / 2 cannot overflow where a - z would, at
+        # |z| ~ 1.8e308)
+        half = sp.UnevaluatedExpr(a / 2 - z / 2)
+        return sp.Piecewise((c * s**2 / 2 / half, z < 0),
                             (c * z + c * sp.UnevaluatedExpr(a), True))
     return e
 

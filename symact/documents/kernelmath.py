@@ -131,7 +131,18 @@ class _Machine:
             return
         if fn == "erfc_scaled":  # runtime helper: erfc(c x), stable in the tail
             arg = ast.BinOp(self.read(call.args[1]), ast.Mult(), self.read(call.args[0]))
-            self.write(kw["out"], ast.Call(ast.Name("erfc", ast.Load()), [arg], []))
+            node = ast.Call(ast.Name("erfc", ast.Load()), [arg], [])
+            if len(call.args) > 3:  # with a cofactor p: p erfc(c x)
+                node = _multiply(self.read(call.args[3]), node)
+            self.write(kw["out"], node)
+            return
+        if fn == "exp_mul":  # runtime helper: exp(c y), c y carried as a double-double
+            arg = _multiply(self.read(call.args[1]), self.read(call.args[0]))
+            self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
+            return
+        if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
+            node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
+            self.write(kw["out"], node)
             return
         if "out" not in kw:
             raise KernelMathError(f"call without out=: {ast.unparse(call)!r}")
