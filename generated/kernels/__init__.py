@@ -5,7 +5,9 @@ Do not edit: regenerate with `symact build`. Imports only numpy and scipy.specia
 Every scalar activation NAME has NAME(x), NAME_d1(x), NAME_d2(x) (value, first and second
 derivative) and NAME_value_and_grad(x) -> (f, f'), each ``k(x, *, out=None, **params)`` following
 the NumPy ufunc conventions (see _runtime). The vector activations (softmax, softmin,
-log_softmax, glu) take ``axis=-1``; their NAME_vjp(x, g) is the backward pass.
+log_softmax, glu) take ``axis=-1``; their NAME_vjp(x, g) is the backward pass. Where the
+derivative has a form in the output, NAME_d1_from_output(y) computes f' from y = f(x) (parameters
+at their defaults), for backward passes that keep the output instead of the input.
 """
 
 import numpy as np
@@ -15,13 +17,7 @@ from . import _runtime as _rt
 
 
 def _absolute_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.negative(x, out=s[0])
-    np.greater(x, 0.0, out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], x)
-    np.putmask(o[0], b[0], s[0])
-    _rt.fix_nan(x, o[0])
+    np.abs(x, out=o[0])
 
 
 def absolute(x, *, out=None):
@@ -35,17 +31,12 @@ def absolute(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_absolute_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_absolute_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _absolute_d1_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.greater(x, 0.0, out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], (-1.0))
-    _rt.fix_nan(x, o[0])
+    np.sign(x, out=o[0])
 
 
 def absolute_d1(x, *, out=None):
@@ -59,7 +50,7 @@ def absolute_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_absolute_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_absolute_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -84,17 +75,8 @@ def absolute_d2(x, *, out=None):
 
 
 def _absolute_value_and_grad_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.greater(x, 0.0, out=b[1])
-    np.negative(x, out=s[0])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], x)
-    np.putmask(o[0], b[0], s[0])
-    np.copyto(o[1], 0.0)
-    np.putmask(o[1], b[1], 1.0)
-    np.putmask(o[1], b[0], (-1.0))
-    _rt.fix_nan(x, o[0])
-    _rt.fix_nan(x, o[1])
+    np.abs(x, out=o[0])
+    np.sign(x, out=o[1])
 
 
 def absolute_value_and_grad(x, *, out=None):
@@ -110,23 +92,24 @@ def absolute_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_absolute_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_absolute_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
-    np.multiply(x, p_p2, out=s[1])
-    np.multiply(s[0], p_beta, out=s[2])
-    np.minimum(0.0, s[2], out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(s[0], s[2], out=s[2])
+    np.multiply(s[0], p_beta, out=s[1])
+    np.minimum(0.0, s[1], out=s[1])
+    np.multiply(x, p_p2, out=s[2])
+    np.exp(s[1], out=s[3])
+    _rt.mul_exp(x, s[3], s[1], out=s[1])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[0])
-    np.divide(s[2], s[0], out=s[0])
-    np.add(s[1], s[0], out=o[0])
+    np.multiply(s[1], (p_p1 + ((-1.0) * p_p2)), out=s[1])
+    np.divide(s[1], s[0], out=s[0])
+    np.add(s[2], s[0], out=o[0])
 
 
 def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -142,7 +125,7 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_acon_c_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
 
 
@@ -150,20 +133,19 @@ def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.abs(s[0], out=s[1])
     np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[2])
+    np.exp(s[1], out=s[2])
+    np.add(s[2], 1.0, out=s[3])
     np.multiply(s[0], p_beta, out=s[0])
     np.minimum(0.0, s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], (p_p1 + ((-1.0) * p_p2)), out=s[0])
-    np.divide(s[0], s[2], out=s[0])
-    np.multiply(s[1], x, out=s[1])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.multiply(s[2], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[2])
-    np.add(s[0], s[2], out=s[2])
-    np.add(s[2], p_p2, out=o[0])
+    np.divide(s[0], s[3], out=s[0])
+    _rt.mul_exp(x, s[2], s[1], out=s[1])
+    np.square(s[3], out=s[3])
+    np.multiply(s[1], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[1])
+    np.divide(s[1], s[3], out=s[3])
+    np.add(s[0], s[3], out=s[3])
+    np.add(s[3], p_p2, out=o[0])
 
 
 def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -180,7 +162,7 @@ def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
     """
-    return _rt.apply(_acon_c_d1_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
 
 
@@ -188,19 +170,19 @@ def _acon_c_d2_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.abs(s[0], out=s[1])
     np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[2])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[1], s[2], out=s[3])
-    np.multiply(s[3], (2.0 * p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[3])
-    np.multiply(s[1], s[2], out=s[2])
-    np.multiply(s[2], x, out=s[2])
+    np.exp(s[1], out=s[2])
+    np.add(s[2], 1.0, out=s[3])
+    np.square(s[3], out=s[3])
+    np.divide(1.0, s[3], out=s[3])
+    np.multiply(s[2], s[3], out=s[4])
+    np.multiply(s[4], (2.0 * p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[4])
     np.multiply(s[0], (0.5 * p_beta), out=s[0])
     np.tanh(s[0], out=s[0])
-    np.multiply(s[2], s[0], out=s[0])
-    np.multiply(s[0], (((p_p1 + ((-1.0) * p_p2)) ** 3.0) * (p_beta ** 2.0)), out=s[0])
-    np.subtract(s[3], s[0], out=o[0])
+    np.multiply(x, s[0], out=s[0])
+    _rt.mul_exp(s[0], s[2], s[1], out=s[1])
+    np.multiply(s[3], s[1], out=s[1])
+    np.multiply(s[1], (((p_p1 + ((-1.0) * p_p2)) ** 3.0) * (p_beta ** 2.0)), out=s[1])
+    np.subtract(s[4], s[1], out=o[0])
 
 
 def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -218,31 +200,31 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
     """
-    return _rt.apply(_acon_c_d2_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
 
 
 def _acon_c_value_and_grad_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
-    np.abs(s[0], out=s[1])
-    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[2])
-    np.multiply(s[0], p_beta, out=s[3])
-    np.minimum(0.0, s[3], out=s[3])
-    np.exp(s[3], out=s[3])
-    np.divide(s[3], s[2], out=s[3])
-    np.multiply(s[0], s[3], out=s[0])
-    np.multiply(x, p_p2, out=s[4])
-    np.add(s[0], s[4], out=o[0])
-    np.multiply(s[3], (p_p1 + ((-1.0) * p_p2)), out=s[3])
-    np.multiply(s[1], x, out=s[1])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.multiply(s[2], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[2])
-    np.add(s[3], s[2], out=s[2])
-    np.add(s[2], p_p2, out=o[1])
+    np.multiply(s[0], p_beta, out=s[1])
+    np.minimum(0.0, s[1], out=s[1])
+    np.exp(s[1], out=s[2])
+    np.abs(s[0], out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
+    np.exp(s[0], out=s[3])
+    np.add(s[3], 1.0, out=s[4])
+    np.divide((p_p1 + ((-1.0) * p_p2)), s[4], out=s[5])
+    _rt.mul_exp(x, s[2], s[1], out=s[1])
+    np.multiply(s[5], s[1], out=s[1])
+    np.multiply(x, p_p2, out=s[6])
+    np.add(s[1], s[6], out=o[0])
+    np.multiply(s[2], s[5], out=s[5])
+    _rt.mul_exp(x, s[3], s[0], out=s[0])
+    np.square(s[4], out=s[4])
+    np.multiply(s[0], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[0])
+    np.divide(s[0], s[4], out=s[4])
+    np.add(s[5], s[4], out=s[4])
+    np.add(s[4], p_p2, out=o[1])
 
 
 def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -262,23 +244,21 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: stable forms: DSigmoid, Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_acon_c_value_and_grad_core, (2, 5, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_acon_c_value_and_grad_core, (2, 7, 0, True), x, None if out is None else tuple(out),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
 
 
 def _apl_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.negative(x, out=s[0])
     np.add(s[0], p_b_1, out=s[1])
+    np.maximum(0.0, s[1], out=s[1])
+    np.multiply(s[1], p_a_1, out=s[1])
     np.add(s[0], p_b_2, out=s[0])
+    np.maximum(0.0, s[0], out=s[0])
+    np.multiply(s[0], p_a_2, out=s[0])
     np.maximum(0.0, x, out=s[2])
-    np.multiply(s[1], p_a_1, out=s[3])
-    np.less_equal(s[1], 0.0, out=b[0])
-    np.putmask(s[3], b[0], 0.0)
-    np.multiply(s[0], p_a_2, out=s[1])
-    np.less_equal(s[0], 0.0, out=b[0])
-    np.putmask(s[1], b[0], 0.0)
-    np.add(s[2], s[3], out=s[3])
-    np.add(s[3], s[1], out=o[0])
+    np.add(s[1], s[0], out=s[0])
+    np.add(s[0], s[2], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (np.inf * np.sign((p_a_1 + p_a_2))))
 
 
@@ -298,25 +278,22 @@ def apl(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_apl_core, (1, 4, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_apl_core, (1, 3, 0, False), x, None if out is None else (out,),
                      (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
 
 
 def _apl_d1_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.negative(x, out=s[0])
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - 1.0), out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.add(s[0], p_b_1, out=s[2])
-    np.less_equal(s[2], 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - ((-1.0) * p_a_1)), out=s[2])
-    np.add(s[2], ((-1.0) * p_a_1), out=s[2])
+    np.add(s[0], p_b_1, out=s[1])
+    np.greater(s[1], 0.0, out=b[0])
+    np.multiply(b[0], p_a_1, out=s[1])
     np.add(s[0], p_b_2, out=s[0])
-    np.less_equal(s[0], 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - ((-1.0) * p_a_2)), out=s[0])
-    np.add(s[0], ((-1.0) * p_a_2), out=s[0])
-    np.add(s[1], s[2], out=s[2])
-    np.add(s[2], s[0], out=o[0])
+    np.greater(s[0], 0.0, out=b[0])
+    np.multiply(b[0], p_a_2, out=s[0])
+    np.add(s[1], s[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.subtract(s[0], b[0], out=s[0])
+    np.negative(s[0], out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -335,7 +312,7 @@ def apl_d1(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_apl_d1_core, (1, 3, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_apl_d1_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
 
 
@@ -365,25 +342,22 @@ def apl_d2(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 def _apl_value_and_grad_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.negative(x, out=s[0])
     np.add(s[0], p_b_1, out=s[1])
-    np.less_equal(s[1], 0.0, out=b[0])
     np.add(s[0], p_b_2, out=s[0])
-    np.less_equal(s[0], 0.0, out=b[1])
-    np.maximum(0.0, x, out=s[2])
-    np.multiply(s[1], p_a_1, out=s[1])
-    np.putmask(s[1], b[0], 0.0)
-    np.multiply(s[0], p_a_2, out=s[0])
-    np.putmask(s[0], b[1], 0.0)
-    np.add(s[2], s[1], out=s[1])
-    np.add(s[1], s[0], out=o[0])
-    np.multiply(b[0], (0.0 - ((-1.0) * p_a_1)), out=s[0])
-    np.add(s[0], ((-1.0) * p_a_1), out=s[0])
-    np.multiply(b[1], (0.0 - ((-1.0) * p_a_2)), out=s[1])
-    np.add(s[1], ((-1.0) * p_a_2), out=s[1])
-    np.less_equal(x, 0.0, out=b[1])
-    np.multiply(b[1], (0.0 - 1.0), out=s[2])
-    np.add(s[2], 1.0, out=s[2])
-    np.add(s[0], s[1], out=s[1])
-    np.add(s[1], s[2], out=o[1])
+    np.maximum(0.0, s[1], out=s[2])
+    np.multiply(s[2], p_a_1, out=s[2])
+    np.maximum(0.0, s[0], out=s[3])
+    np.multiply(s[3], p_a_2, out=s[3])
+    np.maximum(0.0, x, out=s[4])
+    np.add(s[2], s[3], out=s[3])
+    np.add(s[3], s[4], out=o[0])
+    np.greater(s[1], 0.0, out=b[0])
+    np.multiply(b[0], p_a_1, out=s[1])
+    np.greater(s[0], 0.0, out=b[0])
+    np.multiply(b[0], p_a_2, out=s[0])
+    np.add(s[1], s[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.subtract(s[0], b[0], out=s[0])
+    np.negative(s[0], out=o[1])
     _rt.fix_inf(x, o[0], np.inf, (np.inf * np.sign((p_a_1 + p_a_2))))
     _rt.fix_nan(x, o[1])
 
@@ -407,8 +381,32 @@ def apl_value_and_grad(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_apl_value_and_grad_core, (2, 3, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_apl_value_and_grad_core, (2, 5, 1, False), x, None if out is None else tuple(out),
                      (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
+
+
+def _apl_d1_from_output_core(x, o, s, b):
+    np.less(x, (-0.2), out=b[0])
+    np.less(x, 0.0, out=b[1])
+    np.equal(x, 0.0, out=b[2])
+    np.copyto(o[0], 1.0)
+    np.putmask(o[0], b[2], 0.0)
+    np.putmask(o[0], b[1], 0.2)
+    np.putmask(o[0], b[0], 0.1)
+    _rt.fix_nan(x, o[0])
+
+
+def apl_d1_from_output(x, *, out=None):
+    """apl: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1/10, x < -1/5), (1/5, x < 0), (0, Eq(x, 0)), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_apl_d1_from_output_core, (1, 0, 3, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _arctan_core(x, o, s, b):
@@ -423,14 +421,20 @@ def arctan(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_arctan_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_arctan_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _arctan_d1_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=o[0])
 
@@ -446,12 +450,17 @@ def arctan_d1(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     """
-    return _rt.apply(_arctan_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_arctan_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _arctan_d2_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[0])
     np.multiply(s[0], s[0], out=s[0])
@@ -472,13 +481,18 @@ def arctan_d2(x, *, out=None):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_arctan_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_arctan_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _arctan_value_and_grad_core(x, o, s, b):
     np.arctan(x, out=o[0])
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=o[1])
 
@@ -496,12 +510,17 @@ def arctan_value_and_grad(x, *, out=None):
     Numerics: stable forms: Hypot.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_arctan_value_and_grad_core, (2, 1, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_arctan_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _bent_identity_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(x, 2.0, out=s[1])
     np.multiply(s[0], 2.0, out=s[2])
     np.add(x, s[2], out=s[2])
@@ -531,7 +550,12 @@ def bent_identity(x, *, out=None):
 
 
 def _bent_identity_d1_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.multiply(x, 2.0, out=s[1])
     np.square(x, out=s[2])
     np.add(s[0], 1.0, out=s[3])
@@ -575,7 +599,12 @@ def bent_identity_d1(x, *, out=None):
 
 
 def _bent_identity_d2_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.square(x, out=s[1])
     np.divide(1.0, s[0], out=s[2])
     np.square(s[2], out=s[3])
@@ -617,7 +646,12 @@ def bent_identity_d2(x, *, out=None):
 
 
 def _bent_identity_value_and_grad_core(x, o, s, b):
-    np.hypot(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
     np.multiply(s[0], 2.0, out=s[2])
     np.square(x, out=s[3])
@@ -670,12 +704,12 @@ def bent_identity_value_and_grad(x, *, out=None):
 
 
 def _celu_core(x, o, s, b, p_alpha):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, (1.0 / p_alpha), out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def celu(x, *, out=None, alpha=1.0):
@@ -690,16 +724,18 @@ def celu(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Expm1.
     """
-    return _rt.apply(_celu_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_celu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _celu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, (1.0 / p_alpha), out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
     np.copyto(o[0], 1.0)
     np.putmask(o[0], b[0], s[0])
@@ -726,7 +762,8 @@ def celu_d1(x, *, out=None, alpha=1.0):
 
 def _celu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, (1.0 / p_alpha), out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
@@ -753,12 +790,13 @@ def celu_d2(x, *, out=None, alpha=1.0):
 
 
 def _celu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.multiply(x, (1.0 / p_alpha), out=s[0])
-    np.less_equal(x, 0.0, out=b[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[1])
+    np.maximum(0.0, x, out=s[2])
+    np.add(s[1], s[2], out=o[0])
+    np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
     np.copyto(o[1], 1.0)
     np.putmask(o[1], b[0], s[0])
@@ -782,8 +820,30 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_celu_value_and_grad_core, (2, 2, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
+
+
+def _celu_d1_from_output_core(x, o, s, b):
+    np.minimum(0.0, x, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
+    np.less_equal(x, 0.0, out=b[0])
+    np.multiply(s[0], b[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
+
+
+def celu_d1_from_output(x, *, out=None):
+    """celu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((x + 1, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_celu_d1_from_output_core, (1, 1, 1, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _cos_core(x, o, s, b):
@@ -798,9 +858,10 @@ def cos(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_cos_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_cos_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -817,9 +878,10 @@ def cos_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_cos_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_cos_d1_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -836,9 +898,10 @@ def cos_d2(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_cos_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_cos_d2_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -857,19 +920,20 @@ def cos_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_cos_value_and_grad_core, (2, 1, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_cos_value_and_grad_core, (2, 1, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _elu_core(x, o, s, b, p_alpha):
-    np.less_equal(x, 0.0, out=b[0])
-    np.expm1(x, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def elu(x, *, out=None, alpha=1.0):
@@ -884,16 +948,18 @@ def elu(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Expm1.
     """
-    return _rt.apply(_elu_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_elu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _elu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.exp(x, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[0], 1.0)
     np.putmask(o[0], b[0], s[0])
@@ -920,7 +986,8 @@ def elu_d1(x, *, out=None, alpha=1.0):
 
 def _elu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.exp(x, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[0], 0.0)
     np.putmask(o[0], b[0], s[0])
@@ -946,12 +1013,13 @@ def elu_d2(x, *, out=None, alpha=1.0):
 
 
 def _elu_value_and_grad_core(x, o, s, b, p_alpha):
+    np.minimum(0.0, x, out=s[0])
+    np.expm1(s[0], out=s[1])
+    np.multiply(s[1], p_alpha, out=s[1])
+    np.maximum(0.0, x, out=s[2])
+    np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.expm1(x, out=s[0])
-    np.multiply(s[0], p_alpha, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
-    np.exp(x, out=s[0])
+    np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[1], 1.0)
     np.putmask(o[1], b[0], s[0])
@@ -975,8 +1043,30 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_elu_value_and_grad_core, (2, 1, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_elu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
+
+
+def _elu_d1_from_output_core(x, o, s, b):
+    np.minimum(0.0, x, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
+    np.less_equal(x, 0.0, out=b[0])
+    np.multiply(s[0], b[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
+
+
+def elu_d1_from_output(x, *, out=None):
+    """elu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((x + 1, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_elu_d1_from_output_core, (1, 1, 1, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _exponential_core(x, o, s, b):
@@ -991,9 +1081,10 @@ def exponential(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_exponential_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_exponential_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1009,9 +1100,10 @@ def exponential_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_exponential_d1_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_exponential_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1027,9 +1119,10 @@ def exponential_d2(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_exponential_d2_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_exponential_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1047,10 +1140,28 @@ def exponential_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_exponential_value_and_grad_core, (2, 0, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_exponential_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _exponential_d1_from_output_core(x, o, s, b):
+    np.copyto(o[0], x)
+
+
+def exponential_d1_from_output(x, *, out=None):
+    """exponential: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): x
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_exponential_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1108,7 +1219,7 @@ def _gaussian_d1_core(x, o, s, b):
     np.multiply(s[0], (-1.0), out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.multiply(s[1], s[0], out=s[0])
-    np.multiply(x, s[0], out=s[0])
+    _rt.mul_exp(x, s[0], x, 1.0, out=s[0])
     np.multiply(s[0], (-2.0), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
@@ -1132,7 +1243,7 @@ def _gaussian_d2_core(x, o, s, b):
     np.square(x, out=s[0])
     np.negative(s[0], out=s[1])
     np.exp(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[0])
+    _rt.mul_exp(s[0], s[1], x, 1.0, out=s[0])
     np.multiply(s[0], 4.0, out=s[0])
     np.multiply(s[1], 2.0, out=s[1])
     np.subtract(s[0], s[1], out=o[0])
@@ -1173,7 +1284,7 @@ def _gaussian_value_and_grad_core(x, o, s, b):
     np.multiply(s[0], (-1.0), out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.multiply(s[1], s[0], out=o[0])
-    np.multiply(o[0], x, out=s[0])
+    _rt.mul_exp(x, o[0], x, 1.0, out=s[0])
     np.multiply(s[0], (-2.0), out=o[1])
     _rt.fix_inf(x, o[1], 0.0, 0.0)
 
@@ -1197,8 +1308,7 @@ def gaussian_value_and_grad(x, *, out=None):
 
 def _gelu_core(x, o, s, b):
     np.divide(x, 2.0, out=s[0])
-    _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, out=s[1])
-    np.multiply(s[0], s[1], out=o[0])
+    _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
@@ -1214,34 +1324,34 @@ def gelu(x, *, out=None):
     Numerics: stable forms: Erfc.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gelu_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _gelu_d1_core(x, o, s, b):
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, out=s[0])
     np.divide(s[0], 2.0, out=s[0])
-    np.multiply(x, 0.3989422804014327, out=s[1])
-    np.clip(x, -1e150, 1e150, out=s[2])
-    np.square(s[2], out=s[3])
-    np.multiply(s[2], 134217729.0, out=s[4])
-    np.subtract(s[4], s[2], out=s[5])
-    np.subtract(s[4], s[5], out=s[5])
-    np.subtract(s[2], s[5], out=s[2])
-    np.square(s[5], out=s[4])
-    np.subtract(s[4], s[3], out=s[4])
-    np.multiply(s[5], s[2], out=s[5])
-    np.multiply(s[5], 2.0, out=s[5])
-    np.add(s[4], s[5], out=s[5])
-    np.square(s[2], out=s[2])
-    np.add(s[5], s[2], out=s[2])
-    np.multiply(s[3], (-0.5), out=s[3])
-    np.exp(s[3], out=s[3])
+    np.clip(x, -1e150, 1e150, out=s[1])
+    np.square(s[1], out=s[2])
+    np.multiply(s[1], 134217729.0, out=s[3])
+    np.subtract(s[3], s[1], out=s[4])
+    np.subtract(s[3], s[4], out=s[4])
+    np.subtract(s[1], s[4], out=s[1])
+    np.square(s[4], out=s[3])
+    np.subtract(s[3], s[2], out=s[3])
+    np.multiply(s[4], s[1], out=s[4])
+    np.multiply(s[4], 2.0, out=s[4])
+    np.add(s[3], s[4], out=s[4])
+    np.square(s[1], out=s[1])
+    np.add(s[4], s[1], out=s[1])
     np.multiply(s[2], (-0.5), out=s[2])
-    np.add(s[2], 1.0, out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.add(s[0], s[2], out=o[0])
+    np.exp(s[2], out=s[2])
+    np.multiply(s[1], (-0.5), out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.multiply(s[2], s[1], out=s[1])
+    _rt.mul_exp(x, s[1], x, 0.5, out=s[1])
+    np.multiply(s[1], 0.3989422804014327, out=s[1])
+    np.add(s[0], s[1], out=o[0])
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -1257,7 +1367,7 @@ def gelu_d1(x, *, out=None):
     Numerics: stable forms: Erfc.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gelu_d1_core, (1, 6, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_d1_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1266,8 +1376,8 @@ def _gelu_d2_core(x, o, s, b):
     np.multiply(s[0], (-0.5), out=s[1])
     np.exp(s[1], out=s[1])
     np.multiply(s[1], 0.7978845608028654, out=s[2])
-    np.multiply(s[0], 0.3989422804014327, out=s[0])
-    np.multiply(s[0], s[1], out=s[1])
+    _rt.mul_exp(s[0], s[1], x, 0.5, out=s[1])
+    np.multiply(s[1], 0.3989422804014327, out=s[1])
     np.subtract(s[2], s[1], out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
@@ -1288,30 +1398,31 @@ def gelu_d2(x, *, out=None):
 
 
 def _gelu_value_and_grad_core(x, o, s, b):
+    np.divide(x, 2.0, out=s[0])
+    _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, s[0], out=o[0])
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, out=s[0])
     np.divide(s[0], 2.0, out=s[0])
-    np.multiply(s[0], x, out=o[0])
-    np.multiply(x, 0.3989422804014327, out=s[1])
-    np.clip(x, -1e150, 1e150, out=s[2])
-    np.square(s[2], out=s[3])
-    np.multiply(s[2], 134217729.0, out=s[4])
-    np.subtract(s[4], s[2], out=s[5])
-    np.subtract(s[4], s[5], out=s[5])
-    np.subtract(s[2], s[5], out=s[2])
-    np.square(s[5], out=s[4])
-    np.subtract(s[4], s[3], out=s[4])
-    np.multiply(s[5], s[2], out=s[5])
-    np.multiply(s[5], 2.0, out=s[5])
-    np.add(s[4], s[5], out=s[5])
-    np.square(s[2], out=s[2])
-    np.add(s[5], s[2], out=s[2])
-    np.multiply(s[3], (-0.5), out=s[3])
-    np.exp(s[3], out=s[3])
+    np.clip(x, -1e150, 1e150, out=s[1])
+    np.square(s[1], out=s[2])
+    np.multiply(s[1], 134217729.0, out=s[3])
+    np.subtract(s[3], s[1], out=s[4])
+    np.subtract(s[3], s[4], out=s[4])
+    np.subtract(s[1], s[4], out=s[1])
+    np.square(s[4], out=s[3])
+    np.subtract(s[3], s[2], out=s[3])
+    np.multiply(s[4], s[1], out=s[4])
+    np.multiply(s[4], 2.0, out=s[4])
+    np.add(s[3], s[4], out=s[4])
+    np.square(s[1], out=s[1])
+    np.add(s[4], s[1], out=s[1])
     np.multiply(s[2], (-0.5), out=s[2])
-    np.add(s[2], 1.0, out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.add(s[0], s[2], out=o[1])
+    np.exp(s[2], out=s[2])
+    np.multiply(s[1], (-0.5), out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.multiply(s[2], s[1], out=s[1])
+    _rt.mul_exp(x, s[1], x, 0.5, out=s[1])
+    np.multiply(s[1], 0.3989422804014327, out=s[1])
+    np.add(s[0], s[1], out=o[1])
     _rt.fix_inf(x, o[0], np.inf, 0.0)
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
@@ -1331,27 +1442,24 @@ def gelu_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_gelu_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_gelu_value_and_grad_core, (2, 5, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _gelu_tanh_core(x, o, s, b):
     np.square(x, out=s[0])
     np.multiply(s[0], x, out=s[0])
-    np.multiply(s[0], 0.07135481627260025, out=s[1])
-    np.multiply(x, 1.5957691216057308, out=s[2])
-    np.add(s[1], s[2], out=s[2])
-    np.minimum(0.0, s[2], out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(x, s[2], out=s[2])
     np.multiply(s[0], 0.044715, out=s[0])
     np.add(x, s[0], out=s[0])
+    np.minimum(0.0, s[0], out=s[1])
+    np.multiply(s[1], 1.5957691216057308, out=s[1])
+    np.exp(s[1], out=s[2])
+    _rt.mul_exp(x, s[2], s[1], out=s[1])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], (-1.5957691216057308), out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[0])
-    np.divide(s[2], s[0], out=o[0])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
+    np.divide(s[1], s[0], out=o[0])
 
 
 def gelu_tanh(x, *, out=None):
@@ -1364,7 +1472,6 @@ def gelu_tanh(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_gelu_tanh_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
@@ -1373,28 +1480,25 @@ def gelu_tanh(x, *, out=None):
 def _gelu_tanh_d1_core(x, o, s, b):
     np.square(x, out=s[0])
     np.multiply(s[0], x, out=s[0])
-    np.multiply(s[0], 0.044715, out=s[1])
-    np.add(x, s[1], out=s[1])
-    np.abs(s[1], out=s[1])
+    np.multiply(s[0], 0.044715, out=s[0])
+    np.add(x, s[0], out=s[0])
+    np.abs(s[0], out=s[1])
     np.multiply(s[1], (-1.5957691216057308), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[2])
-    np.multiply(x, 1.5957691216057308, out=s[3])
-    np.multiply(s[0], 0.07135481627260025, out=s[0])
-    np.add(s[3], s[0], out=s[0])
+    np.exp(s[1], out=s[2])
+    np.add(s[2], 1.0, out=s[3])
     np.minimum(0.0, s[0], out=s[0])
+    np.multiply(s[0], 1.5957691216057308, out=s[0])
     np.exp(s[0], out=s[0])
-    np.divide(s[0], s[2], out=s[0])
-    np.multiply(s[1], s[3], out=s[3])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.square(x, out=s[3])
-    np.multiply(s[3], 0.134145, out=s[3])
-    np.add(s[3], 1.0, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
+    np.divide(s[0], s[3], out=s[0])
+    np.square(x, out=s[4])
+    np.multiply(s[4], 0.134145, out=s[4])
+    np.add(s[4], 1.0, out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[2], s[1], out=s[1])
+    np.square(s[3], out=s[3])
+    np.multiply(s[1], 1.5957691216057308, out=s[1])
+    np.divide(s[1], s[3], out=s[3])
     np.add(s[0], s[3], out=o[0])
-    _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
 def gelu_tanh_d1(x, *, out=None):
@@ -1408,9 +1512,8 @@ def gelu_tanh_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gelu_tanh_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_tanh_d1_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1422,32 +1525,38 @@ def _gelu_tanh_d2_core(x, o, s, b):
     np.add(x, s[2], out=s[2])
     np.abs(s[2], out=s[2])
     np.multiply(s[2], (-1.5957691216057308), out=s[2])
-    np.exp(s[2], out=s[2])
-    np.add(s[2], 1.0, out=s[3])
-    np.divide(1.0, s[3], out=s[3])
-    np.square(s[3], out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.multiply(s[0], 0.134145, out=s[2])
-    np.add(s[2], 1.0, out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.multiply(s[2], 3.1915382432114616, out=s[2])
-    np.multiply(s[0], 0.42812889763560147, out=s[0])
-    np.multiply(s[0], s[3], out=s[0])
-    np.add(s[2], s[0], out=s[0])
-    np.multiply(s[3], x, out=s[3])
-    np.multiply(x, 0.36625810571235146, out=s[2])
-    np.hypot(s[2], 1.0, out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[2], s[2], out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
+    np.exp(s[2], out=s[3])
+    np.add(s[3], 1.0, out=s[4])
+    np.square(s[4], out=s[4])
+    np.divide(1.0, s[4], out=s[4])
+    np.multiply(s[0], 0.134145, out=s[5])
+    np.add(s[5], 1.0, out=s[5])
+    _rt.mul_exp(s[5], s[3], s[2], out=s[5])
+    np.multiply(s[4], s[5], out=s[5])
+    np.multiply(s[5], 3.1915382432114616, out=s[5])
+    np.multiply(s[4], 0.42812889763560147, out=s[6])
+    _rt.mul_exp(s[0], s[3], s[2], out=s[0])
+    np.multiply(s[6], s[0], out=s[0])
+    np.add(s[5], s[0], out=s[0])
+    np.multiply(x, 0.36625810571235146, out=s[5])
+    np.abs(s[5], out=s[5])
+    np.minimum(s[5], 1.152921504606847e+18, out=s[6])
+    np.square(s[6], out=s[6])
+    np.add(s[6], 1.0, out=s[6])
+    np.sqrt(s[6], out=s[6])
+    np.maximum(s[6], s[5], out=s[5])
+    np.square(s[5], out=s[5])
+    np.multiply(s[5], s[5], out=s[5])
+    np.multiply(x, s[5], out=s[5])
     np.multiply(s[1], 0.035677408136300125, out=s[1])
-    np.multiply(x, 0.7978845608028654, out=s[3])
-    np.add(s[1], s[3], out=s[3])
-    np.tanh(s[3], out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.multiply(s[3], 2.5464790894703255, out=s[3])
-    np.subtract(s[0], s[3], out=o[0])
-    _rt.fix_inf(x, o[0], 0.0, 0.0)
+    np.multiply(x, 0.7978845608028654, out=s[6])
+    np.add(s[1], s[6], out=s[6])
+    np.tanh(s[6], out=s[6])
+    np.multiply(s[5], s[6], out=s[6])
+    _rt.mul_exp(s[6], s[3], s[2], out=s[2])
+    np.multiply(s[4], s[2], out=s[2])
+    np.multiply(s[2], 2.5464790894703255, out=s[2])
+    np.subtract(s[0], s[2], out=o[0])
 
 
 def gelu_tanh_d2(x, *, out=None):
@@ -1464,39 +1573,36 @@ def gelu_tanh_d2(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Hypot, Tanh.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gelu_tanh_d2_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_tanh_d2_core, (1, 7, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _gelu_tanh_value_and_grad_core(x, o, s, b):
     np.square(x, out=s[0])
     np.multiply(s[0], x, out=s[0])
-    np.multiply(s[0], 0.044715, out=s[1])
-    np.add(x, s[1], out=s[1])
-    np.abs(s[1], out=s[1])
+    np.multiply(s[0], 0.044715, out=s[0])
+    np.add(x, s[0], out=s[0])
+    np.abs(s[0], out=s[1])
     np.multiply(s[1], (-1.5957691216057308), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[2])
-    np.multiply(x, 1.5957691216057308, out=s[3])
-    np.multiply(s[0], 0.07135481627260025, out=s[0])
-    np.add(s[3], s[0], out=s[0])
+    np.exp(s[1], out=s[2])
+    np.add(s[2], 1.0, out=s[3])
+    np.divide(1.0, s[3], out=s[4])
     np.minimum(0.0, s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.divide(s[0], s[2], out=s[0])
-    np.multiply(s[0], x, out=o[0])
-    np.multiply(s[1], s[3], out=s[3])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.square(x, out=s[3])
-    np.multiply(s[3], 0.134145, out=s[3])
-    np.add(s[3], 1.0, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[0], s[3], out=o[1])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
-    _rt.fix_inf(x, o[1], 1.0, 0.0)
+    np.multiply(s[0], 1.5957691216057308, out=s[0])
+    np.exp(s[0], out=s[5])
+    _rt.mul_exp(x, s[5], s[0], out=s[0])
+    np.multiply(s[4], s[0], out=o[0])
+    np.multiply(s[4], s[5], out=s[5])
+    np.square(x, out=s[4])
+    np.multiply(s[4], 0.134145, out=s[4])
+    np.add(s[4], 1.0, out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[2], s[1], out=s[1])
+    np.square(s[3], out=s[3])
+    np.multiply(s[1], 1.5957691216057308, out=s[1])
+    np.divide(s[1], s[3], out=s[3])
+    np.add(s[5], s[3], out=o[1])
 
 
 def gelu_tanh_value_and_grad(x, *, out=None):
@@ -1512,11 +1618,9 @@ def gelu_tanh_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
-    Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_gelu_tanh_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_gelu_tanh_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -1524,11 +1628,7 @@ def _hard_sigmoid_legacy_core(x, o, s, b):
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 5.0, out=s[0])
     np.divide(s[0], 10.0, out=s[0])
-    np.less_equal(x, (-2.5), out=b[0])
-    np.greater_equal(x, 2.5, out=b[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def hard_sigmoid_legacy(x, *, out=None):
@@ -1542,7 +1642,7 @@ def hard_sigmoid_legacy(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hard_sigmoid_legacy_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hard_sigmoid_legacy_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1591,14 +1691,12 @@ def hard_sigmoid_legacy_d2(x, *, out=None):
 
 
 def _hard_sigmoid_legacy_value_and_grad_core(x, o, s, b):
-    np.less_equal(x, (-2.5), out=b[0])
-    np.greater_equal(x, 2.5, out=b[1])
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 5.0, out=s[0])
     np.divide(s[0], 10.0, out=s[0])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
+    np.greater_equal(x, 2.5, out=b[0])
+    np.less_equal(x, (-2.5), out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
     np.multiply(b[1], (0.0 - 0.2), out=o[1])
     np.add(o[1], 0.2, out=o[1])
@@ -1622,14 +1720,34 @@ def hard_sigmoid_legacy_value_and_grad(x, *, out=None):
                      (), ())
 
 
+def _hard_sigmoid_legacy_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.less(x, 1.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 0.2)
+    np.putmask(o[0], b[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def hard_sigmoid_legacy_d1_from_output(x, *, out=None):
+    """hard_sigmoid_legacy: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1/5, x < 1), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_hard_sigmoid_legacy_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _hardshrink_core(x, o, s, b, p_lambd):
     np.less(p_lambd, x, out=b[0])
     np.negative(x, out=s[0])
     np.less(p_lambd, s[0], out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], x)
-    _rt.fix_nan(x, o[0])
+    np.multiply(x, b[1], out=o[0])
 
 
 def hardshrink(x, *, out=None, lambd=0.5):
@@ -1654,8 +1772,7 @@ def _hardshrink_d1_core(x, o, s, b, p_lambd):
     np.negative(x, out=s[0])
     np.less(p_lambd, s[0], out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (1.0 - 0.0), out=o[0])
-    np.add(o[0], 0.0, out=o[0])
+    np.copyto(o[0], b[1])
     _rt.fix_nan(x, o[0])
 
 
@@ -1703,11 +1820,8 @@ def _hardshrink_value_and_grad_core(x, o, s, b, p_lambd):
     np.negative(x, out=s[0])
     np.less(p_lambd, s[0], out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], x)
-    np.multiply(b[1], (1.0 - 0.0), out=o[1])
-    np.add(o[1], 0.0, out=o[1])
-    _rt.fix_nan(x, o[0])
+    np.multiply(x, b[1], out=o[0])
+    np.copyto(o[1], b[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -1730,14 +1844,32 @@ def hardshrink_value_and_grad(x, *, out=None, lambd=0.5):
                      (lambd, ), ('lambd',))
 
 
+def _hardshrink_d1_from_output_core(x, o, s, b):
+    np.less(x, 0.0, out=b[0])
+    np.less_equal(x, 0.0, out=b[1])
+    np.copyto(o[0], 1.0)
+    np.putmask(o[0], b[1], 0.0)
+    np.putmask(o[0], b[0], 1.0)
+    _rt.fix_nan(x, o[0])
+
+
+def hardshrink_d1_from_output(x, *, out=None):
+    """hardshrink: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1, x < 0), (0, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_hardshrink_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _hardsigmoid_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.less_equal(x, (-3.0), out=b[0])
-    np.greater_equal(x, 3.0, out=b[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def hardsigmoid(x, *, out=None):
@@ -1751,7 +1883,7 @@ def hardsigmoid(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hardsigmoid_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardsigmoid_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1800,13 +1932,11 @@ def hardsigmoid_d2(x, *, out=None):
 
 
 def _hardsigmoid_value_and_grad_core(x, o, s, b):
-    np.less_equal(x, (-3.0), out=b[0])
-    np.greater_equal(x, 3.0, out=b[1])
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
+    np.greater_equal(x, 3.0, out=b[0])
+    np.less_equal(x, (-3.0), out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
     np.multiply(b[1], (0.0 - 0.16666666666666666), out=o[1])
     np.add(o[1], 0.16666666666666666, out=o[1])
@@ -1830,15 +1960,34 @@ def hardsigmoid_value_and_grad(x, *, out=None):
                      (), ())
 
 
-def _hardswish_core(x, o, s, b):
-    np.divide(x, 6.0, out=s[0])
-    np.add(x, 3.0, out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.less(x, (-3.0), out=b[0])
-    np.greater(x, 3.0, out=b[1])
-    np.copyto(o[0], s[1])
-    np.putmask(o[0], b[1], x)
+def _hardsigmoid_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.less(x, 1.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 0.16666666666666666)
     np.putmask(o[0], b[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def hardsigmoid_d1_from_output(x, *, out=None):
+    """hardsigmoid: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1/6, x < 1), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_hardsigmoid_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
+def _hardswish_core(x, o, s, b):
+    np.add(x, 3.0, out=s[0])
+    np.divide(s[0], 6.0, out=s[0])
+    np.clip(s[0], 0.0, 1.0, out=s[0])
+    np.multiply(x, s[0], out=o[0])
+    _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
 def hardswish(x, *, out=None):
@@ -1852,8 +2001,9 @@ def hardswish(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_hardswish_core, (1, 2, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardswish_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1910,20 +2060,19 @@ def hardswish_d2(x, *, out=None):
 
 
 def _hardswish_value_and_grad_core(x, o, s, b):
+    np.add(x, 3.0, out=s[0])
+    np.divide(s[0], 6.0, out=s[0])
+    np.clip(s[0], 0.0, 1.0, out=s[0])
+    np.multiply(x, s[0], out=o[0])
+    np.multiply(x, 2.0, out=s[0])
+    np.add(s[0], 3.0, out=s[0])
+    np.divide(s[0], 6.0, out=s[0])
     np.less(x, (-3.0), out=b[0])
     np.greater(x, 3.0, out=b[1])
-    np.divide(x, 6.0, out=s[0])
-    np.add(x, 3.0, out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.copyto(o[0], s[1])
-    np.putmask(o[0], b[1], x)
-    np.putmask(o[0], b[0], 0.0)
-    np.multiply(x, 2.0, out=s[1])
-    np.add(s[1], 3.0, out=s[1])
-    np.divide(s[1], 6.0, out=s[1])
-    np.copyto(o[1], s[1])
+    np.copyto(o[1], s[0])
     np.putmask(o[1], b[1], 1.0)
     np.putmask(o[1], b[0], 0.0)
+    _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
 def hardswish_value_and_grad(x, *, out=None):
@@ -1938,9 +2087,10 @@ def hardswish_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_hardswish_value_and_grad_core, (2, 2, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_hardswish_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -2044,6 +2194,28 @@ def hardtanh_value_and_grad(x, *, out=None, min_val=-1.0, max_val=1.0):
                      (min_val, max_val, ), ('min_val', 'max_val'))
 
 
+def _hardtanh_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, (-1.0), out=b[0])
+    np.less(x, 1.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 1.0)
+    np.putmask(o[0], b[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def hardtanh_d1_from_output(x, *, out=None):
+    """hardtanh: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= -1), (1, x < 1), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_hardtanh_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _identity_core(x, o, s, b):
     np.copyto(o[0], x)
 
@@ -2118,13 +2290,36 @@ def identity_value_and_grad(x, *, out=None):
                      (), ())
 
 
+def _identity_d1_from_output_core(x, o, s, b):
+    np.copyto(o[0], 1.0)
+    _rt.fix_nan(x, o[0])
+
+
+def identity_d1_from_output(x, *, out=None):
+    """identity: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 1
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_identity_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _isrlu_core(x, o, s, b, p_alpha):
-    np.less(x, 0.0, out=b[0])
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
-    np.divide(x, s[0], out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
+    np.abs(s[1], out=s[1])
+    np.minimum(s[1], 1.152921504606847e+18, out=s[2])
+    np.square(s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.sqrt(s[2], out=s[2])
+    np.maximum(s[2], s[1], out=s[1])
+    np.divide(s[0], s[1], out=s[1])
+    np.maximum(0.0, x, out=s[0])
+    np.add(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * (p_alpha ** (-0.5))))
 
 
@@ -2142,14 +2337,19 @@ def isrlu(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isrlu_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_isrlu_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isrlu_d1_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=s[0])
@@ -2179,7 +2379,12 @@ def isrlu_d1(x, *, out=None, alpha=1.0):
 def _isrlu_d2_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=s[0])
@@ -2212,12 +2417,25 @@ def isrlu_d2(x, *, out=None, alpha=1.0):
 
 
 def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
+    np.abs(s[1], out=s[1])
+    np.minimum(s[1], 1.152921504606847e+18, out=s[2])
+    np.square(s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.sqrt(s[2], out=s[2])
+    np.maximum(s[2], s[1], out=s[1])
+    np.divide(s[0], s[1], out=s[1])
+    np.maximum(0.0, x, out=s[0])
+    np.add(s[1], s[0], out=o[0])
     np.less(x, 0.0, out=b[0])
-    np.divide(x, s[0], out=s[1])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[1])
+    np.multiply(x, np.sqrt(p_alpha), out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=s[0])
@@ -2244,13 +2462,18 @@ def isrlu_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_isrlu_value_and_grad_core, (2, 2, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_isrlu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
 
 
 def _isru_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(x, s[0], out=o[0])
     _rt.fix_inf(x, o[0], (p_alpha ** (-0.5)), ((-1.0) * (p_alpha ** (-0.5))))
 
@@ -2269,13 +2492,18 @@ def isru(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isru_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isru_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isru_d1_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=o[0])
@@ -2300,7 +2528,12 @@ def isru_d1(x, *, out=None, alpha=1.0):
 
 def _isru_d2_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=s[0])
@@ -2330,7 +2563,12 @@ def isru_d2(x, *, out=None, alpha=1.0):
 
 def _isru_value_and_grad_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.hypot(s[0], 1.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
     np.divide(x, s[0], out=o[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
@@ -2359,10 +2597,10 @@ def isru_value_and_grad(x, *, out=None, alpha=1.0):
 
 
 def _leaky_relu_core(x, o, s, b, p_negative_slope):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, p_negative_slope, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_negative_slope, out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def leaky_relu(x, *, out=None, negative_slope=0.01):
@@ -2378,14 +2616,15 @@ def leaky_relu(x, *, out=None, negative_slope=0.01):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_leaky_relu_core, (1, 1, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_leaky_relu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (negative_slope, ), ('negative_slope',))
 
 
 def _leaky_relu_d1_core(x, o, s, b, p_negative_slope):
     np.less_equal(x, 0.0, out=b[0])
-    np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], p_negative_slope)
+    np.multiply(b[0], p_negative_slope, out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -2402,7 +2641,7 @@ def leaky_relu_d1(x, *, out=None, negative_slope=0.01):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_leaky_relu_d1_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_leaky_relu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (negative_slope, ), ('negative_slope',))
 
 
@@ -2429,12 +2668,14 @@ def leaky_relu_d2(x, *, out=None, negative_slope=0.01):
 
 
 def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_negative_slope, out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, p_negative_slope, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
-    np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], p_negative_slope)
+    np.multiply(b[0], p_negative_slope, out=s[1])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -2453,8 +2694,29 @@ def leaky_relu_value_and_grad(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_leaky_relu_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_leaky_relu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
                      (negative_slope, ), ('negative_slope',))
+
+
+def _leaky_relu_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.divide(b[0], 100.0, out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
+    _rt.fix_nan(x, o[0])
+
+
+def leaky_relu_d1_from_output(x, *, out=None):
+    """leaky_relu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1/100, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_leaky_relu_d1_from_output_core, (1, 1, 1, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _leaky_relu6_core(x, o, s, b, p_negative_slope):
@@ -2563,6 +2825,28 @@ def leaky_relu6_value_and_grad(x, *, out=None, negative_slope=0.01):
                      (negative_slope, ), ('negative_slope',))
 
 
+def _leaky_relu6_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.less(x, 6.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 1.0)
+    np.putmask(o[0], b[0], 0.01)
+    _rt.fix_nan(x, o[0])
+
+
+def leaky_relu6_d1_from_output(x, *, out=None):
+    """leaky_relu6: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1/100, x <= 0), (1, x < 6), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_leaky_relu6_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _lecun_tanh_core(x, o, s, b):
     np.multiply(x, 0.6666666666666666, out=s[0])
     np.tanh(s[0], out=s[0])
@@ -2577,22 +2861,21 @@ def lecun_tanh(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Tanh.
     """
-    return _rt.apply(_lecun_tanh_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_lecun_tanh_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _lecun_tanh_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.multiply(s[0], (-1.3333333333333333), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], -1.3333333333333333, -7.401486830834377e-17, out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 4.575733333333333, out=o[0])
+    np.multiply(s[0], 4.575733333333333, out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def lecun_tanh_d1(x, *, out=None):
@@ -2613,15 +2896,14 @@ def lecun_tanh_d1(x, *, out=None):
 def _lecun_tanh_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.multiply(s[0], (-1.3333333333333333), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
+    np.exp(s[0], out=s[1])
+    np.multiply(x, 0.6666666666666666, out=s[2])
+    np.tanh(s[2], out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(x, 0.6666666666666666, out=s[0])
-    np.tanh(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], (-6.100977777777778), out=o[0])
+    np.multiply(s[0], (-6.100977777777778), out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def lecun_tanh_d2(x, *, out=None):
@@ -2635,22 +2917,20 @@ def lecun_tanh_d2(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sech2, Tanh.
     """
-    return _rt.apply(_lecun_tanh_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_lecun_tanh_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _lecun_tanh_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.multiply(s[0], (-1.3333333333333333), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], -1.3333333333333333, -7.401486830834377e-17, out=s[0])
     np.multiply(x, 0.6666666666666666, out=s[1])
     np.tanh(s[1], out=s[1])
     np.multiply(s[1], 1.7159, out=o[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 4.575733333333333, out=o[1])
+    np.multiply(s[0], 4.575733333333333, out=s[0])
+    np.divide(s[0], s[1], out=o[1])
 
 
 def lecun_tanh_value_and_grad(x, *, out=None):
@@ -2668,6 +2948,27 @@ def lecun_tanh_value_and_grad(x, *, out=None):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_lecun_tanh_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _lecun_tanh_d1_from_output_core(x, o, s, b):
+    np.multiply(x, 10000.0, out=s[0])
+    np.add(s[0], (-17159.0), out=s[1])
+    np.multiply(s[1], (-3.885230297025856e-09), out=s[1])
+    np.add(s[0], 17159.0, out=s[0])
+    np.multiply(s[1], s[0], out=o[0])
+
+
+def lecun_tanh_d1_from_output(x, *, out=None):
+    """lecun_tanh: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 17159/15000 - 20000*x**2/51477
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_lecun_tanh_d1_from_output_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -2789,10 +3090,11 @@ def logsigmoid(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Softplus.
     """
-    return _rt.apply(_logsigmoid_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_logsigmoid_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -2815,10 +3117,11 @@ def logsigmoid_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_logsigmoid_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_logsigmoid_d1_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -2827,10 +3130,9 @@ def _logsigmoid_d2_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.negative(s[1], out=o[0])
+    np.negative(s[0], out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def logsigmoid_d2(x, *, out=None):
@@ -2872,25 +3174,52 @@ def logsigmoid_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Softplus.
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_logsigmoid_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_logsigmoid_value_and_grad_core, (2, 4, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _logsigmoid_d1_from_output_core(x, o, s, b):
+    np.expm1(x, out=s[0])
+    np.negative(s[0], out=o[0])
+
+
+def logsigmoid_d1_from_output(x, *, out=None):
+    """logsigmoid: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 1 - exp(x)
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
+    Numerics: stable forms: Expm1.
+    """
+    return _rt.apply(_logsigmoid_d1_from_output_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.negative(s[0], out=s[0])
+    np.negative(x, out=s[0])
+    np.minimum(0.0, s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.log1p(s[0], out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=s[1])
-    np.tanh(s[1], out=s[1])
-    np.multiply(x, s[1], out=o[0])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
+    np.minimum(0.0, x, out=s[1])
+    np.exp(s[1], out=s[2])
+    np.multiply(s[0], 2.0, out=s[3])
+    np.add(s[2], s[3], out=s[3])
+    np.square(s[0], out=s[0])
+    np.multiply(s[0], 2.0, out=s[0])
+    np.multiply(s[2], s[3], out=s[4])
+    np.add(s[0], s[4], out=s[4])
+    np.divide(s[3], s[4], out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[2], s[1], out=o[0])
 
 
 def mish(x, *, out=None):
@@ -2903,35 +3232,38 @@ def mish(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Softplus, Tanh.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_mish_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_mish_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_d1_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.log1p(s[0], out=s[1])
-    np.maximum(0.0, x, out=s[2])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[1])
+    np.negative(x, out=s[2])
+    np.minimum(0.0, s[2], out=s[2])
+    np.exp(s[2], out=s[2])
+    np.multiply(s[2], 2.0, out=s[3])
+    np.add(s[1], s[3], out=s[4])
+    np.square(s[2], out=s[5])
+    np.multiply(s[5], 2.0, out=s[5])
+    np.multiply(s[1], s[4], out=s[6])
+    np.add(s[5], s[6], out=s[6])
+    np.divide(1.0, s[6], out=s[6])
+    np.multiply(s[3], s[6], out=s[3])
     np.add(s[1], s[2], out=s[2])
-    np.abs(s[2], out=s[1])
-    np.multiply(s[1], (-2.0), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.multiply(s[1], x, out=s[3])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[3], s[1], out=s[1])
-    np.minimum(0.0, x, out=s[3])
+    np.multiply(s[3], s[2], out=s[2])
+    np.square(s[2], out=s[2])
+    np.multiply(x, s[2], out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[2])
+    np.abs(x, out=s[3])
+    np.negative(s[3], out=s[3])
     np.exp(s[3], out=s[3])
-    np.multiply(s[1], s[3], out=s[3])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[3], 4.0, out=s[3])
-    np.divide(s[3], s[0], out=s[0])
-    np.tanh(s[2], out=s[2])
-    np.add(s[0], s[2], out=o[0])
+    np.add(s[3], 1.0, out=s[3])
+    np.divide(s[2], s[3], out=s[3])
+    np.multiply(s[4], s[6], out=s[6])
+    _rt.mul_exp(s[6], s[1], s[0], out=s[0])
+    np.add(s[3], s[0], out=o[0])
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -2947,44 +3279,48 @@ def mish_d1(x, *, out=None):
     Numerics: stable forms: Sech2, Sigmoid, Softplus, Tanh.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_mish_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_mish_d1_core, (1, 7, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_d2_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.minimum(0.0, x, out=s[2])
-    np.log1p(s[0], out=s[3])
-    np.maximum(0.0, x, out=s[4])
-    np.add(s[3], s[4], out=s[4])
-    np.abs(s[4], out=s[3])
-    np.multiply(s[3], (-2.0), out=s[3])
-    np.exp(s[3], out=s[3])
-    np.add(s[3], 1.0, out=s[5])
-    np.divide(1.0, s[5], out=s[5])
-    np.square(s[5], out=s[5])
-    np.multiply(s[3], s[5], out=s[5])
-    np.multiply(s[5], 8.0, out=s[3])
-    np.divide(1.0, s[1], out=s[6])
-    np.square(s[6], out=s[6])
-    np.multiply(x, s[6], out=s[6])
-    np.exp(s[2], out=s[7])
-    np.multiply(s[3], s[7], out=s[7])
-    np.divide(s[7], s[1], out=s[1])
-    np.multiply(s[0], s[5], out=s[5])
-    np.multiply(s[5], s[6], out=s[5])
-    np.multiply(s[5], 4.0, out=s[5])
-    np.add(s[1], s[5], out=s[5])
-    np.multiply(s[3], s[6], out=s[6])
-    np.multiply(s[2], 2.0, out=s[2])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[1])
+    np.negative(x, out=s[2])
+    np.minimum(0.0, s[2], out=s[2])
     np.exp(s[2], out=s[2])
-    np.multiply(s[6], s[2], out=s[2])
-    np.tanh(s[4], out=s[4])
-    np.multiply(s[2], s[4], out=s[4])
-    np.subtract(s[5], s[4], out=o[0])
+    np.multiply(s[2], 2.0, out=s[3])
+    np.add(s[1], s[3], out=s[4])
+    np.square(s[2], out=s[5])
+    np.multiply(s[5], 2.0, out=s[5])
+    np.multiply(s[1], s[4], out=s[6])
+    np.add(s[5], s[6], out=s[6])
+    np.divide(1.0, s[6], out=s[6])
+    np.multiply(s[3], s[6], out=s[3])
+    np.add(s[1], s[2], out=s[2])
+    np.multiply(s[3], s[2], out=s[2])
+    np.square(s[2], out=s[2])
+    np.abs(x, out=s[3])
+    np.negative(s[3], out=s[3])
+    np.exp(s[3], out=s[5])
+    np.add(s[5], 1.0, out=s[7])
+    np.square(s[7], out=s[8])
+    np.multiply(s[0], 3.0, out=s[9])
+    np.multiply(s[2], x, out=s[10])
+    _rt.mul_exp(s[10], s[5], s[3], out=s[3])
+    np.divide(s[3], s[8], out=s[3])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.multiply(s[0], 2.0, out=s[0])
+    np.divide(s[0], s[7], out=s[7])
+    np.add(s[3], s[7], out=s[7])
+    np.multiply(s[2], x, out=s[2])
+    np.multiply(s[4], s[6], out=s[6])
+    np.multiply(s[2], s[6], out=s[6])
+    np.exp(s[9], out=s[2])
+    _rt.mul_exp(s[6], s[2], s[9], out=s[9])
+    np.multiply(s[9], 2.0, out=s[9])
+    np.divide(s[9], s[8], out=s[8])
+    np.subtract(s[7], s[8], out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -3002,35 +3338,39 @@ def mish_d2(x, *, out=None):
     Numerics: stable forms: DSigmoid, Sech2, Sigmoid, Softplus, Tanh.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_mish_d2_core, (1, 8, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_mish_d2_core, (1, 11, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_value_and_grad_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.negative(s[0], out=s[0])
+    np.negative(x, out=s[0])
+    np.minimum(0.0, s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.log1p(s[0], out=s[1])
-    np.maximum(0.0, x, out=s[2])
-    np.add(s[1], s[2], out=s[2])
-    np.tanh(s[2], out=s[1])
-    np.abs(s[2], out=s[2])
-    np.multiply(s[2], (-2.0), out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(s[1], x, out=o[0])
-    np.multiply(s[2], x, out=s[3])
-    np.add(s[2], 1.0, out=s[2])
-    np.divide(1.0, s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.minimum(0.0, x, out=s[3])
-    np.exp(s[3], out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[3], 4.0, out=s[3])
-    np.divide(s[3], s[0], out=s[0])
-    np.add(s[1], s[0], out=o[1])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
+    np.multiply(s[0], 2.0, out=s[1])
+    np.minimum(0.0, x, out=s[2])
+    np.exp(s[2], out=s[3])
+    np.add(s[1], s[3], out=s[4])
+    np.square(s[0], out=s[5])
+    np.multiply(s[5], 2.0, out=s[5])
+    np.multiply(s[3], s[4], out=s[6])
+    np.add(s[5], s[6], out=s[6])
+    np.divide(1.0, s[6], out=s[6])
+    np.multiply(s[4], s[6], out=s[4])
+    np.multiply(s[4], x, out=s[5])
+    _rt.mul_exp(s[5], s[3], s[2], out=o[0])
+    np.multiply(s[1], s[6], out=s[6])
+    np.add(s[0], s[3], out=s[0])
+    np.multiply(s[6], s[0], out=s[0])
+    np.square(s[0], out=s[0])
+    np.multiply(x, s[0], out=s[0])
+    _rt.mul_exp(s[0], s[3], s[2], out=s[0])
+    np.abs(x, out=s[6])
+    np.negative(s[6], out=s[6])
+    np.exp(s[6], out=s[6])
+    np.add(s[6], 1.0, out=s[6])
+    np.divide(s[0], s[6], out=s[6])
+    _rt.mul_exp(s[4], s[3], s[2], out=s[2])
+    np.add(s[6], s[2], out=o[1])
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -3047,18 +3387,17 @@ def mish_value_and_grad(x, *, out=None):
     Numerics: stable forms: Softplus, Tanh.
     Numerics: stable forms: Sech2, Sigmoid, Softplus, Tanh.
     Numerics: the limits at +-inf are written explicitly.
-    Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_mish_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_mish_value_and_grad_core, (2, 7, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _prelu_core(x, o, s, b, p_weight):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, p_weight, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_weight, out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def prelu(x, *, out=None, weight=0.25):
@@ -3074,14 +3413,15 @@ def prelu(x, *, out=None, weight=0.25):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_prelu_core, (1, 1, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_prelu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (weight, ), ('weight',))
 
 
 def _prelu_d1_core(x, o, s, b, p_weight):
     np.less_equal(x, 0.0, out=b[0])
-    np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], p_weight)
+    np.multiply(b[0], p_weight, out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -3098,7 +3438,7 @@ def prelu_d1(x, *, out=None, weight=0.25):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_prelu_d1_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_prelu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (weight, ), ('weight',))
 
 
@@ -3125,12 +3465,14 @@ def prelu_d2(x, *, out=None, weight=0.25):
 
 
 def _prelu_value_and_grad_core(x, o, s, b, p_weight):
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_weight, out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, p_weight, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
-    np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], p_weight)
+    np.multiply(b[0], p_weight, out=s[1])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -3149,8 +3491,29 @@ def prelu_value_and_grad(x, *, out=None, weight=0.25):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_prelu_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_prelu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
                      (weight, ), ('weight',))
+
+
+def _prelu_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.divide(b[0], 4.0, out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
+    _rt.fix_nan(x, o[0])
+
+
+def prelu_d1_from_output(x, *, out=None):
+    """prelu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1/4, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_prelu_d1_from_output_core, (1, 1, 1, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _relu_core(x, o, s, b):
@@ -3173,9 +3536,7 @@ def relu(x, *, out=None):
 
 
 def _relu_d1_core(x, o, s, b):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - 1.0), out=o[0])
-    np.add(o[0], 1.0, out=o[0])
+    np.greater(x, 0.0, out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -3190,7 +3551,7 @@ def relu_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_relu_d1_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_relu_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3216,9 +3577,7 @@ def relu_d2(x, *, out=None):
 
 def _relu_value_and_grad_core(x, o, s, b):
     np.maximum(0.0, x, out=o[0])
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - 1.0), out=o[1])
-    np.add(o[1], 1.0, out=o[1])
+    np.greater(x, 0.0, out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -3235,13 +3594,30 @@ def relu_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_relu_value_and_grad_core, (2, 0, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_relu_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _relu_d1_from_output_core(x, o, s, b):
+    np.greater(x, 0.0, out=o[0])
+    _rt.fix_nan(x, o[0])
+
+
+def relu_d1_from_output(x, *, out=None):
+    """relu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_relu_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _relu6_core(x, o, s, b):
-    np.minimum(6.0, x, out=s[0])
-    np.maximum(0.0, s[0], out=o[0])
+    np.clip(x, 0.0, 6.0, out=o[0])
 
 
 def relu6(x, *, out=None):
@@ -3255,7 +3631,7 @@ def relu6(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_relu6_core, (1, 1, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_relu6_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3304,8 +3680,7 @@ def relu6_d2(x, *, out=None):
 
 
 def _relu6_value_and_grad_core(x, o, s, b):
-    np.minimum(6.0, x, out=s[0])
-    np.maximum(0.0, s[0], out=o[0])
+    np.clip(x, 0.0, 6.0, out=o[0])
     np.greater_equal(x, 6.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
@@ -3327,15 +3702,37 @@ def relu6_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_relu6_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_relu6_value_and_grad_core, (2, 0, 2, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _relu6_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.less(x, 6.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 1.0)
+    np.putmask(o[0], b[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def relu6_d1_from_output(x, *, out=None):
+    """relu6: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1, x < 6), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_relu6_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _rrelu_core(x, o, s, b, p_lower, p_upper):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
@@ -3352,14 +3749,15 @@ def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_rrelu_core, (1, 1, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_rrelu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (lower, upper, ), ('lower', 'upper'))
 
 
 def _rrelu_d1_core(x, o, s, b, p_lower, p_upper):
     np.less_equal(x, 0.0, out=b[0])
-    np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], ((0.5 * p_lower) + (0.5 * p_upper)))
+    np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -3377,7 +3775,7 @@ def rrelu_d1(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_rrelu_d1_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_rrelu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (lower, upper, ), ('lower', 'upper'))
 
 
@@ -3405,12 +3803,14 @@ def rrelu_d2(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
 
 def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.add(s[0], s[1], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[0], s[0])
-    np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], ((0.5 * p_lower) + (0.5 * p_upper)))
+    np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -3430,17 +3830,38 @@ def rrelu_value_and_grad(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_rrelu_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_rrelu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
                      (lower, upper, ), ('lower', 'upper'))
 
 
-def _selu_core(x, o, s, b):
-    np.multiply(x, 1.0507009873554805, out=s[0])
+def _rrelu_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.expm1(x, out=s[1])
-    np.multiply(s[1], 1.7580993408473768, out=s[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[0], s[1])
+    np.multiply(b[0], 0.22916666666666666, out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.add(s[0], b[0], out=o[0])
+    _rt.fix_nan(x, o[0])
+
+
+def rrelu_d1_from_output(x, *, out=None):
+    """rrelu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((11/48, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_rrelu_d1_from_output_core, (1, 1, 1, False), x, None if out is None else (out,),
+                     (), ())
+
+
+def _selu_core(x, o, s, b):
+    np.minimum(0.0, x, out=s[0])
+    np.expm1(s[0], out=s[0])
+    np.multiply(s[0], 1.7580993408473768, out=s[0])
+    np.maximum(0.0, x, out=s[1])
+    np.multiply(s[1], 1.0507009873554805, out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def selu(x, *, out=None):
@@ -3455,16 +3876,18 @@ def selu(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Expm1.
     """
-    return _rt.apply(_selu_core, (1, 2, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_selu_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _selu_d1_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.exp(x, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 1.0507009873554805)
     np.putmask(o[0], b[0], s[0])
@@ -3492,7 +3915,8 @@ def selu_d1(x, *, out=None):
 
 def _selu_d2_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.exp(x, out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 0.0)
     np.putmask(o[0], b[0], s[0])
@@ -3519,16 +3943,17 @@ def selu_d2(x, *, out=None):
 
 
 def _selu_value_and_grad_core(x, o, s, b):
+    np.minimum(0.0, x, out=s[0])
+    np.expm1(s[0], out=s[1])
+    np.multiply(s[1], 1.7580993408473768, out=s[1])
+    np.maximum(0.0, x, out=s[2])
+    np.multiply(s[2], 1.0507009873554805, out=s[2])
+    np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, 1.0507009873554805, out=s[0])
-    np.expm1(x, out=s[1])
-    np.multiply(s[1], 1.7580993408473768, out=s[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[0], s[1])
-    np.exp(x, out=s[1])
-    np.multiply(s[1], 1.7580993408473768, out=s[1])
+    np.exp(s[0], out=s[0])
+    np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[1], 1.0507009873554805)
-    np.putmask(o[1], b[0], s[1])
+    np.putmask(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -3552,7 +3977,33 @@ def selu_value_and_grad(x, *, out=None):
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_selu_value_and_grad_core, (2, 2, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_selu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _selu_d1_from_output_core(x, o, s, b):
+    np.greater(x, 0.0, out=b[0])
+    np.multiply(b[0], 1.0507009873554805, out=s[0])
+    np.minimum(0.0, x, out=s[1])
+    np.add(s[1], 1.7580993408473768, out=s[1])
+    np.less_equal(x, 0.0, out=b[0])
+    np.multiply(s[1], b[0], out=s[1])
+    np.add(s[0], s[1], out=o[0])
+
+
+def selu_d1_from_output(x, *, out=None):
+    """selu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((x + 2/sqrt(-2*pi*exp(1/2)*erfc(sqrt(2)/2) - 4*exp(1/2)*erfc(sqrt(2)/2) +
+    2*exp(2)*erfc(sqrt(2)) + E*pi*erfc(sqrt(2)/2)**2 + 2 + pi), x <= 0),
+    (sqrt(2)*sqrt(pi)*(-exp(1/2)*erfc(sqrt(2)/2) + 1)/sqrt(-(4 + 2*pi)*exp(1/2)*erfc(sqrt(2)/2)
+    + 2*exp(2)*erfc(sqrt(2)) + E*pi*erfc(sqrt(2)/2)**2 + 2 + pi), True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_selu_d1_from_output_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3574,10 +4025,11 @@ def sigmoid(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_sigmoid_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_sigmoid_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3586,9 +4038,8 @@ def _sigmoid_d1_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=o[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def sigmoid_d1(x, *, out=None):
@@ -3609,15 +4060,14 @@ def sigmoid_d1(x, *, out=None):
 def _sigmoid_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
+    np.exp(s[0], out=s[1])
+    np.divide(x, 2.0, out=s[2])
+    np.tanh(s[2], out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.divide(x, 2.0, out=s[0])
-    np.tanh(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.negative(s[0], out=o[0])
+    np.negative(s[0], out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def sigmoid_d2(x, *, out=None):
@@ -3631,7 +4081,7 @@ def sigmoid_d2(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
     """
-    return _rt.apply(_sigmoid_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_sigmoid_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3643,9 +4093,8 @@ def _sigmoid_value_and_grad_core(x, o, s, b):
     np.minimum(0.0, x, out=s[2])
     np.exp(s[2], out=s[2])
     np.divide(s[2], s[1], out=o[0])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=o[1])
+    np.divide(s[0], s[1], out=o[1])
 
 
 def sigmoid_value_and_grad(x, *, out=None):
@@ -3666,13 +4115,27 @@ def sigmoid_value_and_grad(x, *, out=None):
                      (), ())
 
 
+def _sigmoid_d1_from_output_core(x, o, s, b):
+    np.add(x, (-1.0), out=s[0])
+    np.multiply(x, s[0], out=s[0])
+    np.negative(s[0], out=o[0])
+
+
+def sigmoid_d1_from_output(x, *, out=None):
+    """sigmoid: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): -x**2 + x
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_sigmoid_d1_from_output_core, (1, 1, 0, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _signum_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.greater(x, 0.0, out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], (-1.0))
-    _rt.fix_nan(x, o[0])
+    np.sign(x, out=o[0])
 
 
 def signum(x, *, out=None):
@@ -3686,7 +4149,7 @@ def signum(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_signum_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_signum_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3731,13 +4194,8 @@ def signum_d2(x, *, out=None):
 
 
 def _signum_value_and_grad_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.greater(x, 0.0, out=b[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], (-1.0))
+    np.sign(x, out=o[0])
     np.copyto(o[1], 0.0)
-    _rt.fix_nan(x, o[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -3754,20 +4212,37 @@ def signum_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_signum_value_and_grad_core, (2, 0, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_signum_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _signum_d1_from_output_core(x, o, s, b):
+    np.copyto(o[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def signum_d1_from_output(x, *, out=None):
+    """signum: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 0
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_signum_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _silu_core(x, o, s, b):
     np.minimum(0.0, x, out=s[0])
-    np.exp(s[0], out=s[0])
-    np.multiply(x, s[0], out=s[0])
+    np.exp(s[0], out=s[1])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.abs(x, out=s[1])
     np.negative(s[1], out=s[1])
     np.exp(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.divide(s[0], s[1], out=o[0])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
 def silu(x, *, out=None):
@@ -3780,7 +4255,6 @@ def silu(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_silu_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
@@ -3789,17 +4263,15 @@ def silu(x, *, out=None):
 def _silu_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.minimum(0.0, x, out=s[2])
-    np.exp(s[2], out=s[2])
-    np.divide(s[2], s[1], out=s[2])
-    np.multiply(s[0], x, out=s[0])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.add(s[2], s[1], out=o[0])
-    _rt.fix_inf(x, o[0], 1.0, 0.0)
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.minimum(0.0, x, out=s[3])
+    np.exp(s[3], out=s[3])
+    np.divide(s[3], s[2], out=s[3])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[3], s[2], out=o[0])
 
 
 def silu_d1(x, *, out=None):
@@ -3812,28 +4284,26 @@ def silu_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_silu_d1_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _silu_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[2])
-    np.multiply(s[2], 2.0, out=s[2])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], x, out=s[1])
-    np.divide(x, 2.0, out=s[0])
-    np.tanh(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.subtract(s[2], s[0], out=o[0])
-    _rt.fix_inf(x, o[0], 0.0, 0.0)
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.square(s[2], out=s[2])
+    np.divide(1.0, s[2], out=s[2])
+    np.multiply(s[1], s[2], out=s[3])
+    np.multiply(s[3], 2.0, out=s[3])
+    np.divide(x, 2.0, out=s[4])
+    np.tanh(s[4], out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[1], s[0], out=s[0])
+    np.multiply(s[2], s[0], out=s[0])
+    np.subtract(s[3], s[0], out=o[0])
 
 
 def silu_d2(x, *, out=None):
@@ -3847,28 +4317,26 @@ def silu_d2(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_silu_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _silu_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.minimum(0.0, x, out=s[2])
-    np.exp(s[2], out=s[2])
-    np.divide(s[2], s[1], out=s[2])
-    np.multiply(s[2], x, out=o[0])
-    np.multiply(s[0], x, out=s[0])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.add(s[2], s[1], out=o[1])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
-    _rt.fix_inf(x, o[1], 1.0, 0.0)
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.divide(1.0, s[2], out=s[3])
+    np.minimum(0.0, x, out=s[4])
+    np.exp(s[4], out=s[5])
+    _rt.mul_exp(x, s[5], s[4], out=s[4])
+    np.multiply(s[3], s[4], out=o[0])
+    np.multiply(s[3], s[5], out=s[5])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[5], s[2], out=o[1])
 
 
 def silu_value_and_grad(x, *, out=None):
@@ -3883,11 +4351,9 @@ def silu_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
-    Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_silu_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_silu_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -3910,10 +4376,11 @@ def sinc(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_sinc_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_sinc_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4126,9 +4593,10 @@ def sinusoid(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_sinusoid_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_sinusoid_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4144,9 +4612,10 @@ def sinusoid_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_sinusoid_d1_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_sinusoid_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4163,9 +4632,10 @@ def sinusoid_d2(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_sinusoid_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_sinusoid_d2_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4183,10 +4653,11 @@ def sinusoid_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sinusoid_value_and_grad_core, (2, 0, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_sinusoid_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -4430,6 +4901,25 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
                      (alpha, ), ('alpha',))
 
 
+def _soft_exponential_d1_from_output_core(x, o, s, b):
+    np.multiply(x, 2.0, out=s[0])
+    np.add(s[0], 3.0, out=s[0])
+    np.divide(s[0], 4.0, out=o[0])
+
+
+def soft_exponential_d1_from_output(x, *, out=None):
+    """soft_exponential: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): x/2 + 3/4
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_soft_exponential_d1_from_output_core, (1, 1, 0, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _softplus_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
@@ -4459,8 +4949,8 @@ def softplus(x, *, out=None, beta=1.0):
 
 
 def _softplus_d1_core(x, o, s, b, p_beta):
-    np.multiply(x, p_beta, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_beta, out=s[0])
     np.exp(s[0], out=s[0])
     np.abs(x, out=s[1])
     np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
@@ -4491,10 +4981,9 @@ def _softplus_d2_core(x, o, s, b, p_beta):
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], p_beta, out=o[0])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def softplus_d2(x, *, out=None, beta=1.0):
@@ -4518,15 +5007,16 @@ def _softplus_value_and_grad_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[0])
-    np.multiply(x, p_beta, out=s[1])
-    np.log1p(s[0], out=s[2])
-    np.maximum(0.0, s[1], out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.multiply(s[3], (1.0 / p_beta), out=o[0])
-    np.minimum(0.0, s[1], out=s[1])
-    np.exp(s[1], out=s[1])
+    np.log1p(s[0], out=s[1])
+    np.multiply(x, p_beta, out=s[2])
+    np.maximum(0.0, s[2], out=s[2])
+    np.add(s[1], s[2], out=s[2])
+    np.multiply(s[2], (1.0 / p_beta), out=o[0])
+    np.minimum(0.0, x, out=s[2])
+    np.multiply(s[2], p_beta, out=s[2])
+    np.exp(s[2], out=s[2])
     np.add(s[0], 1.0, out=s[0])
-    np.divide(s[1], s[0], out=o[1])
+    np.divide(s[2], s[0], out=o[1])
 
 
 def softplus_value_and_grad(x, *, out=None, beta=1.0):
@@ -4545,21 +5035,35 @@ def softplus_value_and_grad(x, *, out=None, beta=1.0):
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softplus_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
                      (beta, ), ('beta',))
 
 
-def _softshrink_core(x, o, s, b, p_lambd):
+def _softplus_d1_from_output_core(x, o, s, b):
     np.negative(x, out=s[0])
-    np.less(p_lambd, x, out=b[0])
-    np.negative(s[0], out=s[1])
-    np.add(s[1], ((-1.0) * p_lambd), out=s[1])
-    np.greater(s[0], p_lambd, out=b[1])
-    np.add(x, p_lambd, out=s[0])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], s[0])
-    np.putmask(o[0], b[0], s[1])
-    _rt.fix_nan(x, o[0])
+    np.expm1(s[0], out=s[0])
+    np.negative(s[0], out=o[0])
+
+
+def softplus_d1_from_output(x, *, out=None):
+    """softplus: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 1 - exp(-x)
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
+    Numerics: stable forms: Expm1.
+    """
+    return _rt.apply(_softplus_d1_from_output_core, (1, 1, 0, False), x, None if out is None else (out,),
+                     (), ())
+
+
+def _softshrink_core(x, o, s, b, p_lambd):
+    np.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
+    np.subtract(x, s[0], out=o[0])
 
 
 def softshrink(x, *, out=None, lambd=0.5):
@@ -4575,7 +5079,7 @@ def softshrink(x, *, out=None, lambd=0.5):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_softshrink_core, (1, 2, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_softshrink_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (lambd, ), ('lambd',))
 
 
@@ -4584,8 +5088,7 @@ def _softshrink_d1_core(x, o, s, b, p_lambd):
     np.negative(x, out=s[0])
     np.less(p_lambd, s[0], out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (1.0 - 0.0), out=o[0])
-    np.add(o[0], 0.0, out=o[0])
+    np.copyto(o[0], b[1])
     _rt.fix_nan(x, o[0])
 
 
@@ -4629,19 +5132,13 @@ def softshrink_d2(x, *, out=None, lambd=0.5):
 
 
 def _softshrink_value_and_grad_core(x, o, s, b, p_lambd):
-    np.negative(x, out=s[0])
+    np.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
+    np.subtract(x, s[0], out=o[0])
     np.less(p_lambd, x, out=b[0])
+    np.negative(x, out=s[0])
     np.less(p_lambd, s[0], out=b[1])
-    np.negative(s[0], out=s[0])
-    np.add(s[0], ((-1.0) * p_lambd), out=s[0])
-    np.add(x, p_lambd, out=s[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], s[1])
-    np.putmask(o[0], b[0], s[0])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (1.0 - 0.0), out=o[1])
-    np.add(o[1], 0.0, out=o[1])
-    _rt.fix_nan(x, o[0])
+    np.copyto(o[1], b[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -4660,19 +5157,36 @@ def softshrink_value_and_grad(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softshrink_value_and_grad_core, (2, 2, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_softshrink_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
                      (lambd, ), ('lambd',))
 
 
-def _softsign_core(x, o, s, b):
-    np.add(x, 1.0, out=s[0])
-    np.divide(x, s[0], out=s[0])
+def _softshrink_d1_from_output_core(x, o, s, b):
     np.less(x, 0.0, out=b[0])
-    np.add(x, (-1.0), out=s[1])
-    np.negative(x, out=s[2])
-    np.divide(s[2], s[1], out=s[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[0], s[1])
+    np.less_equal(x, 0.0, out=b[1])
+    np.copyto(o[0], 1.0)
+    np.putmask(o[0], b[1], 0.0)
+    np.putmask(o[0], b[0], 1.0)
+    _rt.fix_nan(x, o[0])
+
+
+def softshrink_d1_from_output(x, *, out=None):
+    """softshrink: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1, x < 0), (0, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_softshrink_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
+def _softsign_core(x, o, s, b):
+    np.abs(x, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(x, s[0], out=o[0])
     _rt.fix_inf(x, o[0], 1.0, (-1.0))
 
 
@@ -4686,20 +5200,15 @@ def softsign(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_softsign_core, (1, 3, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_softsign_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _softsign_d1_core(x, o, s, b):
-    np.add(x, 1.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
     np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[0])
-    np.less(x, 0.0, out=b[0])
-    np.add(x, (-1.0), out=s[1])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[0], s[1])
+    np.square(s[0], out=o[0])
 
 
 def softsign_d1(x, *, out=None):
@@ -4712,7 +5221,7 @@ def softsign_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_softsign_d1_core, (1, 2, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_softsign_d1_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4747,20 +5256,11 @@ def softsign_d2(x, *, out=None):
 
 
 def _softsign_value_and_grad_core(x, o, s, b):
-    np.add(x, (-1.0), out=s[0])
-    np.less(x, 0.0, out=b[0])
-    np.add(x, 1.0, out=s[1])
-    np.divide(x, s[1], out=s[2])
-    np.negative(x, out=s[3])
-    np.divide(s[3], s[0], out=s[3])
-    np.copyto(o[0], s[2])
-    np.putmask(o[0], b[0], s[3])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
+    np.abs(x, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(x, s[0], out=o[0])
     np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[0])
-    np.copyto(o[1], s[1])
-    np.putmask(o[1], b[0], s[0])
+    np.square(s[0], out=o[1])
     _rt.fix_inf(x, o[0], 1.0, (-1.0))
 
 
@@ -4777,7 +5277,32 @@ def softsign_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softsign_value_and_grad_core, (2, 4, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_softsign_value_and_grad_core, (2, 1, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _softsign_d1_from_output_core(x, o, s, b):
+    np.add(x, (-1.0), out=s[0])
+    np.square(s[0], out=s[0])
+    np.less(x, 0.0, out=b[0])
+    np.add(x, 1.0, out=s[1])
+    np.square(s[1], out=s[1])
+    np.equal(x, 0.0, out=b[1])
+    np.copyto(o[0], s[0])
+    np.putmask(o[0], b[1], 1.0)
+    np.putmask(o[0], b[0], s[1])
+
+
+def softsign_d1_from_output(x, *, out=None):
+    """softsign: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((x**2 + 2*x + 1, x < 0), (1, Eq(x, 0)), (x**2 - 2*x + 1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_softsign_d1_from_output_core, (1, 2, 2, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4810,11 +5335,7 @@ def sparse_plus(x, *, out=None):
 def _sparse_plus_d1_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
     np.divide(s[0], 2.0, out=s[0])
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def sparse_plus_d1(x, *, out=None):
@@ -4828,7 +5349,7 @@ def sparse_plus_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sparse_plus_d1_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_sparse_plus_d1_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4857,18 +5378,16 @@ def sparse_plus_d2(x, *, out=None):
 
 
 def _sparse_plus_value_and_grad_core(x, o, s, b):
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
     np.add(x, 1.0, out=s[0])
     np.square(s[0], out=s[1])
     np.divide(s[1], 4.0, out=s[1])
+    np.less_equal(x, (-1.0), out=b[0])
+    np.greater_equal(x, 1.0, out=b[1])
     np.copyto(o[0], s[1])
     np.putmask(o[0], b[1], x)
     np.putmask(o[0], b[0], 0.0)
     np.divide(s[0], 2.0, out=s[0])
-    np.copyto(o[1], s[0])
-    np.putmask(o[1], b[1], 1.0)
-    np.putmask(o[1], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[1])
 
 
 def sparse_plus_value_and_grad(x, *, out=None):
@@ -4891,11 +5410,7 @@ def sparse_plus_value_and_grad(x, *, out=None):
 def _sparse_sigmoid_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
     np.divide(s[0], 2.0, out=s[0])
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def sparse_sigmoid(x, *, out=None):
@@ -4909,7 +5424,7 @@ def sparse_sigmoid(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sparse_sigmoid_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_sparse_sigmoid_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4958,13 +5473,11 @@ def sparse_sigmoid_d2(x, *, out=None):
 
 
 def _sparse_sigmoid_value_and_grad_core(x, o, s, b):
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
     np.add(x, 1.0, out=s[0])
     np.divide(s[0], 2.0, out=s[0])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    np.clip(s[0], 0.0, 1.0, out=o[0])
+    np.greater_equal(x, 1.0, out=b[0])
+    np.less_equal(x, (-1.0), out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
     np.multiply(b[1], (0.0 - 0.5), out=o[1])
     np.add(o[1], 0.5, out=o[1])
@@ -4985,6 +5498,28 @@ def sparse_sigmoid_value_and_grad(x, *, out=None):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_sparse_sigmoid_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _sparse_sigmoid_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, 0.0, out=b[0])
+    np.less(x, 1.0, out=b[1])
+    np.copyto(o[0], 0.0)
+    np.putmask(o[0], b[1], 0.5)
+    np.putmask(o[0], b[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def sparse_sigmoid_d1_from_output(x, *, out=None):
+    """sparse_sigmoid: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1/2, x < 1), (0, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_sparse_sigmoid_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5112,13 +5647,14 @@ def sqnl_value_and_grad(x, *, out=None):
 
 
 def _squareplus_core(x, o, s, b, p_b):
-    np.hypot(x, np.sqrt(p_b), out=s[0])
-    np.divide(x, 2.0, out=s[1])
-    np.divide(s[0], 2.0, out=s[2])
-    np.add(s[1], s[2], out=s[2])
+    np.divide(x, 2.0, out=s[0])
+    np.hypot(x, np.sqrt(p_b), out=s[1])
+    np.divide(s[1], 2.0, out=s[2])
+    np.add(s[0], s[2], out=s[2])
     np.less(x, 0.0, out=b[0])
-    np.subtract(x, s[0], out=s[0])
-    np.divide(((-0.5) * p_b), s[0], out=s[0])
+    np.divide(s[1], 2.0, out=s[1])
+    np.subtract(s[1], s[0], out=s[0])
+    np.divide((0.25 * p_b), s[0], out=s[0])
     np.copyto(o[0], s[2])
     np.putmask(o[0], b[0], s[0])
 
@@ -5144,9 +5680,11 @@ def _squareplus_d1_core(x, o, s, b, p_b):
     np.hypot(x, np.sqrt(p_b), out=s[0])
     np.add(x, s[0], out=s[1])
     np.less(x, 0.0, out=b[0])
-    np.subtract(s[0], x, out=s[2])
-    np.divide(p_b, s[2], out=s[2])
-    np.putmask(s[1], b[0], s[2])
+    np.divide(s[0], 2.0, out=s[2])
+    np.divide(x, 2.0, out=s[3])
+    np.subtract(s[2], s[3], out=s[3])
+    np.divide((0.5 * p_b), s[3], out=s[3])
+    np.putmask(s[1], b[0], s[3])
     np.divide(s[1], 2.0, out=s[1])
     np.divide(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], 1.0, 0.0)
@@ -5166,7 +5704,7 @@ def squareplus_d1(x, *, out=None, b=4.0):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_squareplus_d1_core, (1, 3, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_squareplus_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
                      (b, ), ('b',))
 
 
@@ -5196,20 +5734,22 @@ def squareplus_d2(x, *, out=None, b=4.0):
 
 
 def _squareplus_value_and_grad_core(x, o, s, b, p_b):
-    np.hypot(x, np.sqrt(p_b), out=s[0])
-    np.subtract(x, s[0], out=s[1])
+    np.divide(x, 2.0, out=s[0])
+    np.hypot(x, np.sqrt(p_b), out=s[1])
+    np.divide(s[1], 2.0, out=s[2])
+    np.subtract(s[2], s[0], out=s[2])
+    np.divide(1.0, s[2], out=s[2])
     np.less(x, 0.0, out=b[0])
-    np.divide(s[0], 2.0, out=s[2])
-    np.divide(x, 2.0, out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.divide(((-0.5) * p_b), s[1], out=s[2])
+    np.divide(s[1], 2.0, out=s[3])
+    np.add(s[0], s[3], out=s[3])
+    np.multiply(s[2], (0.25 * p_b), out=s[0])
     np.copyto(o[0], s[3])
-    np.putmask(o[0], b[0], s[2])
-    np.add(s[0], x, out=s[2])
-    np.divide(((-1.0) * p_b), s[1], out=s[1])
-    np.putmask(s[2], b[0], s[1])
-    np.divide(s[2], 2.0, out=s[2])
-    np.divide(s[2], s[0], out=o[1])
+    np.putmask(o[0], b[0], s[0])
+    np.add(s[1], x, out=s[0])
+    np.multiply(s[2], (0.5 * p_b), out=s[2])
+    np.putmask(s[0], b[0], s[2])
+    np.divide(s[0], 2.0, out=s[0])
+    np.divide(s[0], s[1], out=o[1])
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -5361,10 +5901,30 @@ def srelu_value_and_grad(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
                      (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
 
 
+def _srelu_d1_from_output_core(x, o, s, b):
+    np.less_equal(x, (-1.0), out=b[0])
+    np.less(x, 1.0, out=b[1])
+    np.copyto(o[0], 0.1)
+    np.putmask(o[0], b[1], 1.0)
+    np.putmask(o[0], b[0], 0.1)
+    _rt.fix_nan(x, o[0])
+
+
+def srelu_d1_from_output(x, *, out=None):
+    """srelu: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((1/10, x <= -1), (1, x < 1), (1/10, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_srelu_d1_from_output_core, (1, 0, 2, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _step_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - 1.0), out=o[0])
-    np.add(o[0], 1.0, out=o[0])
+    np.greater_equal(x, 0.0, out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -5380,7 +5940,7 @@ def step(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_step_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_step_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5427,9 +5987,7 @@ def step_d2(x, *, out=None):
 
 
 def _step_value_and_grad_core(x, o, s, b):
-    np.less(x, 0.0, out=b[0])
-    np.multiply(b[0], (0.0 - 1.0), out=o[0])
-    np.add(o[0], 1.0, out=o[0])
+    np.greater_equal(x, 0.0, out=o[0])
     np.copyto(o[1], 0.0)
     _rt.fix_nan(x, o[0])
     _rt.fix_nan(x, o[1])
@@ -5449,21 +6007,38 @@ def step_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_step_value_and_grad_core, (2, 0, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_step_value_and_grad_core, (2, 0, 0, False), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _step_d1_from_output_core(x, o, s, b):
+    np.copyto(o[0], 0.0)
+    _rt.fix_nan(x, o[0])
+
+
+def step_d1_from_output(x, *, out=None):
+    """step: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 0
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_step_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _swish_core(x, o, s, b, p_beta):
-    np.multiply(x, p_beta, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.multiply(x, s[0], out=s[0])
+    np.minimum(0.0, x, out=s[0])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.exp(s[0], out=s[1])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.abs(x, out=s[1])
     np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
     np.exp(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.divide(s[0], s[1], out=o[0])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
 def swish(x, *, out=None, beta=1.0):
@@ -5478,7 +6053,6 @@ def swish(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_swish_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
@@ -5487,18 +6061,17 @@ def swish(x, *, out=None, beta=1.0):
 def _swish_d1_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.multiply(x, p_beta, out=s[2])
-    np.minimum(0.0, s[2], out=s[3])
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.minimum(0.0, x, out=s[3])
+    np.multiply(s[3], p_beta, out=s[3])
     np.exp(s[3], out=s[3])
-    np.divide(s[3], s[1], out=s[3])
-    np.multiply(s[0], s[2], out=s[2])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[2], s[1], out=s[1])
-    np.add(s[3], s[1], out=o[0])
-    _rt.fix_inf(x, o[0], 1.0, 0.0)
+    np.divide(s[3], s[2], out=s[3])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[3], s[2], out=o[0])
 
 
 def swish_d1(x, *, out=None, beta=1.0):
@@ -5513,7 +6086,6 @@ def swish_d1(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_swish_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
@@ -5522,20 +6094,19 @@ def swish_d1(x, *, out=None, beta=1.0):
 def _swish_d2_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[2])
-    np.multiply(s[2], (2.0 * p_beta), out=s[2])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], x, out=s[1])
-    np.multiply(x, (0.5 * p_beta), out=s[0])
-    np.tanh(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.square(s[2], out=s[2])
+    np.divide(1.0, s[2], out=s[2])
+    np.multiply(s[1], s[2], out=s[3])
+    np.multiply(s[3], (2.0 * p_beta), out=s[3])
+    np.multiply(x, (0.5 * p_beta), out=s[4])
+    np.tanh(s[4], out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[1], s[0], out=s[0])
+    np.multiply(s[2], s[0], out=s[0])
     np.multiply(s[0], (p_beta ** 2.0), out=s[0])
-    np.subtract(s[2], s[0], out=o[0])
-    _rt.fix_inf(x, o[0], 0.0, 0.0)
+    np.subtract(s[3], s[0], out=o[0])
 
 
 def swish_d2(x, *, out=None, beta=1.0):
@@ -5551,29 +6122,28 @@ def swish_d2(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
-    Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_swish_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_swish_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
 def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.multiply(x, p_beta, out=s[2])
-    np.minimum(0.0, s[2], out=s[3])
-    np.exp(s[3], out=s[3])
-    np.divide(s[3], s[1], out=s[3])
-    np.multiply(s[3], x, out=o[0])
-    np.multiply(s[0], s[2], out=s[2])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.multiply(s[2], s[1], out=s[1])
-    np.add(s[3], s[1], out=o[1])
-    _rt.fix_inf(x, o[0], np.inf, 0.0)
-    _rt.fix_inf(x, o[1], 1.0, 0.0)
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.divide(1.0, s[2], out=s[3])
+    np.minimum(0.0, x, out=s[4])
+    np.multiply(s[4], p_beta, out=s[4])
+    np.exp(s[4], out=s[5])
+    _rt.mul_exp(x, s[5], s[4], out=s[4])
+    np.multiply(s[3], s[4], out=o[0])
+    np.multiply(s[3], s[5], out=s[5])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[5], s[2], out=o[1])
 
 
 def swish_value_and_grad(x, *, out=None, beta=1.0):
@@ -5590,11 +6160,9 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: the limits at +-inf are written explicitly.
-    Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_swish_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_swish_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
                      (beta, ), ('beta',))
 
 
@@ -5611,12 +6179,13 @@ def symmetric_sigmoid(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: rewritten ((1 - exp(-x)) / (1 + exp(-x)) = tanh(x / 2): the quotient overflows to
     inf/inf for x < -709).
     Numerics: stable forms: Tanh.
     """
-    return _rt.apply(_symmetric_sigmoid_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_symmetric_sigmoid_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5625,10 +6194,9 @@ def _symmetric_sigmoid_d1_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 2.0, out=o[0])
+    np.multiply(s[0], 2.0, out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def symmetric_sigmoid_d1(x, *, out=None):
@@ -5651,15 +6219,14 @@ def symmetric_sigmoid_d1(x, *, out=None):
 def _symmetric_sigmoid_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
+    np.exp(s[0], out=s[1])
+    np.divide(x, 2.0, out=s[2])
+    np.tanh(s[2], out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.divide(x, 2.0, out=s[0])
-    np.tanh(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], (-2.0), out=o[0])
+    np.multiply(s[0], (-2.0), out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def symmetric_sigmoid_d2(x, *, out=None):
@@ -5675,7 +6242,7 @@ def symmetric_sigmoid_d2(x, *, out=None):
     inf/inf for x < -709).
     Numerics: stable forms: Sech2, Tanh.
     """
-    return _rt.apply(_symmetric_sigmoid_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_symmetric_sigmoid_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5686,10 +6253,9 @@ def _symmetric_sigmoid_value_and_grad_core(x, o, s, b):
     np.divide(x, 2.0, out=s[1])
     np.tanh(s[1], out=o[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 2.0, out=o[1])
+    np.multiply(s[0], 2.0, out=s[0])
+    np.divide(s[0], s[1], out=o[1])
 
 
 def symmetric_sigmoid_value_and_grad(x, *, out=None):
@@ -5712,6 +6278,26 @@ def symmetric_sigmoid_value_and_grad(x, *, out=None):
                      (), ())
 
 
+def _symmetric_sigmoid_d1_from_output_core(x, o, s, b):
+    np.add(x, 1.0, out=s[0])
+    np.multiply(s[0], (-0.5), out=s[0])
+    np.add(x, (-1.0), out=s[1])
+    np.multiply(s[0], s[1], out=o[0])
+
+
+def symmetric_sigmoid_d1_from_output(x, *, out=None):
+    """symmetric_sigmoid: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 1/2 - x**2/2
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_symmetric_sigmoid_d1_from_output_core, (1, 2, 0, False), x, None if out is None else (out,),
+                     (), ())
+
+
 def _tanh_core(x, o, s, b):
     np.tanh(x, out=o[0])
 
@@ -5724,10 +6310,11 @@ def tanh(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Tanh.
     """
-    return _rt.apply(_tanh_core, (1, 0, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_tanh_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5736,10 +6323,9 @@ def _tanh_d1_core(x, o, s, b):
     np.multiply(s[0], (-2.0), out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 4.0, out=o[0])
+    np.multiply(s[0], 4.0, out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def tanh_d1(x, *, out=None):
@@ -5760,14 +6346,13 @@ def tanh_d1(x, *, out=None):
 def _tanh_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.multiply(s[0], (-2.0), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
+    np.exp(s[0], out=s[1])
+    np.tanh(x, out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.tanh(x, out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], (-8.0), out=o[0])
+    np.multiply(s[0], (-8.0), out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def tanh_d2(x, *, out=None):
@@ -5781,7 +6366,7 @@ def tanh_d2(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sech2, Tanh.
     """
-    return _rt.apply(_tanh_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_tanh_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5791,10 +6376,9 @@ def _tanh_value_and_grad_core(x, o, s, b):
     np.exp(s[0], out=s[0])
     np.tanh(x, out=o[0])
     np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], 4.0, out=o[1])
+    np.multiply(s[0], 4.0, out=s[0])
+    np.divide(s[0], s[1], out=o[1])
 
 
 def tanh_value_and_grad(x, *, out=None):
@@ -5812,6 +6396,26 @@ def tanh_value_and_grad(x, *, out=None):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_tanh_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
+                     (), ())
+
+
+def _tanh_d1_from_output_core(x, o, s, b):
+    np.add(x, 1.0, out=s[0])
+    np.add(x, (-1.0), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.negative(s[1], out=o[0])
+
+
+def tanh_d1_from_output(x, *, out=None):
+    """tanh: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): 1 - x**2
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_tanh_d1_from_output_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5884,24 +6488,24 @@ def tanhshrink_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Tanh.
     """
-    return _rt.apply(_tanhshrink_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_tanhshrink_d1_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _tanhshrink_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.multiply(s[0], (-2.0), out=s[0])
-    np.exp(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.divide(1.0, s[1], out=s[1])
+    np.exp(s[0], out=s[1])
+    np.tanh(x, out=s[2])
+    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
     np.square(s[1], out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.tanh(x, out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], 8.0, out=o[0])
+    np.multiply(s[0], 8.0, out=s[0])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def tanhshrink_d2(x, *, out=None):
@@ -5915,7 +6519,7 @@ def tanhshrink_d2(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sech2, Tanh.
     """
-    return _rt.apply(_tanhshrink_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_tanhshrink_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5979,10 +6583,12 @@ def tanhshrink_value_and_grad(x, *, out=None):
 
 
 def _threshold_core(x, o, s, b, p_threshold, p_value):
+    np.greater_equal(p_threshold, x, out=b[0])
+    np.multiply(b[0], p_value, out=s[0])
+    np.maximum(p_threshold, x, out=s[1])
     np.less(p_threshold, x, out=b[0])
-    np.copyto(o[0], p_value)
-    np.putmask(o[0], b[0], x)
-    _rt.fix_nan(x, o[0])
+    np.multiply(s[1], b[0], out=s[1])
+    np.add(s[0], s[1], out=o[0])
 
 
 def threshold(x, *, out=None, threshold=1.0, value=0.0):
@@ -5998,14 +6604,12 @@ def threshold(x, *, out=None, threshold=1.0, value=0.0):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_threshold_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_threshold_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (threshold, value, ), ('threshold', 'value'))
 
 
 def _threshold_d1_core(x, o, s, b, p_threshold, p_value):
-    np.less(p_threshold, x, out=b[0])
-    np.multiply(b[0], (1.0 - 0.0), out=o[0])
-    np.add(o[0], 0.0, out=o[0])
+    np.less(p_threshold, x, out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -6022,7 +6626,7 @@ def threshold_d1(x, *, out=None, threshold=1.0, value=0.0):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_threshold_d1_core, (1, 0, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_threshold_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
                      (threshold, value, ), ('threshold', 'value'))
 
 
@@ -6049,12 +6653,12 @@ def threshold_d2(x, *, out=None, threshold=1.0, value=0.0):
 
 
 def _threshold_value_and_grad_core(x, o, s, b, p_threshold, p_value):
-    np.less(p_threshold, x, out=b[0])
-    np.copyto(o[0], p_value)
-    np.putmask(o[0], b[0], x)
-    np.multiply(b[0], (1.0 - 0.0), out=o[1])
-    np.add(o[1], 0.0, out=o[1])
-    _rt.fix_nan(x, o[0])
+    np.less(p_threshold, x, out=o[1])
+    np.maximum(p_threshold, x, out=s[0])
+    np.multiply(o[1], s[0], out=s[0])
+    np.greater_equal(p_threshold, x, out=b[0])
+    np.multiply(b[0], p_value, out=s[1])
+    np.add(s[0], s[1], out=o[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -6073,8 +6677,26 @@ def threshold_value_and_grad(x, *, out=None, threshold=1.0, value=0.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_threshold_value_and_grad_core, (2, 0, 1, False), x, None if out is None else tuple(out),
+    return _rt.apply(_threshold_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
                      (threshold, value, ), ('threshold', 'value'))
+
+
+def _threshold_d1_from_output_core(x, o, s, b):
+    np.greater(x, 0.0, out=o[0])
+    _rt.fix_nan(x, o[0])
+
+
+def threshold_d1_from_output(x, *, out=None):
+    """threshold: first derivative from the output y = f(x), elementwise.
+
+    f'(x) in terms of y = f(x) (the argument): Piecewise((0, x <= 0), (1, True))
+
+    Derivatives at a kink are those of the branch whose condition contains the point. NumPy
+    ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
+    raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    """
+    return _rt.apply(_threshold_d1_from_output_core, (1, 0, 0, False), x, None if out is None else (out,),
+                     (), ())
 
 
 def _prep(x, axis):
@@ -6210,6 +6832,7 @@ __all__ = [
     'acon_c_value_and_grad',
     'apl',
     'apl_d1',
+    'apl_d1_from_output',
     'apl_d2',
     'apl_value_and_grad',
     'arctan',
@@ -6222,6 +6845,7 @@ __all__ = [
     'bent_identity_value_and_grad',
     'celu',
     'celu_d1',
+    'celu_d1_from_output',
     'celu_d2',
     'celu_value_and_grad',
     'cos',
@@ -6230,10 +6854,12 @@ __all__ = [
     'cos_value_and_grad',
     'elu',
     'elu_d1',
+    'elu_d1_from_output',
     'elu_d2',
     'elu_value_and_grad',
     'exponential',
     'exponential_d1',
+    'exponential_d1_from_output',
     'exponential_d2',
     'exponential_value_and_grad',
     'gaussian',
@@ -6252,14 +6878,17 @@ __all__ = [
     'glu_vjp',
     'hard_sigmoid_legacy',
     'hard_sigmoid_legacy_d1',
+    'hard_sigmoid_legacy_d1_from_output',
     'hard_sigmoid_legacy_d2',
     'hard_sigmoid_legacy_value_and_grad',
     'hardshrink',
     'hardshrink_d1',
+    'hardshrink_d1_from_output',
     'hardshrink_d2',
     'hardshrink_value_and_grad',
     'hardsigmoid',
     'hardsigmoid_d1',
+    'hardsigmoid_d1_from_output',
     'hardsigmoid_d2',
     'hardsigmoid_value_and_grad',
     'hardswish',
@@ -6268,10 +6897,12 @@ __all__ = [
     'hardswish_value_and_grad',
     'hardtanh',
     'hardtanh_d1',
+    'hardtanh_d1_from_output',
     'hardtanh_d2',
     'hardtanh_value_and_grad',
     'identity',
     'identity_d1',
+    'identity_d1_from_output',
     'identity_d2',
     'identity_value_and_grad',
     'isrlu',
@@ -6285,13 +6916,16 @@ __all__ = [
     'leaky_relu',
     'leaky_relu6',
     'leaky_relu6_d1',
+    'leaky_relu6_d1_from_output',
     'leaky_relu6_d2',
     'leaky_relu6_value_and_grad',
     'leaky_relu_d1',
+    'leaky_relu_d1_from_output',
     'leaky_relu_d2',
     'leaky_relu_value_and_grad',
     'lecun_tanh',
     'lecun_tanh_d1',
+    'lecun_tanh_d1_from_output',
     'lecun_tanh_d2',
     'lecun_tanh_value_and_grad',
     'log_softmax',
@@ -6302,6 +6936,7 @@ __all__ = [
     'loglog_value_and_grad',
     'logsigmoid',
     'logsigmoid_d1',
+    'logsigmoid_d1_from_output',
     'logsigmoid_d2',
     'logsigmoid_value_and_grad',
     'mish',
@@ -6310,30 +6945,37 @@ __all__ = [
     'mish_value_and_grad',
     'prelu',
     'prelu_d1',
+    'prelu_d1_from_output',
     'prelu_d2',
     'prelu_value_and_grad',
     'relu',
     'relu6',
     'relu6_d1',
+    'relu6_d1_from_output',
     'relu6_d2',
     'relu6_value_and_grad',
     'relu_d1',
+    'relu_d1_from_output',
     'relu_d2',
     'relu_value_and_grad',
     'rrelu',
     'rrelu_d1',
+    'rrelu_d1_from_output',
     'rrelu_d2',
     'rrelu_value_and_grad',
     'selu',
     'selu_d1',
+    'selu_d1_from_output',
     'selu_d2',
     'selu_value_and_grad',
     'sigmoid',
     'sigmoid_d1',
+    'sigmoid_d1_from_output',
     'sigmoid_d2',
     'sigmoid_value_and_grad',
     'signum',
     'signum_d1',
+    'signum_d1_from_output',
     'signum_d2',
     'signum_value_and_grad',
     'silu',
@@ -6354,6 +6996,7 @@ __all__ = [
     'snake_value_and_grad',
     'soft_exponential',
     'soft_exponential_d1',
+    'soft_exponential_d1_from_output',
     'soft_exponential_d2',
     'soft_exponential_value_and_grad',
     'softmax',
@@ -6362,14 +7005,17 @@ __all__ = [
     'softmin_vjp',
     'softplus',
     'softplus_d1',
+    'softplus_d1_from_output',
     'softplus_d2',
     'softplus_value_and_grad',
     'softshrink',
     'softshrink_d1',
+    'softshrink_d1_from_output',
     'softshrink_d2',
     'softshrink_value_and_grad',
     'softsign',
     'softsign_d1',
+    'softsign_d1_from_output',
     'softsign_d2',
     'softsign_value_and_grad',
     'sparse_plus',
@@ -6378,6 +7024,7 @@ __all__ = [
     'sparse_plus_value_and_grad',
     'sparse_sigmoid',
     'sparse_sigmoid_d1',
+    'sparse_sigmoid_d1_from_output',
     'sparse_sigmoid_d2',
     'sparse_sigmoid_value_and_grad',
     'sqnl',
@@ -6390,10 +7037,12 @@ __all__ = [
     'squareplus_value_and_grad',
     'srelu',
     'srelu_d1',
+    'srelu_d1_from_output',
     'srelu_d2',
     'srelu_value_and_grad',
     'step',
     'step_d1',
+    'step_d1_from_output',
     'step_d2',
     'step_value_and_grad',
     'swish',
@@ -6402,10 +7051,12 @@ __all__ = [
     'swish_value_and_grad',
     'symmetric_sigmoid',
     'symmetric_sigmoid_d1',
+    'symmetric_sigmoid_d1_from_output',
     'symmetric_sigmoid_d2',
     'symmetric_sigmoid_value_and_grad',
     'tanh',
     'tanh_d1',
+    'tanh_d1_from_output',
     'tanh_d2',
     'tanh_value_and_grad',
     'tanhshrink',
@@ -6414,6 +7065,7 @@ __all__ = [
     'tanhshrink_value_and_grad',
     'threshold',
     'threshold_d1',
+    'threshold_d1_from_output',
     'threshold_d2',
     'threshold_value_and_grad',
 ]

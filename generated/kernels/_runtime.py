@@ -17,14 +17,16 @@ float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honou
 
 from __future__ import annotations
 
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.special as _sc
 
-#: elements per chunk: a handful of float64 scratch buffers stay inside a 2 MiB L2 cache
-CHUNK = 16384
+#: elements per chunk: a few float64 scratch buffers stay inside a 2 MiB L2 cache, and the
+#: Python work per chunk (a dozen ufunc calls) is small next to the ufunc loops
+CHUNK = 65536
 #: arrays at least this long are split over two threads
 THREAD_MIN = 1 << 18
 THREADS = 2
@@ -121,7 +123,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
             if not o.flags.writeable:
                 raise ValueError("symact kernel: out is read-only")
         result.append(o)
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     if n:
         _run(core, (n_out, nfloat, nbool), x, result, pvals, shape, cdtype)
     if scalar and outs is None:
@@ -133,7 +135,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
 
 def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     n_out, nfloat, nbool = counts
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     if x.shape != shape:
         x = np.broadcast_to(x, shape)
     aliased = any(np.may_share_memory(x, o) for o in outs)
@@ -148,8 +150,12 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     oflat = [o.reshape(-1) if o.flags.c_contiguous and o.dtype == cdtype else None for o in outs]
     pfull = [np.broadcast_to(p, shape) if isinstance(p, np.ndarray) else p for p in pvals]
 
+    array_params = any(isinstance(p, np.ndarray) for p in pfull)
+
     def work(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
+        s_full, b_full = s_all[:nfloat], b_all
+        ps = pfull
         with np.errstate(all="ignore"):
             for a in starts:
                 m = min(CHUNK, n - a)
@@ -161,13 +167,15 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
                 else:
                     xc = stage[:m]
                     xc[...] = x.flat[a:a + m]
-                ocs = []
-                for k in range(n_out):
-                    of = oflat[k]
-                    ocs.append(of[a:a + m] if of is not None else s_all[nfloat + k][:m])
-                s = [buf[:m] for buf in s_all[:nfloat]]
-                b = [buf[:m] for buf in b_all]
-                ps = [p.flat[a:a + m] if isinstance(p, np.ndarray) else p for p in pfull]
+                ocs = [of[a:a + m] if of is not None else s_all[nfloat + k][:m]
+                       for k, of in enumerate(oflat)]
+                if m == CHUNK:
+                    s, b = s_full, b_full
+                else:
+                    s = [buf[:m] for buf in s_full]
+                    b = [buf[:m] for buf in b_full]
+                if array_params:
+                    ps = [p.flat[a:a + m] if isinstance(p, np.ndarray) else p for p in pfull]
                 core(xc, ocs, s, b, *ps)
                 for k in range(n_out):
                     if oflat[k] is None:
@@ -202,25 +210,199 @@ def fix_inf(x: np.ndarray, o: np.ndarray, at_pos, at_neg) -> None:
         np.copyto(o, at_neg, where=inf & (x < 0))
 
 
-def exp_neg_square(x: np.ndarray, k: float) -> np.ndarray:
+def exp_neg_square(x: np.ndarray, k: float, shift: bool = False) -> np.ndarray:
     """exp(-k x^2) for k a power of two: x^2 = hi + lo exactly (Dekker's product), then
-    exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the exponent."""
-    xc = np.clip(x, -1e150, 1e150)
-    hi = xc * xc
-    t = xc * 134217729.0
-    xh = t - (t - xc)
-    xl = xc - xh
-    lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
-    return np.exp(-k * hi) * (1.0 - k * lo)
+    exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the exponent (four temporaries
+    of the size of x). ``shift``: 2^512 exp(-k x^2) (-k hi + 512 log 2 summed exactly, two more
+    temporaries), for results below the normal range."""
+    a = np.clip(x, -1e150, 1e150)  # xc
+    b = a * 134217729.0  # t
+    c = b - a
+    np.subtract(b, c, out=c)  # xh = t - (t - xc)
+    np.subtract(a, c, out=b)  # xl = xc - xh
+    np.square(a, out=a)  # hi
+    d = c * c
+    d -= a  # xh^2 - hi
+    c *= b
+    c *= 2.0
+    d += c  # + 2 xh xl
+    np.square(b, out=b)
+    d += b  # + xl^2 = lo
+    a *= -k
+    d *= -k
+    if shift:  # a + 512 log 2 as hi + lo (two-sum), the low part into d
+        s = a + _SHIFT_HI
+        bv = s - a
+        np.subtract(s, bv, out=c)
+        np.subtract(a, c, out=c)  # u - (s - bv)
+        d += c
+        np.subtract(_SHIFT_HI, bv, out=bv)
+        d += bv
+        d += _SHIFT_LO
+        a = s
+    np.exp(a, out=a)
+    d += 1.0
+    a *= d
+    return a
 
 
-def erfc_scaled(x: np.ndarray, c: float, c2: float, out: np.ndarray) -> np.ndarray:
-    """erfc(c x), c^2 = c2 a power of two. Where c x > 1 it is erfcx(c x) exp(-c2 x^2)
-    (evaluated on those elements only): erfc has relative condition number ~2 z^2 in the tail,
-    so the rounding of c x must not reach the Gaussian factor."""
-    z = np.multiply(x, c)
-    _sc.erfc(z, out=out)
-    idx = np.flatnonzero(z > 1.0)
-    if idx.size:
-        out[idx] = _sc.erfcx(z[idx]) * exp_neg_square(x[idx], c2)
+#: elements per block of the tail computation of :func:`erfc_scaled` (bounds its temporaries)
+TAIL_BLOCK = 8192
+
+
+def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None, *,
+                out: np.ndarray) -> np.ndarray:
+    """erfc(c x), c^2 = c2 a power of two (with ``p``: p erfc(c x)). Where c x > 1 it is
+    erfcx(c x) exp(-c2 x^2) (evaluated on those elements only, in blocks so the temporaries stay
+    small): erfc has relative condition number ~2 z^2 in the tail, so the rounding of c x must
+    not reach the Gaussian factor. With ``p``, where exp(-c2 x^2) is subnormal the product is
+    scaled by 2^512 before the cofactor multiplies it (the result can be far above the
+    subnormal range, e.g. x erfc(x) at x = 27)."""
+    pv = None if p is None else p if p is not out else p.copy()
+    np.multiply(x, c, out=out)
+    for a in range(0, out.shape[0], TAIL_BLOCK):
+        z = out[a:a + TAIL_BLOCK]
+        xb = x[a:a + TAIL_BLOCK]
+        idx = np.flatnonzero(z > 1.0)
+        full = idx.size == z.shape[0]
+        if idx.size:
+            zt = z if full else z[idx]
+            xt = xb if full else xb[idx]
+            tail = _sc.erfcx(zt)
+            if pv is None:
+                tail *= exp_neg_square(xt, c2)
+            else:
+                pb = pv[a:a + TAIL_BLOCK]
+                tail *= pb if full else pb[idx]
+                deep = np.flatnonzero(zt > 26.0)  # exp(-z^2) < 2^-975: scale it
+                g = exp_neg_square(xt, c2)
+                if deep.size:
+                    g[deep] = exp_neg_square(xt[deep], c2, shift=True)
+                    tail[deep] *= g[deep]
+                    tail[deep] = np.ldexp(tail[deep], -512)
+                    g[deep] = 1.0
+                tail *= g
+        _sc.erfc(z, out=z)
+        if pv is not None:
+            z *= pv[a:a + TAIL_BLOCK]
+        if full:
+            z[...] = tail
+        elif idx.size:
+            z[idx] = tail
+    return out
+
+
+#: exp(u) = 2^-512 exp(u + 512 log 2): 512 log 2 as a double-double
+_SHIFT_HI = 354.891356446692
+_SHIFT_LO = 1.1873519686893054e-14
+
+
+def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndarray
+            ) -> np.ndarray:
+    """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x). Where e is subnormal
+    or 0 (on those elements only) it is 2^-512 (p exp(u + 512 log 2)), the sum carried exactly
+    (TwoSum, the low part of the constant, and with ``k`` Dekker's exact x^2): a subnormal e has
+    a relative error up to 1/2, which p would carry into a result that may be far above the
+    subnormal range (x exp(x) at x = -745)."""
+    tiny = np.finfo(e.dtype).tiny
+    if e.min() >= tiny:  # the common case: one reduction pass (NaN takes the general path)
+        return np.multiply(p, e, out=out)
+    idx = np.flatnonzero(e < tiny)
+    if idx.size:  # (out may be p, e or u)
+        pi = p[idx].astype(np.float64)
+        ui = u[idx].astype(np.float64)
+        zero = e[idx] == 0
+    np.multiply(p, e, out=out)
+    if not idx.size:
+        return out
+    ok = np.isfinite(pi) & np.isfinite(ui)
+    # p overflowed where exp(u) underflowed to 0 with u = -inf (or u = -k x^2): the
+    # exponential wins, the product is 0
+    gone = np.isinf(pi) & zero & ((ui == -np.inf) if k is None else np.isfinite(ui))
+    if gone.any():
+        out[idx[gone]] = np.copysign(0.0, pi[gone])
+    lo = np.zeros_like(ui)
+    if k is not None:
+        xc = np.clip(ui, -1e150, 1e150)
+        ui = xc * xc
+        t = xc * 134217729.0
+        xh = t - (t - xc)
+        xl = xc - xh
+        lo = ((xh * xh - ui) + 2.0 * xh * xl) + xl * xl  # x^2 = ui + lo exactly
+        ui *= -k
+        lo *= -k
+    hi = ui + _SHIFT_HI
+    bv = hi - ui
+    lo += (ui - (hi - bv)) + (_SHIFT_HI - bv)  # TwoSum: hi + lo = u + 512 log 2
+    lo += _SHIFT_LO
+    np.exp(hi, out=hi)
+    lo += 1.0
+    hi *= lo
+    hi *= pi
+    out[idx[ok]] = np.ldexp(hi[ok], -512)
+    return out
+
+
+def _work(n: int, k: int) -> list:
+    """k float64 work arrays of length n (per thread, reused: a fresh array above 128 KiB costs
+    an mmap and page faults on every call)."""
+    if n > CHUNK:
+        return [np.empty(n) for _ in range(k)]
+    bufs = getattr(_local, "work", None)
+    if bufs is None or len(bufs) < k:
+        bufs = _local.work = [np.empty(CHUNK) for _ in range(max(k, 8))]
+    return [b[:n] for b in bufs[:k]]
+
+
+_SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
+
+
+def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(C y) for a constant C = c + c_lo (c_lo: the rounding of C). exp(c y), then where
+    |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo
+    exactly (Dekker's split of y and c) and exp(hi) (1 + lo): the rounding of c y would give a
+    relative error of |c y| 2^-53 (89 ULP for sech^2(2x/3) at x = 103)."""
+    n = y.shape[0]
+    yi = _work(n, 1)[0]
+    mask = np.greater(np.abs(y, out=yi), 1.0 / abs(c))  # before out (maybe y) is written
+    m = int(np.count_nonzero(mask))
+    full = m > n // 2  # most elements: all of them, no gather/scatter
+    idx = None if full else np.flatnonzero(mask)
+    if m:
+        yi, hi, yh, lo, t = _work(n if full else m, 5)
+        if full:
+            np.clip(y, -1e300, 1e300, out=yi)
+        else:
+            np.take(y, idx, out=yi)
+            np.clip(yi, -1e300, 1e300, out=yi)
+    np.multiply(y, c, out=out)
+    np.exp(out, out=out)
+    if not m:
+        return out
+    t0 = c * _SPLIT
+    ch = t0 - (t0 - c)
+    cl = c - ch
+    np.multiply(yi, c, out=hi)
+    np.multiply(yi, _SPLIT, out=t)  # yh = t - (t - y), yl = y - yh (in t)
+    np.subtract(t, yi, out=yh)
+    np.subtract(t, yh, out=yh)
+    np.subtract(yi, yh, out=t)
+    np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cl yh) + cl yl + c_lo y
+    lo -= hi
+    yh *= cl
+    lo += yh
+    np.multiply(t, ch, out=yh)
+    lo += yh
+    t *= cl
+    lo += t
+    yi *= c_lo
+    lo += yi
+    np.minimum(hi, 800.0, out=hi)  # (exp(hi) is 0 or inf beyond +-745: lo is irrelevant)
+    np.exp(hi, out=hi)
+    lo += 1.0
+    hi *= lo
+    if full:
+        np.copyto(out, hi)
+    else:
+        np.put(out, idx, hi)
     return out

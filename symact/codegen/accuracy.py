@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .rewrite import Timeout, budget
+from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 
 DTYPES = ("float32", "float64")
 
@@ -142,9 +142,9 @@ def references(act, order: int, points: np.ndarray) -> list[str]:
                 value = numeric_limit(fn, 1 if p > 0 else -1)
             else:
                 try:
-                    with budget(3.0):
+                    with time_budget(DEFAULT_BUDGET):
                         value = _mp_eval(fn, p)
-                except (Timeout, MemoryError):
+                except (BudgetExceeded, MemoryError):
                     value = SKIP  # e.g. exp(-exp(1e300)): mpmath cannot size the result
             cache[repr(p)] = value
         path.parent.mkdir(parents=True, exist_ok=True)

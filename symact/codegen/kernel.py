@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
 from . import runtime
 from .emit import EmitError, compile_outputs
@@ -28,9 +29,7 @@ from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
     HINTS,
-    Timeout,
     algebraic,
-    budget,
     clamps,
     prepare,
     series_branches,
@@ -98,14 +97,14 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
     base, notes = _hinted(act)
     base = prepare(base, x)
     try:
-        with budget(30):
+        with time_budget(DEFAULT_BUDGET):
             stable = stabilise(base, x)
             textbook = base
             for _ in range(order):
                 stable = sp.diff(stable, x)
                 textbook = sp.diff(textbook, x)
             stable = stabilise(stable, x, final=True)
-    except Timeout as exc:
+    except BudgetExceeded as exc:
         raise CodegenError(f"{act.name}: symbolic rewrite timed out ({exc})") from None
     try:
         stable = algebraic(stable, x)
@@ -147,7 +146,7 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
 
         expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), branch)
     try:
-        with budget(10):
+        with time_budget(DEFAULT_BUDGET):
             value = sp.limit(to_textbook(expr), x, direction)
     except Exception:
         return None

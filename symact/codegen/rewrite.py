@@ -25,12 +25,9 @@ is checked numerically against the definition before use.
 
 from __future__ import annotations
 
-import signal
-import threading
-from contextlib import contextmanager
-
 import sympy as sp
 
+from ..budget import BudgetExceeded, time_budget
 from .functions import Erfc, Expm1, Hypot, Log1p, Sech2, Sigmoid, Softplus, Tanh
 
 _x = sp.Symbol("x", real=True)
@@ -47,29 +44,6 @@ HINTS: dict[str, tuple[str, object]] = {
         lambda x: x**2 / (2 * (sp.sqrt(x**2 + 1) + 1)) + x,
     ),
 }
-
-
-class Timeout(Exception):
-    pass
-
-
-@contextmanager
-def budget(seconds: float):
-    """Bound a SymPy step in time (only enforceable in the main thread; elsewhere unbounded)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Timeout(f"symbolic step exceeded {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _is_pos(e: sp.Expr) -> bool:
@@ -199,7 +173,7 @@ def _leading_order(e: sp.Expr, x: sp.Symbol, n: int) -> int | None:
     return int(min(t.as_coeff_exponent(x)[1] for t in sp.Add.make_args(s)))
 
 
-def series_branches(expr: sp.Expr, x: sp.Symbol, defaults: dict, seconds: float = 8.0
+def series_branches(expr: sp.Expr, x: sp.Symbol, defaults: dict, seconds: float = 20.0
                     ) -> sp.Expr:
     """Replace sums that cancel at x = 0 by their Taylor polynomial on |x| < r."""
 
@@ -218,9 +192,9 @@ def series_branches(expr: sp.Expr, x: sp.Symbol, defaults: dict, seconds: float 
         return e.func(*args)
 
     try:
-        with budget(seconds):
+        with time_budget(seconds):
             return visit(expr)
-    except Timeout:
+    except BudgetExceeded:
         return expr
 
 
@@ -289,7 +263,7 @@ def clamps(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
 _ALGEBRAIC = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol)
 
 
-def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 5.0) -> sp.Expr:
+def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 20.0) -> sp.Expr:
     """Rational/algebraic pieces (only + * / powers) -> together + factor.
 
     ``1/H - a x^2/H^3`` becomes ``1/H^3`` (H = sqrt(1 + a x^2)), ``x/6 + 1/2`` becomes
@@ -307,9 +281,9 @@ def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 5.0) -> sp.Expr:
         if plain.is_polynomial(x) and sp.degree(plain, x) <= 1 and plain.free_symbols != {x}:
             return e  # linear with parameters: already as good as it gets
         try:
-            with budget(seconds):
+            with time_budget(seconds):
                 out = sp.factor(sp.together(plain))
-        except Timeout:
+        except BudgetExceeded:
             return e
         c, rest = out.as_coeff_Mul()
         if c != 1 and isinstance(rest, sp.Add):
