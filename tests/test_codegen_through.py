@@ -13,17 +13,24 @@ from symact.errors import SymactError
 
 X = np.linspace(-6, 6, 1201)
 
-#: activations whose f' the analysis writes in f (checked below to stay that way)
-FROM_OUTPUT = ["sigmoid", "tanh", "elu", "selu", "celu", "softplus", "logsigmoid", "exponential",
-               "relu", "leaky_relu", "hardtanh", "relu6", "softsign", "lecun_tanh",
-               "symmetric_sigmoid", "hardsigmoid", "softshrink", "hardshrink", "threshold",
-               "srelu", "soft_exponential", "step", "identity"]
+#: activations whose f' the analysis writes in f (the test below checks it stays exactly this)
+FROM_OUTPUT = ["apl", "celu", "elu", "exponential", "hard_sigmoid_legacy", "hardshrink",
+               "hardsigmoid", "hardtanh", "identity", "leaky_relu", "leaky_relu6", "lecun_tanh",
+               "logsigmoid", "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "signum",
+               "soft_exponential", "softplus", "softshrink", "softsign", "sparse_sigmoid",
+               "srelu", "step", "symmetric_sigmoid", "tanh", "threshold"]
+SCALAR = [a.name for a in symact.activations() if not a.is_vector]
 
 
-@pytest.mark.parametrize("name", FROM_OUTPUT)
+@pytest.mark.parametrize("name", SCALAR)
 def test_from_output_matches_the_derivative(name):
     act = symact.get(name)
-    k = act.numpy_from_output()
+    try:
+        k = act.numpy_from_output()
+    except CodegenError:
+        assert name not in FROM_OUTPUT
+        return
+    assert name in FROM_OUTPUT
     y = act.numpy(0)(X)
     want = act.numpy(1)(X)
     with warnings.catch_warnings():
