@@ -355,11 +355,11 @@ class ScalarAnalysis:
         point_out, axis_out = self._ends_exclude()
         if (out["axis"] is not None or axis_out) and (out["point"] is not None or point_out):
             return Fact(out, parity.status, method + "; other centres excluded by the limits")
-        cands, complete = self._symmetry_candidates(per_point)
+        cands, complete = self._symmetry_candidates(per_point) \
+            if self.domain == sp.S.Reals else ([], False)
         ev = Evidence()
         for a in cands:
-            if a == 0 or self.domain != sp.S.Reals:
-                complete = complete and a == 0
+            if a == 0:  # checked above
                 continue
             if out["point"] is None and not point_out:
                 b, _ = self.at([c.expr for c in self.comps], a)
@@ -374,7 +374,7 @@ class ScalarAnalysis:
                     out["axis"] = a
                 complete = complete and ok is not None
         self._symmetry_fact = Fact(out, parity.status, "")
-        if cands and complete and self.domain == sp.S.Reals:
+        if cands and complete:
             others = [a for a in cands if a != 0]
             if not others:
                 return Fact(out, parity.status, method + "; x = 0 is the only candidate centre")
@@ -407,14 +407,12 @@ class ScalarAnalysis:
         return point_out, axis_out
 
     def _symmetry_candidates(self, per_point: dict | None) -> tuple[list, bool]:
-        """Candidate centres a != 0 and whether the list is complete (proved)."""
+        """Candidate centres (0 among them when it is one) and whether the list is complete."""
         if per_point is None:
             return [], False
         rough = sorted((p for p, k in per_point.items() if k != sp.oo), key=float)
         if rough:
             return [(rough[0] + rough[-1]) / 2], True
-        if per_point and any(k != sp.oo for k in per_point.values()):
-            return [], False
         cands: list = []
         complete = True
         for st in (self.f_study, self.d_study):

@@ -256,16 +256,22 @@ def underflow_products(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
         c, rest = a.args[0].as_independent(x, as_Add=False)
         return rest == x and c.is_number and _power_of_two(sp.nsimplify(c**2))
 
+    def cofactor(m: sp.Mul, e: sp.Expr) -> tuple[list, list]:
+        """(x-dependent numerator factors of m besides e, the other factors): divisors are
+        applied afterwards, as the emitter would (same roundings as p e / d)."""
+        num = [a for a in m.args if x in a.free_symbols and a is not e
+               and not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+        rest = [a for a in m.args if a is not e and not any(a is n for n in num)]
+        return num, rest
+
     def one(m: sp.Mul) -> sp.Expr:
         exps = [a for a in m.args if isinstance(a, sp.exp) and x in a.free_symbols]
         erfcs = [a for a in m.args if scaled_erfc(a)]
         if not exps and erfcs:
             e = erfcs[0]
-            num = [a for a in m.args if x in a.free_symbols and a is not e
-                   and not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+            num, rest = cofactor(m, e)
             if not num:
                 return m
-            rest = [a for a in m.args if a is not e and not any(a is n for n in num)]
             small = [a for a in rest if a.is_number and abs(float(a)) <= 1]
             rest = [a for a in rest if not any(a is n for n in small)]
             # a constant factor <= 1 goes into p (x / 2 erfc(-x): no overflow of 2 x)
@@ -274,13 +280,9 @@ def underflow_products(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
         if not exps:
             return m
         e = exps[0]
-        # the cofactor: the x-dependent numerator factors (divisors are applied afterwards, as
-        # the emitter would: same roundings as p e / d)
-        num = [a for a in m.args if x in a.free_symbols and a is not e
-               and not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+        num, rest = cofactor(m, e)
         if not num:
             return m
-        rest = [a for a in m.args if a is not e and not any(a is n for n in num)]
         p = sp.Mul(*num)
         inner = one(p) if isinstance(p, sp.Mul) else p
         c, sq = e.args[0].as_coeff_Mul()
