@@ -406,3 +406,42 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
     else:
         np.put(out, idx, hi)
     return out
+
+
+def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndarray:
+    """(z^2 + c2)^h for a constant c2 > 0 and h < 0 (``Hypot(z, c)^(2 h)``): z^2 = hi + lo
+    exactly (Dekker's product) and z^2 + c2 = s + e as a double-double (TwoSum), then
+    pow(s, h) (1 + h e / s). The roundings of z^2 and of the sum never reach the power, whose
+    condition number is |h| (3/2 for (1 + x^2)^(-3/2)): one correctly rounded pow and one
+    product instead of a chain of roundings amplified by the power. |z| is clipped at 2^500
+    (z^2 finite, the result 0 for h <= -1.1 as for any larger |z|); ``out`` may be ``z``."""
+    n = z.shape[0]
+    a, hi, t, e = _work(n, 4)
+    np.abs(z, out=a)
+    np.minimum(a, 2.0**500, out=a)
+    np.multiply(a, a, out=hi)
+    np.multiply(a, _SPLIT, out=t)  # ah = t - (t - a), al = a - ah
+    np.subtract(t, a, out=e)
+    np.subtract(t, e, out=t)
+    np.subtract(a, t, out=a)
+    np.multiply(t, t, out=e)  # lo = ((ah^2 - hi) + 2 ah al) + al^2
+    e -= hi
+    t *= a
+    t *= 2.0
+    e += t
+    np.multiply(a, a, out=a)
+    e += a
+    np.add(hi, c2, out=a)  # s = hi + c2; TwoSum error (hi - (s - bv)) + (c2 - bv), bv = s - hi
+    np.subtract(a, hi, out=t)
+    np.subtract(a, t, out=out)
+    np.subtract(hi, out, out=out)
+    e += out
+    np.subtract(c2, t, out=t)
+    e += t
+    e /= a
+    e *= h
+    e += 1.0
+    np.power(a, h, out=out)
+    out *= e
+    return out
+
