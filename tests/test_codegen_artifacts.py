@@ -28,7 +28,6 @@ KNOWN_MISSES = {
     ("gelu_tanh", "float64"),  # rounding of the tanh argument in the tail (f and f')
     ("loglog", "float64"),  # rounding of exp(x) inside exp(x - exp(x))
     ("sinc", "float64"),  # cancellation near the zeros of sinc' (not on the test subset)
-    ("snake", "float64"),  # cancellation near the zeros of 1 + sin(2x) at huge x
     ("squareplus", "float64"),  # f': overflow of x + hypot(x, 2) at x ~ 1.8e308 (f fixed)
 }
 

@@ -54,3 +54,54 @@ def test_isru_derivative_dense_near_the_old_miss(name):
     x = np.concatenate([x, -np.exp(np.linspace(-5, 40, 600))])
     err, at = max_ulp(k(name, 1)(x), x, lambda v: (1 + v * v) ** mpmath.mpf(-1.5))
     assert err <= 2.5, (err, at)
+
+
+def test_sin_cos_product_and_one_plus_sin_rules():
+    import sympy as sp
+
+    from symact.codegen.functions import OnePlusSin
+    from symact.codegen.rewrite import stabilise
+
+    x = sp.Symbol("x", real=True)
+    assert stabilise(2 * sp.sin(3 * x) * sp.cos(3 * x) + 1, x, True) == OnePlusSin(6 * x)
+    assert stabilise(1 - sp.sin(x), x, True) == OnePlusSin(-x)
+    assert stabilise(3 - 3 * sp.cos(x), x, True) == 6 * sp.sin(x / 2) ** 2
+    assert stabilise(1 + sp.cos(x), x, True) == 2 * sp.cos(x / 2) ** 2
+
+
+def _near_zeros_of_one_plus_sin_2x() -> np.ndarray:
+    mpmath.mp.dps = 60
+    rng = np.random.default_rng(0)
+    xs = []
+    for e in (0, 1, 3, 6, 10, 15, 20, 50, 100, 200, 300):
+        for _ in range(8):
+            c = float(-mpmath.pi / 4 + int(rng.integers(1, 10**6)) * 10**e * mpmath.pi)
+            xs += [c, np.nextafter(c, np.inf), np.nextafter(c, -np.inf)]
+    mpmath.mp.dps = 40
+    xs = np.array(xs)
+    return np.concatenate([xs, -xs, [1e308, 1.7e308, -1.7e308, 8.3e256]])
+
+
+def test_snake_derivative_dense_near_the_zeros():
+    x = _near_zeros_of_one_plus_sin_2x()
+    mpmath.mp.dps = 60
+    try:
+        err, at = max_ulp(k("snake", 1)(x), x, lambda v: 1 + mpmath.sin(2 * v))
+    finally:
+        mpmath.mp.dps = 40
+    assert err <= 4, (err, at)
+
+
+def test_trig_double_where_2y_overflows():
+    y = np.array([1.0, -2.5, 1e308, -1.7e308, np.inf, np.nan])
+    with np.errstate(all="ignore"):  # (the kernels run the helpers under errstate)
+        s = runtime.trig_double(y, False, out=np.empty_like(y))
+        c = runtime.trig_double(y, True, out=np.empty_like(y))
+    mpmath.mp.dps = 400
+    try:
+        for v, gs, gc in zip(y[:4], s[:4], c[:4], strict=True):
+            assert abs(gs - float(mpmath.sin(2 * mpmath.mpf(v)))) <= 4e-16
+            assert abs(gc - float(mpmath.cos(2 * mpmath.mpf(v)))) <= 4e-16
+    finally:
+        mpmath.mp.dps = 40
+    assert np.isnan(s[4:]).all() and np.isnan(c[4:]).all()

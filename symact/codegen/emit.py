@@ -250,6 +250,13 @@ class Program:
         if isinstance(e, Hypot) and e.args[1].is_number and not self.dep(e.args[1]) \
                 and 0 < abs(float(e.args[1])) <= 2**20:
             return self._hypot_const(self.value(e.args[0]), float(e.args[1]))
+        if isinstance(e, (sp.sin, sp.cos)):
+            arg = self.defs.get(e.args[0], e.args[0])  # (through a CSE symbol)
+            c, rest = arg.as_coeff_Mul()
+            if c.is_Number and abs(c) == 2 and self.dep(rest):
+                # sin(2 y) / cos(2 y): 2 y overflows for |y| > 2^1023 (double-angle form there)
+                return self.new("_rt.trig_double", [self.value(arg / 2),
+                                                    ("s", str(isinstance(e, sp.cos)))])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         if isinstance(e, Indicator):

@@ -11,6 +11,10 @@ nothing about particular activations:
 * ``c + c tanh(z)`` -> ``2 c Sigmoid(2 z)`` and ``c - c tanh(z)`` -> ``2 c Sigmoid(-2 z)``
 * ``c - c Sech2(z)`` -> ``c Tanh(z)^2``; ``c - c Sigmoid(z)`` -> ``c Sigmoid(-z)``
 * ``tanh(z)`` -> ``Tanh(z)`` (whose derivative is ``Sech2``, never ``1 - tanh^2``)
+* ``sin(u) cos(u)`` -> ``sin(2 u) / 2`` (2 u is exact); ``c + c sin(w)`` -> ``c OnePlusSin(w)``,
+  ``c - c sin(w)`` -> ``c OnePlusSin(-w)`` (no cancellation near sin(w) = -+1);
+  ``c + c cos(w)`` -> ``2 c cos(w / 2)^2`` and ``c - c cos(w)`` -> ``2 c sin(w / 2)^2`` (exact
+  identities, w / 2 exact)
 * ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
 * ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
   selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
@@ -28,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..budget import BudgetExceeded, time_budget
-from .functions import Erfc, Expm1, Hypot, Log1p, Sech2, Sigmoid, Softplus, Tanh
+from .functions import Erfc, Expm1, Hypot, Log1p, OnePlusSin, Sech2, Sigmoid, Softplus, Tanh
 
 _x = sp.Symbol("x", real=True)
 
@@ -101,6 +105,27 @@ def _rule_add(e: sp.Add, x: sp.Symbol, final: bool) -> sp.Expr:
             return e - t - const + 2 * c * Sigmoid(2 * f.args[0])
         if isinstance(f, (sp.tanh, Tanh)) and sp.simplify(c + const) == 0:
             return e - t - const + 2 * const * Sigmoid(-2 * f.args[0])
+        if isinstance(f, (sp.sin, sp.cos)) and x in f.free_symbols:
+            same = sp.simplify(c - const) == 0
+            if not same and sp.simplify(c + const) != 0:
+                continue
+            w = f.args[0]
+            if isinstance(f, sp.sin):
+                new = const * OnePlusSin(w if same else -w)
+            else:
+                new = 2 * const * (sp.cos(w / 2) if same else sp.sin(w / 2)) ** 2
+            return e - t - const + new
+    return e
+
+
+def _rule_sin_cos(e: sp.Mul) -> sp.Expr:
+    """sin(u) cos(u) -> sin(2 u) / 2 (the doubling of u is exact)."""
+    sins = [a for a in e.args if isinstance(a, sp.sin)]
+    for s in sins:
+        c = sp.cos(s.args[0])
+        if c in e.args:
+            rest = [a for a in e.args if a is not s and a != c]
+            return sp.Mul(*rest) * sp.sin(2 * s.args[0]) / 2
     return e
 
 
@@ -143,6 +168,10 @@ def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
         return _rule_add(expr, x, final)
     if isinstance(expr, sp.tanh):
         return Tanh(expr.args[0])
+    if isinstance(expr, sp.Mul) and any(isinstance(a, sp.sin) for a in expr.args):
+        expr = _rule_sin_cos(expr)
+        if not isinstance(expr, sp.Mul):
+            return expr
     if isinstance(expr, sp.Mul) and sum(isinstance(a, sp.exp) for a in expr.args) > 1:
         # exp(a) exp(b) -> exp(a + b): no inf * 0 when a -> inf and b -> -inf
         exps = [a for a in expr.args if isinstance(a, sp.exp)]

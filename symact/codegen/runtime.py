@@ -445,3 +445,20 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
     out *= e
     return out
 
+
+def trig_double(y: np.ndarray, cosine: bool, *, out: np.ndarray) -> np.ndarray:
+    """sin(2 y) (``cosine``: cos(2 y)): the doubling is exact, except where 2 y overflows
+    (|y| > 2^1023, finite y): there, on those elements only, the double-angle forms
+    2 sin(y) cos(y) and (cos(y) - sin(y)) (cos(y) + sin(y)). ``out`` may be ``y``."""
+    big = 8.98846567431158e307  # 2^1023
+    huge = None
+    if not (y.max(initial=0.0) < big and y.min(initial=0.0) > -big):  # (NaN: checked too)
+        huge = np.flatnonzero(np.isfinite(y) & (np.abs(y) >= big))
+        yh = y[huge]
+    np.multiply(y, 2.0, out=out)
+    (np.cos if cosine else np.sin)(out, out=out)
+    if huge is not None and huge.size:
+        s, c = np.sin(yh), np.cos(yh)
+        out[huge] = (c - s) * (c + s) if cosine else 2.0 * s * c
+    return out
+
