@@ -105,3 +105,21 @@ def test_trig_double_where_2y_overflows():
     finally:
         mpmath.mp.dps = 40
     assert np.isnan(s[4:]).all() and np.isnan(c[4:]).all()
+
+
+def test_exp_neg_sq_narrow_input_skips_the_split_exactly():
+    rng = np.random.default_rng(2)
+    x32 = (rng.normal(size=5000) * 6).astype(np.float32)
+    x64 = x32.astype(np.float64)
+    split = runtime.exp_neg_sq(x64, 1.0, out=np.empty_like(x64))  # (narrow unset: the split)
+    for name in ("gaussian", "gelu"):
+        got = k(name)(x32)
+        want = k(name)(x64).astype(np.float32)
+        np.testing.assert_array_equal(got, want)
+    runtime._local.narrow = True
+    try:
+        plain = runtime.exp_neg_sq(x64, 1.0, out=np.empty_like(x64))
+    finally:
+        runtime._local.narrow = False
+    np.testing.assert_array_equal(plain, split)  # x^2 exact: the split changes nothing
+    assert runtime._local.narrow is False

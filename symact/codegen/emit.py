@@ -288,27 +288,9 @@ class Program:
         return self.new("np.maximum", [t, u])
 
     def _exp_neg_square(self, k: sp.Expr):
-        """exp(-k x^2), k a power of two: x^2 = hi + lo exactly (Dekker's product), then
-        exp(-k hi) (1 - k lo); |x| is clipped at 1e150 so the split cannot overflow."""
-        xc = self.new("np.clip", ["x", ("s", "-1e150"), ("s", "1e150")])
-        hi = self.new("np.square", [xc])
-        t = self.new("np.multiply", [xc, ("s", "134217729.0")])
-        u = self.new("np.subtract", [t, xc])
-        xh = self.new("np.subtract", [t, u])
-        xl = self.new("np.subtract", [xc, xh])
-        a = self.new("np.square", [xh])
-        a = self.new("np.subtract", [a, hi])
-        m = self.new("np.multiply", [xh, xl])
-        m = self.new("np.multiply", [m, ("s", "2.0")])
-        a = self.new("np.add", [a, m])
-        q = self.new("np.square", [xl])
-        lo = self.new("np.add", [a, q])
-        kk = _num(k)
-        g = self.new("np.multiply", [hi, ("s", f"(-{kk})")])
-        g = self.new("np.exp", [g])
-        c = self.new("np.multiply", [lo, ("s", f"(-{kk})")])
-        c = self.new("np.add", [c, ("s", "1.0")])
-        return self.new("np.multiply", [g, c])
+        """exp(-k x^2), k a power of two: x^2 as an exact double-double (runtime helper
+        ``exp_neg_sq``; the split is skipped for float16/float32 input computed in float64)."""
+        return self.new("_rt.exp_neg_sq", ["x", ("s", _num(k))])
 
     def cond(self, c: sp.Basic):
         if c in self.memo:

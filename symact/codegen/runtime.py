@@ -151,8 +151,20 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     pfull = [np.broadcast_to(p, shape) if isinstance(p, np.ndarray) else p for p in pvals]
 
     array_params = any(isinstance(p, np.ndarray) for p in pfull)
+    # every input value has at most 24 significant bits and is computed in float64: the
+    # product of two of them is exact (helpers skip Dekker's split, see :func:`exp_neg_sq`)
+    narrow = cdtype == np.float64 and (
+        (x.dtype.kind == "f" and x.dtype.itemsize <= 4)
+        or (x.dtype.kind in "biu" and x.dtype.itemsize <= 2))
 
     def work(starts: range) -> None:
+        _local.narrow = narrow
+        try:
+            chunks(starts)
+        finally:
+            _local.narrow = False
+
+    def chunks(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
         s_full, b_full = s_all[:nfloat], b_all
         ps = pfull
@@ -460,5 +472,39 @@ def trig_double(y: np.ndarray, cosine: bool, *, out: np.ndarray) -> np.ndarray:
     if huge is not None and huge.size:
         s, c = np.sin(yh), np.cos(yh)
         out[huge] = (c - s) * (c + s) if cosine else 2.0 * s * c
+    return out
+
+
+def exp_neg_sq(x: np.ndarray, k: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(-k x^2), k a power of two, on a chunk of the kernel input: x^2 = hi + lo exactly
+    (Dekker's product), then exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the
+    exponent (a relative error of k x^2 2^-53 otherwise: 1e4 ULP at x = 100). |x| is clipped
+    at 1e150 so the split cannot overflow. When the input had at most 24 significant bits
+    (float16/float32 computed in float64: ``_local.narrow``), x^2 is exact in float64 and the
+    split is skipped: three passes instead of seventeen."""
+    if getattr(_local, "narrow", False):
+        np.square(x, out=out)
+        out *= -k
+        return np.exp(out, out=out)
+    n = x.shape[0]
+    a, hi, t, lo = _work(n, 4)
+    np.clip(x, -1e150, 1e150, out=a)  # (before out, which may be x, is written)
+    np.square(a, out=hi)
+    np.multiply(a, _SPLIT, out=t)  # xh = t - (t - a), xl = a - xh
+    np.subtract(t, a, out=lo)
+    np.subtract(t, lo, out=t)
+    np.subtract(a, t, out=a)
+    np.square(t, out=lo)  # lo = ((xh^2 - hi) + 2 xh xl) + xl^2
+    lo -= hi
+    t *= a
+    t *= 2.0
+    lo += t
+    np.square(a, out=a)
+    lo += a
+    np.multiply(hi, -k, out=out)
+    np.exp(out, out=out)
+    lo *= -k
+    lo += 1.0
+    out *= lo
     return out
 
