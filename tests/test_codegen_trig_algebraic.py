@@ -123,3 +123,17 @@ def test_exp_neg_sq_narrow_input_skips_the_split_exactly():
         runtime._local.narrow = False
     np.testing.assert_array_equal(plain, split)  # x^2 exact: the split changes nothing
     assert runtime._local.narrow is False
+
+
+def test_sin_sq_for_float32_results_matches_float64_rounded():
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.uniform(-10, 10, 20000), rng.uniform(-1.5, -0.5, 20000),
+                        np.sign(rng.normal(size=20000)) * np.exp(rng.uniform(-90, 88, 20000))]
+                       ).astype(np.float32)
+    got = k("snake")(x)
+    ref = k("snake")(x.astype(np.float64))
+    spacing = np.maximum(np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64),
+                         np.spacing(np.float32(0)))
+    err = np.abs(got.astype(np.float64) - ref) / spacing
+    assert np.nanmax(err) <= 0.5 + 1e-6, (float(np.nanmax(err)), x[np.nanargmax(err)])
+    assert runtime._local.rounded is False

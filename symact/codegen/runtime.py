@@ -157,12 +157,16 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
         (x.dtype.kind == "f" and x.dtype.itemsize <= 4)
         or (x.dtype.kind in "biu" and x.dtype.itemsize <= 2))
 
+    # the results are rounded to float32 or narrower: helpers may use float64 forms a few
+    # float64 ULPs off (see :func:`sin_sq`)
+    rounded = cdtype == np.float64 and all(o.dtype.itemsize <= 4 for o in outs)
+
     def work(starts: range) -> None:
-        _local.narrow = narrow
+        _local.narrow, _local.rounded = narrow, rounded
         try:
             chunks(starts)
         finally:
-            _local.narrow = False
+            _local.narrow = _local.rounded = False
 
     def chunks(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
@@ -507,4 +511,20 @@ def exp_neg_sq(x: np.ndarray, k: float, *, out: np.ndarray) -> np.ndarray:
     lo += 1.0
     out *= lo
     return out
+
+
+def sin_sq(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """sin(y)^2. When the result is rounded to float32 or narrower (``_local.rounded``) it is
+    t^2 / (1 + t^2) with t = tan(y): NumPy's float64 tan is SIMD and ~10x faster than its sin
+    (0.52 ULP measured, exact reduction of huge arguments), and the form has no cancellation
+    (relative condition 2 / (1 + t^2) <= 2 in t, three roundings: <= 2.6 float64 ULPs, far
+    below half a float32 ULP). Otherwise sin(y) squared. ``out`` may be ``y``."""
+    if getattr(_local, "rounded", False):
+        d = _work(y.shape[0], 1)[0]
+        np.tan(y, out=out)
+        np.square(out, out=out)
+        np.add(out, 1.0, out=d)
+        return np.divide(out, d, out=out)
+    np.sin(y, out=out)
+    return np.square(out, out=out)
 
