@@ -27,7 +27,7 @@ KNOWN_MISSES = {
     ("swish", "float64"),  # f': as silu
     ("gelu_tanh", "float64"),  # rounding of the tanh argument in the tail (f and f')
     ("loglog", "float64"),  # rounding of exp(x) inside exp(x - exp(x))
-    ("sinc", "float64"),  # cancellation near the zeros of sinc' (not on the test subset)
+    ("sinc", "float64"),  # f': rounding of tan(x) near the roots of tan x = x (off the grid)
     ("squareplus", "float64"),  # f': overflow of x + hypot(x, 2) at x ~ 1.8e308 (f fixed)
 }
 

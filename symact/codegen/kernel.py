@@ -34,6 +34,7 @@ from .rewrite import (
     prepare,
     series_branches,
     stabilise,
+    tangent_forms,
 )
 
 #: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
@@ -113,7 +114,7 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
     with_series = series_branches(stable, x, defaults_subs)
     if with_series != stable:
         notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
-    stable = with_series
+    stable = tangent_forms(with_series, x)
     used = sorted({type(e).__name__ for e in sp.preorder_traversal(stable)
                    if isinstance(e, STABLE)})
     if used:

@@ -19,6 +19,12 @@ nothing about particular activations:
 * ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
   selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
 
+:func:`tangent_forms` (after the series branches): ``A cos(u) + B sin(u)`` -> ``cos(u) (A + B tan(u))``
+with ``A + B tan(u)`` over a common monomial divisor x^k (divided out one x at a time, so
+nothing overflows): near the zeros the cancellation then involves one correctly rounded value,
+tan(u), instead of two rounded products (sinc': ``cos(x) (x - tan(x)) / x / x``, 12 -> ~2 ULP
+at x = -39.25; NumPy's float64 tan is also ~10x faster than its sin).
+
 After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
 sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their
 Taylor polynomial on ``|x| < r``, with ``r`` chosen so the truncation error is below half an ulp.
@@ -332,3 +338,43 @@ def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 20.0) -> sp.Expr:
         return simplify(e)
 
     return visit(expr)
+
+
+def _trig_term(t: sp.Expr, kind) -> tuple[sp.Expr, sp.Expr] | None:
+    """(A, u) with t = A kind(u), A free of trigonometric functions."""
+    fs = [a for a in sp.Mul.make_args(t) if isinstance(a, kind)]
+    if len(fs) != 1:
+        return None
+    rest = t / fs[0]
+    if rest.has(sp.sin, sp.cos, sp.tan):
+        return None
+    return rest, fs[0].args[0]
+
+
+def tangent_forms(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """``A cos(u) + B sin(u)`` -> ``cos(u) (A + B tan(u))`` (see the module docstring); only
+    where A + B tan(u) has a monomial divisor x^k."""
+
+    def one(e: sp.Add) -> sp.Expr:
+        if len(e.args) != 2:
+            return e
+        for t1, t2 in (e.args, e.args[::-1]):
+            c, s = _trig_term(t1, sp.cos), _trig_term(t2, sp.sin)
+            if c is None or s is None or c[1] != s[1] or x not in c[1].free_symbols:
+                continue
+            (a, u), (b, _) = c, s
+            num, den = sp.fraction(sp.together(a + b * sp.tan(u)))
+            k = 0 if den == 1 else den.exp if (isinstance(den, sp.Pow) and den.base == x
+                                                 and den.exp.is_Integer) else 1 if den == x \
+                else None
+            if k is None or k < 0 or x in num.as_independent(x, as_Add=True)[0].free_symbols:
+                return e
+            out = num
+            for _ in range(int(k) - 1):
+                out = sp.UnevaluatedExpr(out / x)
+            # (the last divisor wrapped: no common 1/x for CSE, two correctly rounded divisions)
+            return sp.cos(u) * out / sp.UnevaluatedExpr(x) ** min(int(k), 1)
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.sin) and e.has(sp.cos),
+                        one)
