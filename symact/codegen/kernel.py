@@ -4,8 +4,8 @@
 Max/Min/Heaviside/sinc as Piecewise -> stable-form rules -> ``sympy.diff`` (the derivative of a
 Piecewise is taken branch by branch, so the derivative at a kink is that of the branch whose
 condition contains the point) -> rules again -> series branches where a sum cancels at 0 ->
-primitive stable forms -> branch-free forms of Piecewise selects (:mod:`.fuse`) -> products with
-an exp/erfc factor that may underflow (:func:`.functions.underflow_products`) -> CSE and
+tangent forms of A cos(u) + B sin(u) -> primitive stable forms -> branch-free forms of
+Piecewise selects (:mod:`.fuse`) -> products with an exp/erfc factor that may underflow (:func:`.functions.underflow_products`) -> CSE and
 in-place ufunc program (float32 natively when :mod:`.precision` accepts it). The special values are then checked
 by running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``); the
 generator adds a fix-up only to the kernels that need it.

@@ -10,6 +10,11 @@ chunking into cache-sized pieces, spreading the chunks over two threads (NumPy r
 inside ufuncs) and suppressing floating-point warnings (every special value is handled by the
 kernel itself).
 
+While a core runs, the thread-local flags ``narrow`` (every input value has at most 24
+significant bits and is computed in float64: products of two are exact) and ``rounded`` (the
+results are rounded to float32 or narrower) let helpers take cheaper forms that are exact or
+far below the final rounding (:func:`exp_neg_sq`, :func:`sin_sq`).
+
 Conventions, as NumPy ufuncs: float16/32/64 in gives the same dtype out; ints and bools give
 float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honoured (also when it is
 ``x`` itself); the input is never modified; 0-d input without ``out`` gives a NumPy scalar.
