@@ -161,3 +161,17 @@ def test_sinc_derivative_away_from_the_roots_of_tan_x_eq_x():
     err, at = max_ulp(k("sinc", 1)(x), x,
                       lambda v: (v * mpmath.cos(v) - mpmath.sin(v)) / v**2)
     assert err <= 4, (err, at)
+
+
+@pytest.mark.parametrize("name", ["isru", "isrlu"])
+def test_float32_derivative_matches_float64_rounded(name):
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-10, 10, 20000),
+                        np.sign(rng.normal(size=20000)) * np.exp(rng.uniform(-90, 88, 20000))]
+                       ).astype(np.float32)
+    got = k(name, 1)(x)
+    ref = k(name, 1)(x.astype(np.float64))
+    spacing = np.maximum(np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64),
+                         np.spacing(np.float32(0)))
+    err = np.abs(got.astype(np.float64) - ref) / spacing
+    assert np.nanmax(err) <= 0.5 + 1e-6, (float(np.nanmax(err)), x[np.nanargmax(err)])
