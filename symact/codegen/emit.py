@@ -388,12 +388,13 @@ class Program:
             return self.new("_rt.sin_sq", [self.value(b.args[0])])
         if p == -1:
             return self.new("np.divide", [("s", "1.0"), self.value(b)])
-        if (isinstance(b, Hypot) and p.is_Rational and p <= -3 and b.args[1].is_number
-                and not self.dep(b.args[1]) and b.args[1] != 0):
+        hb = self.defs.get(b, b)  # (through a CSE symbol: the hypot shared with f)
+        if (isinstance(hb, Hypot) and p.is_Rational and p <= -3 and hb.args[1].is_number
+                and not self.dep(hb.args[1]) and hb.args[1] != 0):
             # (z^2 + c^2)^(p/2): the sum as a double-double, one pow (runtime helper); the
             # chain 1/hypot, square, product would carry the roundings of hypot times |p|
-            return self.new("_rt.hypot_pow", [self.value(b.args[0]),
-                                              ("s", _num(b.args[1] ** 2)), ("s", _num(p / 2))])
+            return self.new("_rt.hypot_pow", [self.value(hb.args[0]),
+                                              ("s", _num(hb.args[1] ** 2)), ("s", _num(p / 2))])
         if p.is_negative:
             # 1/b first, then the power: no overflow of b^n when b^-n is representable
             r = self.new("np.divide", [("s", "1.0"), self.value(b)])

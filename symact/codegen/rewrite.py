@@ -369,11 +369,14 @@ def tangent_forms(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
                 else None
             if k is None or k < 0 or x in num.as_independent(x, as_Add=True)[0].free_symbols:
                 return e
+            # each divisor x wrapped differently: no common 1/x for CSE (with f's sin(x)/x
+            # either), so each is a correctly rounded division, not a product by 1/x
+            div = sp.UnevaluatedExpr(x)
             out = num
             for _ in range(int(k) - 1):
-                out = sp.UnevaluatedExpr(out / x)
-            # (the last divisor wrapped: no common 1/x for CSE, two correctly rounded divisions)
-            return sp.cos(u) * out / sp.UnevaluatedExpr(x) ** min(int(k), 1)
+                out = sp.UnevaluatedExpr(out / div)
+                div = sp.UnevaluatedExpr(div)
+            return sp.cos(u) * out / div ** min(int(k), 1)
         return e
 
     return expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.sin) and e.has(sp.cos),
