@@ -140,6 +140,27 @@ class _Machine:
             arg = _multiply(self.read(call.args[1]), self.read(call.args[0]))
             self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
             return
+        if fn == "exp_neg_sq":  # runtime helper: exp(-k x^2), x^2 as a double-double
+            sq = ast.BinOp(self.read(call.args[0]), ast.Pow(), ast.Constant(2))
+            k = self.read(call.args[1])
+            arg = ast.UnaryOp(ast.USub(), sq if _is_const(k, 1) else _multiply(k, sq))
+            self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
+            return
+        if fn == "hypot_pow":  # runtime helper: (z^2 + c2)^h, the sum as a double-double
+            sq = ast.BinOp(self.read(call.args[0]), ast.Pow(), ast.Constant(2))
+            base = ast.BinOp(sq, ast.Add(), self.read(call.args[1]))
+            self.write(kw["out"], ast.BinOp(base, ast.Pow(), self.read(call.args[2])))
+            return
+        if fn == "trig_double":  # runtime helper: sin(2 y) / cos(2 y)
+            cosine = isinstance(call.args[1], ast.Constant) and call.args[1].value is True
+            arg = _multiply(ast.Constant(2), self.read(call.args[0]))
+            self.write(kw["out"], ast.Call(ast.Name("cos" if cosine else "sin", ast.Load()),
+                                           [arg], []))
+            return
+        if fn == "sin_sq":  # runtime helper: sin(y)^2
+            node = ast.Call(ast.Name("sin", ast.Load()), [self.read(call.args[0])], [])
+            self.write(kw["out"], ast.BinOp(node, ast.Pow(), ast.Constant(2)))
+            return
         if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
             node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
             self.write(kw["out"], node)
