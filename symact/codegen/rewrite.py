@@ -367,7 +367,7 @@ def tangent_forms(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
             k = 0 if den == 1 else den.exp if (isinstance(den, sp.Pow) and den.base == x
                                                  and den.exp.is_Integer) else 1 if den == x \
                 else None
-            if k is None or k < 0 or x in num.as_independent(x, as_Add=True)[0].free_symbols:
+            if k is None or k < 0:
                 return e
             # each divisor x wrapped differently: no common 1/x for CSE (with f's sin(x)/x
             # either), so each is a correctly rounded division, not a product by 1/x
