@@ -218,12 +218,7 @@ class Program:
         if isinstance(e, sp.Piecewise):
             return self._select(e)
         if isinstance(e, (sp.Max, sp.Min)):
-            name = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
-            args = [self.value(a) for a in e.args]
-            cur = args[0]
-            for a in args[1:]:
-                cur = self.new(name, [cur, a])
-            return cur
+            return self._minmax(e)
         if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
@@ -266,6 +261,31 @@ class Program:
         if isinstance(e, sp.Expr) and e.is_number:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def _minmax(self, e: sp.Expr):
+        """max/min; against a scalar bound it is ``np.clip(a, c, inf)`` / ``np.clip(a, -inf, c)``:
+        the same value (NaN propagates through clip as through maximum, also a NaN bound), but
+        NumPy's maximum/minimum with a broadcast scalar has no SIMD loop (~3x the time of clip
+        in float32, ~1.8x in float64)."""
+        big = isinstance(e, sp.Max)
+        name = "np.maximum" if big else "np.minimum"
+        arrays = [a for a in e.args if self.dep(a)]
+        scalars = [a for a in e.args if not self.dep(a)]
+        cur = None
+        for a in arrays:
+            v = self.value(a)
+            cur = v if cur is None else self.new(name, [cur, v])
+        for c in scalars:
+            code = self.scalar(c)
+            if cur is None:
+                cur = ("s", code)
+            elif isinstance(cur, tuple):
+                cur = ("s", f"{name}({cur[1]}, {code})")
+            else:
+                bounds = [("s", code), ("s", "np.inf")] if big else [("s", "(-np.inf)"),
+                                                                      ("s", code)]
+                cur = self.new("np.clip", [cur, *bounds])
+        return cur
 
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
