@@ -30,6 +30,7 @@ from .functions import (
     MulExp,
     _power_of_two,
 )
+from .fuse import Guarded
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -484,10 +485,83 @@ def _fold_constants(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda m: isinstance(m, sp.Mul) and any(a.is_number for a in m.args), one)
 
 
-def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]) -> Compiled:
-    """Lower ``outputs`` (expressions in x and params) to core-function body lines."""
+#: nesting depth of the parameter dispatch (each level multiplies the code by its branches)
+DISPATCH_DEPTH = 2
+
+
+def _param_conditions(outputs: list[sp.Expr], x: sp.Symbol) -> tuple | None:
+    """The conditions of the first x-dependent Piecewise whose conditions hold only parameters
+    (with a final True), or None."""
+    for o in outputs:
+        for e in sp.preorder_traversal(o):
+            if not isinstance(e, sp.Piecewise) or x not in e.free_symbols:
+                continue
+            conds = tuple(a.cond for a in e.args)
+            if conds[-1] is not sp.true or len(conds) < 2:
+                continue
+            if all(not isinstance(c, sp.logic.boolalg.BooleanAtom) and c.free_symbols
+                   and x not in c.free_symbols for c in conds[:-1]):
+                return conds, isinstance(e, Guarded)
+    return None
+
+
+def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol],
+                    depth: int = DISPATCH_DEPTH) -> Compiled:
+    """Lower ``outputs`` (expressions in x and params) to core-function body lines.
+
+    A Piecewise whose conditions hold only parameters is chosen once per call when those
+    parameters are scalars: one straight-line program per branch under ``if``/``elif`` (the
+    first true condition wins, a NaN parameter fails every comparison, as in the select), and
+    the general program (a masked copy per branch) for array parameters."""
+    found = _param_conditions(outputs, x) if depth > 0 else None
+    if found is None:
+        return _compile_straight(outputs, x, params)
+    conds, guarded = found
+    if guarded:  # array parameters: the general form (a fast form valid where the guard holds)
+        general = compile_outputs([o.replace(
+            lambda e: isinstance(e, Guarded) and tuple(a.cond for a in e.args) == conds,
+            lambda e: e.args[-1].expr) for o in outputs], x, params, depth - 1)
+    else:
+        general = _compile_straight(outputs, x, params)
+    prog = Program(x, params)
+    names = sorted({"p_" + s.name for c in conds[:-1] for s in c.free_symbols})
+    lines = [f"if not isinstance({names[0]}, np.ndarray)"
+             + "".join(f" and not isinstance({n}, np.ndarray)" for n in names[1:]) + ":"]
+    parts = [general]
+    for k, cond in enumerate(conds):
+        def pick(e, k=k):
+            return e.args[k].expr
+
+        branch = [o.replace(lambda e: isinstance(e, sp.Piecewise)
+                            and tuple(a.cond for a in e.args) == conds, pick) for o in outputs]
+        sub = compile_outputs(branch, x, params, depth - 1)
+        parts.append(sub)
+        head = "else:" if cond is sp.true else (
+            f"{'if' if k == 0 else 'elif'} {prog.scalar_cond(cond)}:")
+        lines.append("    " + head)
+        lines.extend("        " + ln for ln in sub.lines or ["pass"])
+    lines.append("else:")
+    lines.extend("    " + ln for ln in general.lines or ["pass"])
+    return Compiled(lines, max(p.nfloat for p in parts), max(p.nbool for p in parts),
+                    set().union(*(p.functions for p in parts)),
+                    all(p.native_float32 for p in parts))
+
+
+def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]
+                      ) -> Compiled:
     outputs = [_fold_constants(o) for o in outputs]
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
+    # a CSE value -x (SymPy's cse takes it out of x - a and x - b) is inlined: x - a then
+    # stays one subtraction instead of a negation of a negation (the values are the same)
+    inline: dict = {}
+    kept = []
+    for sym, sub in repl:
+        sub = sub.xreplace(inline)
+        if sub == -x:
+            inline[sym] = sub
+        else:
+            kept.append((sym, sub))
+    repl, reduced = kept, [r.xreplace(inline) for r in reduced]
     prog = Program(x, params)
     for sym, sub in repl:
         prog.defs[sym] = sub

@@ -276,6 +276,110 @@ def _select_linear(pairs, default, x):
 _RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear)
 
 
+def _leaky(pairs, default, x):
+    """(k x, x <= 0), (x, True) [with clamps (H, x >= H)] -> max(x, k x) [min(., H)] when
+    0 < k <= 1 [and H >= 0]: for x <= 0, k x >= x and rounding is monotonic, so fl(k x) >= x;
+    for x > 0, fl(k x) <= x: the maximum is the branch's own value. k > 0 keeps k (-inf) = -inf
+    (0 * -inf would be NaN). For x >= H >= 0 the maximum is x and min(x, H) = H; below H it is
+    at most max(x, 0) < H and the min leaves it."""
+    if _plain(default) != x:
+        return None
+    slopes, caps = [], []
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None:
+            return None
+        op, t = b
+        if _free(e, x):
+            if op in (">", ">=") and _free(t, x) and _zero(e - t):
+                caps.append(t)
+                continue
+            return None
+        k = sp.simplify(_plain(e) / x)
+        if op not in ("<", "<=") or t != 0 or not _free(k, x):
+            return None
+        slopes.append(k)
+    if len(slopes) != 1 or len(caps) > 1:
+        return None
+    k = slopes[0]
+    fast = sp.Max(x, k * x, evaluate=False)
+    guard = [sp.StrictGreaterThan(k, 0), sp.LessThan(k, 1)]
+    for h in caps:
+        fast = sp.Min(fast, h, evaluate=False)
+        guard.append(sp.GreaterThan(h, 0))
+    return fast, sp.And(*guard)
+
+
+def _kinked(e, t, x):
+    """k with e = t + k (x - t) as written (k free of x), or None."""
+    r = _plain(e) - t
+    if not isinstance(r, sp.Mul):
+        return None
+    z = [f for f in r.args if not _free(f, x)]
+    if len(z) != 1 or not _zero(z[0] - (x - t)):
+        return None
+    return sp.Mul(*[f for f in r.args if _free(f, x)])
+
+
+def _three_slopes(pairs, default, x):
+    """(t_l + k_l (x - t_l), x <= t_l), (t_r + k_r (x - t_r), x >= t_r), (x, True) ->
+    clip(x, t_l, t_r) + k_l min(x - t_l, 0) + k_r max(x - t_r, 0) when t_l <= t_r. Below t_l
+    the clip is t_l and the last term k_r 0 = 0: t_l + k_l fl(x - t_l), the branch's own
+    roundings (fl(x - t_l) <= 0 there, >= 0 above: rounding is monotonic); above t_r likewise;
+    between them x + 0 + 0. The sum is exact in any order (two of the terms are 0)."""
+    if _plain(default) != x or len(pairs) != 2:
+        return None
+    lo = hi = None
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None or not _free(b[1], x):
+            return None
+        op, t = b
+        k = _kinked(e, t, x)
+        if k is None:
+            return None
+        if op in ("<", "<=") and lo is None:
+            lo = (t, k)
+        elif op in (">", ">=") and hi is None:
+            hi = (t, k)
+        else:
+            return None
+    if lo is None or hi is None:
+        return None
+    (tl, kl), (tr, kr) = lo, hi
+    fast = (Clip(x, tl, tr) + kl * sp.Min(x - tl, 0, evaluate=False)
+            + kr * sp.Max(x - tr, 0, evaluate=False))
+    return fast, sp.LessThan(tl, tr)
+
+
+class Guarded(sp.Piecewise):
+    """(fast form, condition on the parameters), (general form, True): the emitter picks the
+    branch once per call for scalar parameters and uses the general form for array ones."""
+
+
+#: rules exact only for some parameter values: (closed form, condition on the parameters);
+#: the kernel checks the condition once per call (scalar parameters) and otherwise keeps the
+#: general form (see :func:`.emit.compile_outputs`)
+_GUARDED = (_leaky, _three_slopes)
+
+
+def _guarded(pairs, default, x, general):
+    for rule in _GUARDED:
+        try:
+            got = rule(pairs, default, x)
+        except (TypeError, ValueError, AttributeError):
+            got = None
+        if got is None:
+            continue
+        fast, guard = got
+        if guard is sp.true:
+            return fast
+        if guard is sp.false or x in guard.free_symbols:
+            continue
+        return Guarded((fast, guard), (general, True), evaluate=False)
+    return general
+
+
 def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
     args = list(pw.args)
     if args[-1].cond is not sp.true or x not in pw.free_symbols:
@@ -284,6 +388,10 @@ def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
     default = args[-1].expr
     if any(isinstance(c, sp.logic.boolalg.BooleanAtom) for _, c in pairs):
         return pw
+    return _guarded(pairs, default, x, _general(pw, pairs, default, x))
+
+
+def _general(pw, pairs, default, x):
     out = _apply_rules(pairs, default, x)
     if out is not None:
         return out

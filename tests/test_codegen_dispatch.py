@@ -1,0 +1,109 @@
+"""Parameter-guarded fusions (fuse.Guarded) and the once-per-call parameter dispatch (emit)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import symact
+from symact.codegen.fuse import Guarded, fuse
+
+x, k, h, tl, tr, al, ar = sp.symbols("x k h t_l t_r a_l a_r", real=True)
+
+
+def test_leaky_rule_is_guarded_by_the_slope():
+    out = fuse(sp.Piecewise((k * x, x <= 0), (x, True)), x)
+    assert isinstance(out, Guarded)
+    fast, guard = out.args[0]
+    assert fast == sp.Max(x, k * x, evaluate=False)
+    assert guard.subs(k, sp.Rational(1, 100)) is sp.true
+    assert guard.subs(k, 0) is sp.false and guard.subs(k, 2) is sp.false
+    # a numeric slope in (0, 1] needs no guard; a cap H >= 0 is a clip at H
+    capped = fuse(sp.Piecewise((x / 10, x <= 0), (6, x >= 6), (x, True)), x)
+    assert capped == sp.Min(sp.Max(x, x / 10, evaluate=False), 6, evaluate=False)
+
+
+def test_three_slopes_rule_is_guarded_by_the_order_of_the_kinks():
+    pw = sp.Piecewise((tl + al * (x - tl), x <= tl), (tr + ar * (x - tr), x >= tr), (x, True))
+    out = fuse(pw, x)
+    assert isinstance(out, Guarded)
+    assert out.args[0].cond == sp.LessThan(tl, tr)
+    assert "Clip(x, t_l, t_r)" in str(out.args[0].expr)
+
+
+def _reference(name, x, **p):
+    """The definition's branches evaluated as written, in the dtype of x (first true wins)."""
+    with np.errstate(all="ignore"):
+        if name == "srelu":
+            t_l, a_l, t_r, a_r = (p.get(n, d) for n, d in
+                                  (("t_l", -1.0), ("a_l", 0.1), ("t_r", 1.0), ("a_r", 0.1)))
+            return np.where(x <= t_l, t_l + a_l * (x - t_l),
+                            np.where(x >= t_r, t_r + a_r * (x - t_r), x))
+        s = p.get("negative_slope", 0.01)
+        if name == "leaky_relu":
+            return np.where(x <= 0, s * x, x)
+        return np.where(x <= 0, s * x, np.where(x >= 6, 6.0, x)).astype(x.dtype)
+
+
+DENSE = np.concatenate([
+    np.random.default_rng(3).normal(size=4000) * 4,
+    np.random.default_rng(4).normal(size=500) * 1e30,
+    np.nextafter(np.array([-1.0, 1.0, 0.0, 6.0, -3.0, 1e-3]), np.inf),
+    np.nextafter(np.array([-1.0, 1.0, 0.0, 6.0, -3.0, 1e-3]), -np.inf),
+    [-1.0, 1.0, 0.0, -0.0, 6.0, -3.0, 1e-3, 5e-324, -5e-324, 1e-310, -1e-310,
+     1.7e308, -1.7e308, 3.4e38, -3.4e38],
+])
+
+
+@pytest.mark.parametrize("name,params", [
+    ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 1.0}),
+    ("leaky_relu", {"negative_slope": 0.7}), ("leaky_relu", {"negative_slope": 1e-30}),
+    ("leaky_relu6", {}), ("leaky_relu6", {"negative_slope": 1.0}),
+    ("leaky_relu6", {"negative_slope": 0.0}), ("leaky_relu6", {"negative_slope": 3.0}),
+    ("leaky_relu6", {"negative_slope": -0.5}),
+    ("srelu", {}), ("srelu", {"t_l": 0.5, "t_r": 0.5}), ("srelu", {"t_l": 1.0, "t_r": -1.0}),
+    ("srelu", {"a_l": 2.0, "a_r": -1.5}), ("srelu", {"a_l": 0.0, "a_r": 0.0, "t_l": -3.0,
+                                                     "t_r": 1e-3}),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_guarded_kernels_give_the_branch_values_bit_for_bit(name, params, dtype):
+    with np.errstate(over="ignore"):
+        xs = DENSE.astype(dtype)
+    ref = _reference(name, xs, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = symact.get(name).numpy()(xs, **params)
+    finite = np.isfinite(xs)
+    if dtype == np.float64:
+        np.testing.assert_array_equal(got[finite], ref[finite])
+    else:  # float32: the branch in float32 (native), or in float64 rounded once
+        with np.errstate(over="ignore"):
+            ref64 = _reference(name, xs.astype(np.float64), **params).astype(dtype)
+        ok = (got == ref) | (np.abs(got - ref64) <= 2 * np.finfo(dtype).eps * np.abs(ref64))
+        assert ok[finite].all(), xs[finite & ~ok][:5]
+    # array parameters (float64) take the general program: the same values in float64
+    arr = {n: np.full(xs.shape, v) for n, v in params.items()}
+    if arr and dtype == np.float64:
+        np.testing.assert_array_equal(symact.get(name).numpy()(xs, **arr), got)
+
+
+def test_soft_exponential_picks_its_branch_once():
+    act = symact.get("soft_exponential")
+    src = act.numpy().source
+    assert "if not isinstance(p_alpha, np.ndarray):" in src
+    xs = np.linspace(-3, 3, 13)
+    for alpha in (-0.5, 0.0, 0.5):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = act.numpy()(xs, alpha=alpha)
+            yarr = act.numpy()(xs, alpha=np.full(xs.shape, alpha))
+        np.testing.assert_allclose(y, yarr, rtol=0, atol=0)
+    np.testing.assert_array_equal(act.numpy()(xs, alpha=0.0), xs)  # (no 1 / alpha at alpha = 0)
+
+
+def test_array_parameters_of_a_guarded_fusion_skip_the_fast_form():
+    src = symact.get("leaky_relu").numpy().source.split("else:\n")[-1]
+    assert "np.maximum" not in src and "where=" not in src
