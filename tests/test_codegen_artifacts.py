@@ -29,7 +29,6 @@ KNOWN_MISSES = {
     ("loglog", "float64"),  # rounding of exp(x) inside exp(x - exp(x))
     ("sinc", "float64"),  # cancellation near the zeros of sinc' (not on the test subset)
     ("snake", "float64"),  # cancellation near the zeros of 1 + sin(2x) at huge x
-    ("squareplus", "float64"),  # f': overflow of x + hypot(x, 2) at x ~ 1.8e308 (f fixed)
 }
 
 SCALAR = [a.name for a in symact.activations() if not a.is_vector]

@@ -107,3 +107,25 @@ def test_soft_exponential_picks_its_branch_once():
 def test_array_parameters_of_a_guarded_fusion_skip_the_fast_form():
     src = symact.get("leaky_relu").numpy().source.split("else:\n")[-1]
     assert "np.maximum" not in src and "where=" not in src
+
+
+def test_squareplus_derivative_at_the_top_of_the_range_and_a_parameter_hypot():
+    import mpmath
+
+    act = symact.get("squareplus")
+    xs = np.array([1.7567726432442375e308, 1.7976931348623157e308, 1e308, 9e307, -1.7e308,
+                   1e200, -1e200, 1e-300, -16.13, 3.0])
+    mpmath.mp.dps = 1400
+    for b in (4.0, 0.25, 2.0**50):  # (2^50: |sqrt(b)| > 2^20, np.hypot itself)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            f, d = act.numpy()(xs, b=b), act.numpy(1)(xs, b=b)
+        for xv, fv, dv in zip(xs, f, d, strict=True):
+            X = mpmath.mpf(float(xv))
+            h = mpmath.sqrt(X * X + b)
+            for got, ref in ((fv, (X + h) / 2), (dv, (1 + X / h) / 2)):
+                r = float(ref)
+                assert np.isfinite(got) == np.isfinite(r), (xv, got, r)
+                if np.isfinite(r) and r != 0:
+                    assert abs(got - r) <= 4 * np.spacing(abs(r)), (b, xv, got, r)
+    mpmath.mp.dps = 15

@@ -246,6 +246,11 @@ class Program:
         if isinstance(e, Hypot) and e.args[1].is_number and not self.dep(e.args[1]) \
                 and 0 < abs(float(e.args[1])) <= 2**20:
             return self._hypot_const(self.value(e.args[0]), float(e.args[1]))
+        if isinstance(e, Hypot) and not self.dep(e.args[1]) and self.dep(e.args[0]):
+            # a parameter: the same six passes when |c| <= 2^20 (checked per chunk)
+            self.functions.add("np.hypot")
+            return self.new("_rt.hypot_c", [self.value(e.args[0]),
+                                            ("s", self.scalar(e.args[1]))])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         if isinstance(e, Indicator):

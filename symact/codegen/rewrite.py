@@ -125,6 +125,27 @@ def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
     return e
 
 
+def _rule_scaled_select(e: sp.Mul) -> sp.Expr:
+    """c * Piecewise(.., (z + UnevaluatedExpr(Hypot(z, s)), True)) with c a power of two ->
+    the coefficient in each branch (c z + c Hypot(z, s): the scaling is exact, and the halves
+    cannot overflow where z + Hypot(z, s) would at z ~ 1.8e308, e.g. in (z + hypot) / (2 hypot))."""
+    from .functions import _power_of_two
+
+    c, rest = e.as_coeff_Mul()
+    pws = [a for a in sp.Mul.make_args(rest) if isinstance(a, sp.Piecewise)]
+    if c == 1 or not _power_of_two(abs(c)) or len(pws) != 1:
+        return e
+    pw = pws[0]
+    d = pw.args[-1].expr
+    if not (isinstance(d, sp.Add) and any(isinstance(a, sp.UnevaluatedExpr)
+                                          and isinstance(a.args[0], Hypot) for a in d.args)):
+        return e
+    others = [a for a in sp.Mul.make_args(rest) if a is not pw]
+    scaled = sp.Piecewise(*[(sp.Add(*[c * t for t in b.args]) if isinstance(b, sp.Add)
+                             else c * b, cond) for b, cond in pw.args], evaluate=False)
+    return sp.Mul(scaled, *others)
+
+
 def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
     """Apply the stable-form rules bottom-up (``final``: also the region-selection rules,
     whose result is no longer differentiated)."""
@@ -143,6 +164,8 @@ def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
         return _rule_add(expr, x, final)
     if isinstance(expr, sp.tanh):
         return Tanh(expr.args[0])
+    if final and isinstance(expr, sp.Mul):
+        expr = _rule_scaled_select(expr)
     if isinstance(expr, sp.Mul) and sum(isinstance(a, sp.exp) for a in expr.args) > 1:
         # exp(a) exp(b) -> exp(a + b): no inf * 0 when a -> inf and b -> -inf
         exps = [a for a in expr.args if isinstance(a, sp.exp)]
