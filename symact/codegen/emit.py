@@ -300,7 +300,7 @@ class Program:
         (np.hypot is ~5x slower than these six passes)."""
         self.functions.add("np.hypot")  # float32 input: computed in float64 (see kernel.py)
         u = self.new("np.abs", [a])
-        t = self.new("np.minimum", [u, ("s", "1.152921504606847e+18")])
+        t = self.new("np.clip", [u, ("s", "0.0"), ("s", "1.152921504606847e+18")])
         t = self.new("np.square", [t])
         t = self.new("np.add", [t, ("s", _num(c * c))])
         t = self.new("np.sqrt", [t])
