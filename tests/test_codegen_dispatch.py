@@ -1,4 +1,5 @@
-"""Parameter-guarded fusions (fuse.Guarded) and the once-per-call parameter dispatch (emit)."""
+"""Parameter-guarded fusions and dispatch, the clamp/join fusions, and the overflow fixes
+of squareplus and bent_identity (dense mpmath checks near the fixed spots)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,34 @@ def test_one_root_rule_reduces_and_divides_out_the_constant_quotient():
     assert sp.simplify(f - (x**2 / (2 * (s + 1)) + x)) == 0
     assert not any(isinstance(a, sp.Add) and sp.Rational(-1, 2) in a.args
                    for a in sp.preorder_traversal(f))
+
+
+@pytest.mark.parametrize("name", ["sqnl", "sparse_plus"])
+def test_outer_clamps_and_convex_join_dense(name):
+    import mpmath
+
+    from symact.codegen import generate
+    from symact.codegen.accuracy import _mp_eval, _textbook, mp_function
+
+    act = symact.get(name)
+    for order in (0, 1):
+        src = generate(act, (order,)).source.split("\n\n\ndef ")[0]
+        assert "putmask" not in src and "where=" not in src, src
+    pts = np.concatenate([np.linspace(-2.5, 2.5, 1001), [-2, 2, -1, 1, 0.0],
+                          np.nextafter([-2.0, 2.0, -1.0, 1.0], np.inf),
+                          np.nextafter([-2.0, 2.0, -1.0, 1.0], -np.inf),
+                          np.geomspace(1e-300, 1e300, 60), -np.geomspace(1e-300, 1e300, 60)])
+    for order in (0, 1):
+        f = mp_function(_textbook(act.with_defaults(), order), act.x)
+        for dtype in (np.float32, np.float64):
+            xs = pts.astype(dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                y = act.numpy(order)(xs)
+            for xv, yv in zip(xs, y, strict=True):
+                r = float(mpmath.mpf(_mp_eval(f, float(xv))))
+                r = float(np.asarray(r, dtype))
+                if r != 0 and np.isfinite(r) and abs(r) > np.finfo(dtype).tiny:
+                    assert abs(float(yv) - r) <= 4 * float(np.spacing(np.asarray(abs(r), dtype))), \
+                        (name, order, dtype, xv, yv, r)
+            assert np.isnan(act.numpy(order)(np.array([np.nan], dtype))[0])

@@ -364,6 +364,10 @@ class Program:
         cur = ops[0] if ops else None
         for o in ops[1:]:
             cur = self.new("np.add", [cur, o])
+        if cur is None and scal and neg:  # c - v: one subtraction, not a negation and an add
+            cur = self.new("np.subtract", [("s", self.scalar(sp.Add(*scal))),
+                                           self.value(neg[0])])
+            scal, neg = [], neg[1:]
         for t in neg:
             v = self.value(t)
             cur = self.new("np.negative", [v]) if cur is None else self.new("np.subtract",

@@ -273,7 +273,85 @@ def _select_linear(pairs, default, x):
     return _plain(e).xreplace({x: clamp}) * Indicator(c) + default * Indicator(sp.Not(c))
 
 
-_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear)
+def _branch_at(pairs, default, x, v):
+    """The value of the Piecewise (pairs, default) at the number v (first true wins)."""
+    for e, c in pairs:
+        holds = c.subs(x, v)
+        if holds is sp.true:
+            return _plain(e).subs(x, v)
+        if holds is not sp.false:
+            return None
+    return _plain(default).subs(x, v)
+
+
+def _outer_clamps(pairs, default, x):
+    """(H, x > b), ..inner.., (L, True) with the inner branches worth H at b and L at a (the
+    last inner condition x >= a) -> inner(clip(x, a, b)): inside [a, b] the clip is x itself;
+    outside it is the bound, where the inner value is exactly H or L (checked symbolically,
+    and the constant must come out of the inner formula exactly: the bounds and values are
+    small integers or the values are checked for exact binary fractions). The inner
+    Piecewise is fused on its own (e.g. by :func:`_symmetric`); two branches split at t are
+    written (lower, x < t), (upper, True) first."""
+    if len(pairs) < 3 or not _free(default, x) or not _free(pairs[0][0], x):
+        return None
+    top = _bound(pairs[0][1], x)
+    last = _bound(pairs[-1][1], x)
+    if top is None or last is None or top[0] not in (">", ">=") or last[0] != ">=":
+        return None
+    (hi, lo) = top[1], last[1]
+    if not (hi.is_number and lo.is_number and lo < hi):
+        return None
+    inner = pairs[1:-1]
+    inner_default = pairs[-1][0]
+    for bound, value in ((hi, pairs[0][0]), (lo, default)):
+        got = _branch_at(inner, inner_default, x, bound)
+        if got is None or not _zero(got - value) or not _dyadic(bound) or not _dyadic(value):
+            return None
+    if len(inner) == 1:
+        op, t = _bound(inner[0][1], x) or (None, None)
+        if op in (">", ">="):  # (upper, x >= t), (lower, True) -> (lower, x < t), (upper, True)
+            flipped = sp.StrictLessThan(x, t) if op == ">=" else sp.LessThan(x, t)
+            inner = [(inner_default, flipped)]
+            inner_default = pairs[1][0]
+    fused = _apply_rules(inner, inner_default, x)
+    if fused is None:
+        return None
+    return fused.xreplace({x: Clip(x, lo, hi)})
+
+
+def _dyadic(v) -> bool:
+    """v is a number exactly representable in float32 (so no rounding hides a mismatch)."""
+    v = sp.nsimplify(v)
+    return bool(v.is_Rational) and v.q & (v.q - 1) == 0 and abs(v.p) < 2**24
+
+
+def _convex_join(pairs, default, x):
+    """(L, x <= a), (x, x >= b), (p(x), True) with p a polynomial, p(a) = L, p(b) = b and
+    p(x) >= x on [a, b] (a square, e.g. sparse_plus: (x + 1)^2/4 - x = (x - 1)^2/4) ->
+    max(p(clip(x, a, b)), x). Below a: max(L, x) = L (L >= a >= x); above b: max(b, x) = x;
+    inside, fl(p) or, only where fl(p) < x <= p, x itself: closer to p than fl(p)."""
+    if len(pairs) != 2:
+        return None
+    (l_val, l_c), (x_val, x_c) = pairs
+    lb, xb = _bound(l_c, x), _bound(x_c, x)
+    if lb is None or xb is None or lb[0] not in ("<", "<=") or xb[0] not in (">", ">="):
+        return None
+    if _plain(x_val) != x or not _free(l_val, x):
+        return None
+    a, b = lb[1], xb[1]
+    p = _plain(default)
+    if not (a.is_number and b.is_number and a < b and p.is_polynomial(x)):
+        return None
+    if not (_zero(p.subs(x, a) - l_val) and _zero(p.subs(x, b) - b) and _le(a, l_val)):
+        return None
+    gap = sp.factor(p - x)
+    if not gap.is_nonnegative:
+        return None
+    return sp.Max(p.xreplace({x: Clip(x, a, b)}), x, evaluate=False)
+
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear,
+          _outer_clamps, _convex_join)
 
 
 def _leaky(pairs, default, x):
