@@ -178,7 +178,7 @@ def test_outer_clamps_and_convex_join_dense(name):
     act = symact.get(name)
     for order in (0, 1):
         src = generate(act, (order,)).source.split("\n\n\ndef ")[0]
-        assert "putmask" not in src and "where=" not in src, src
+        assert "putmask" not in src and "where=" not in src and "_rt.select" not in src, src
     pts = np.concatenate([np.linspace(-2.5, 2.5, 1001), [-2, 2, -1, 1, 0.0],
                           np.nextafter([-2.0, 2.0, -1.0, 1.0], np.inf),
                           np.nextafter([-2.0, 2.0, -1.0, 1.0], -np.inf),
@@ -197,3 +197,33 @@ def test_outer_clamps_and_convex_join_dense(name):
                     assert abs(float(yv) - r) <= 4 * float(np.spacing(np.asarray(abs(r), dtype))), \
                         (name, order, dtype, xv, yv, r)
             assert np.isnan(act.numpy(order)(np.array([np.nan], dtype))[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_runtime_select_is_putmask_bit_for_bit(dtype):
+    from symact.codegen import runtime
+
+    rng = np.random.default_rng(5)
+    base = np.concatenate([rng.normal(size=1000), [np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-45]])
+    base = base.astype(dtype)
+    cond = rng.random(base.shape) < 0.5
+    vals = (rng.normal(size=base.shape) * 1e3).astype(dtype)
+    vals[:3] = [np.nan, -0.0, np.inf]
+    for v in (vals, 6.0, -0.0, np.nan, np.float64(0.1)):
+        want, got = base.copy(), base.copy()
+        np.putmask(want, cond, v)
+        runtime.select(got, cond, v)
+        assert want.tobytes() == got.tobytes()
+    # a float64 parameter array into a float32 chunk: rounded like the other operations
+    got = base.copy()
+    runtime.select(got, cond, vals.astype(np.float64))
+    assert got.tobytes() == np.where(cond, vals, base).astype(dtype).tobytes()
+
+
+def test_leaky_relu6_derivative_with_an_array_parameter_in_float32():
+    act = symact.get("leaky_relu6")
+    xs = np.linspace(-8, 8, 9).astype(np.float32)
+    slope = np.array([0.1, 0, 2, -1, 0.5, 0.1, 0.1, 0.1, 0.1])
+    np.testing.assert_array_equal(act.numpy(1)(xs, negative_slope=slope),
+                                  act.numpy(1)(xs.astype(np.float64), negative_slope=slope)
+                                  .astype(np.float32))

@@ -391,6 +391,11 @@ class Program:
             v = self.value(f)
             if (cur is None and coeff.is_number and coeff != 1 and coeff != -1
                     and abs(float(coeff)) <= 1):
+                if coeff.is_Rational and coeff.p == 1 and coeff.q & (coeff.q - 1) == 0:
+                    # x / 2^k as x * 2^-k: the same correctly rounded value, a faster loop
+                    cur = self.new("np.multiply", [v, ("s", _num(coeff))])
+                    coeff = sp.S.One
+                    continue
                 if coeff.is_Rational and coeff.p == 1:
                     cur = self.new("np.divide", [v, ("s", _num(coeff.q))])
                     coeff = sp.S.One
@@ -659,7 +664,7 @@ def _allocate(prog: Program, results: list) -> Compiled:
                 if isinstance(raw, tuple):  # condition on parameters only: a scalar
                     lines.append(f"np.copyto({dest}, {v}, where={c})")
                 else:
-                    lines.append(f"np.putmask({dest}, {c}, {v})")
+                    lines.append(f"_rt.select({dest}, {c}, {v})")
         else:
             lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):
