@@ -7,9 +7,13 @@ there) and the final value of each output straight into the output chunk. Sub-ex
 of ``x`` (parameters and constants) are computed once per chunk as scalars. A ``Piecewise`` that
 :mod:`symact.codegen.fuse` could not turn into branch-free ufuncs is a select: the default
 branch is written, then each branch overwrites where its condition holds, last to first
-(``np.putmask``), so the first true condition wins (the catalog's kink convention); a select
-between two constants is arithmetic on the mask. The program also tells whether float32 input
-may be computed natively (:mod:`symact.codegen.precision`).
+(``_rt.select``: the masked copy as bit operations, no branch per element), so the first true
+condition wins (the catalog's kink convention); a select between two constants is arithmetic on
+the mask. A Piecewise whose conditions hold only parameters (soft_exponential's alpha, the guards
+of :class:`.fuse.Guarded`) becomes ``if``/``elif`` over one straight-line program per branch
+when the parameters are scalars. max/min against a scalar are ``np.clip`` with an infinite bound
+(NumPy's maximum with a broadcast scalar has no SIMD loop). The program also tells whether
+float32 input may be computed natively (:mod:`symact.codegen.precision`).
 """
 
 from __future__ import annotations

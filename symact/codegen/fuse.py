@@ -30,6 +30,19 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
 * ``(a x + b, x > t), (d, True)`` (d free of x) -> ``(a max(x, t) + b) [x > t] + d [x <= t]``
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
   mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
+* ``(H, x > b), ..inner.., (L, True)`` with the inner branches worth H at b and L at a ->
+  ``inner(clip(x, a, b))``, the inner Piecewise fused on its own (sqnl: ``c (1 - |c|/4)``)
+* ``(L, x <= a), (x, x >= b), (p(x), True)``, p a polynomial >= x on [a, b] joining both ->
+  ``max(p(clip(x, a, b)), x)`` (sparse_plus)
+
+Rules exact only for some parameter values give a :class:`Guarded` Piecewise ``(fast form,
+condition on the parameters), (general form, True)``; the kernel tests the condition once per
+call (scalar parameters; array parameters take the general form):
+
+* ``(k x, x <= 0), (x, True)`` [with caps ``(H, x >= H)``] -> ``max(x, k x)`` [``min(., H)``]
+  when 0 < k <= 1 [and H >= 0] (leaky_relu, prelu, rrelu, leaky_relu6)
+* ``(t_l + k_l (x - t_l), x <= t_l), (t_r + k_r (x - t_r), x >= t_r), (x, True)`` ->
+  ``clip(x, t_l, t_r) + k_l min(x - t_l, 0) + k_r max(x - t_r, 0)`` when t_l <= t_r (srelu)
 """
 
 from __future__ import annotations

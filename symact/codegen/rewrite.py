@@ -13,7 +13,13 @@ nothing about particular activations:
 * ``tanh(z)`` -> ``Tanh(z)`` (whose derivative is ``Sech2``, never ``1 - tanh^2``)
 * ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
 * ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
-  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
+  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``); a power-of-two factor
+  of that select goes into its branches (``(z + hypot) / (2 hypot)`` -> ``(z/2 + hypot/2) /
+  hypot``)
+* in :func:`algebraic`, a rational function of x and one root ``s = sqrt(P(x))`` is reduced
+  modulo ``s^2 = P`` and a constant quotient is divided out of a numerator sum:
+  ``(x + 2 s) / (2 s)`` -> ``1 + (x/2) / s`` (the sum and the divisor overflow together at
+  ``|x| ~ 1.8e308``; the remainder over the divisor stays bounded)
 
 After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
 sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their
