@@ -555,7 +555,7 @@ def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol
         sub = compile_outputs(branch, x, params, depth - 1)
         parts.append(sub)
         head = "else:" if cond is sp.true else (
-            f"{'if' if k == 0 else 'elif'} {prog.scalar_cond(cond)}:")
+            f"{'if' if k == 0 else 'elif'} {_python_test(prog, cond)}:")
         lines.append("    " + head)
         lines.extend("        " + ln for ln in sub.lines or ["pass"])
     lines.append("else:")
@@ -563,6 +563,16 @@ def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol
     return Compiled(lines, max(p.nfloat for p in parts), max(p.nbool for p in parts),
                     set().union(*(p.functions for p in parts)),
                     all(p.native_float32 for p in parts))
+
+
+def _python_test(prog: Program, c: sp.Basic) -> str:
+    """A condition on scalar parameters as a Python boolean expression."""
+    if isinstance(c, (sp.And, sp.Or)):
+        op = " and " if isinstance(c, sp.And) else " or "
+        return "(" + op.join(_python_test(prog, a) for a in c.args) + ")"
+    if isinstance(c, sp.Not):
+        return f"(not {_python_test(prog, c.args[0])})"
+    return prog.scalar_cond(c)
 
 
 def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]
