@@ -227,3 +227,13 @@ def test_leaky_relu6_derivative_with_an_array_parameter_in_float32():
     np.testing.assert_array_equal(act.numpy(1)(xs, negative_slope=slope),
                                   act.numpy(1)(xs.astype(np.float64), negative_slope=slope)
                                   .astype(np.float32))
+
+
+def test_or_of_mirrored_bounds_is_one_comparison_of_the_abs():
+    lam = sp.Symbol("lam", nonnegative=True)
+    assert fuse(sp.Or(lam < x, lam < -x), x) == sp.StrictLessThan(lam, sp.Abs(x))
+    assert fuse(sp.Or(x >= 1, x <= -1), x) == sp.LessThan(1, sp.Abs(x))
+    # not mirrored: left alone
+    assert fuse(sp.Or(x >= 1, x <= -2), x) == sp.Or(x >= 1, x <= -2)
+    src = symact.get("hardshrink").numpy().source
+    assert "np.abs" in src and "logical_or" not in src

@@ -568,8 +568,37 @@ def _clip_minmax(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
     return Clip(iz[0], lo, hi)
 
 
+def _or_abs(c: sp.Or, x: sp.Symbol) -> sp.Basic:
+    """``a < z | a < -z`` -> ``a < |z|`` (a free of x; also with <=): max(z, -z) = |z|, and
+    NaN fails both forms. One comparison and an abs instead of two comparisons, a negation and
+    an or (hardshrink's mask)."""
+    if len(c.args) != 2:
+        return c
+    p, q = (_as_below(a, x) for a in c.args)
+    if p is None or q is None or p[0] is not q[0] or not _zero(p[1] - q[1]) \
+            or not _zero(p[2] + q[2]):
+        return c
+    return p[0](p[1], sp.Abs(p[2], evaluate=False))
+
+
+def _as_below(c: sp.Basic, x: sp.Symbol):
+    """A relation between a free of x and z holding x as (op, a, z) meaning ``a op z``, op
+    ``<`` or ``<=`` (z < a is -a < -z)."""
+    kind = type(c)
+    if kind not in _OPS:
+        return None
+    lo, hi = (c.lhs, c.rhs) if kind in (sp.StrictLessThan, sp.LessThan) else (c.rhs, c.lhs)
+    op = sp.StrictLessThan if kind in (sp.StrictLessThan, sp.StrictGreaterThan) else sp.LessThan
+    if _free(lo, x) and not _free(hi, x):
+        return op, lo, hi
+    if _free(hi, x) and not _free(lo, x):
+        return op, -hi, -lo
+    return None
+
+
 def fuse(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """Apply the rules above to every Piecewise / Max-Min pair of ``expr``."""
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _one(e, x))
+    expr = expr.replace(lambda e: isinstance(e, sp.Or), lambda e: _or_abs(e, x))
     return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)) and x in e.free_symbols,
                         lambda e: _clip_minmax(e, x))
