@@ -577,6 +577,11 @@ def _python_test(prog: Program, c: sp.Basic) -> str:
 
 def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]
                       ) -> Compiled:
+    # UnevaluatedExpr around a Hypot (the hypot-sum rule's marker) protects nothing here:
+    # unwrapped, the same hypot / 2 in both branches is one value (squareplus)
+    outputs = [o.replace(lambda e: isinstance(e, sp.UnevaluatedExpr)
+                         and isinstance(e.args[0], Hypot), lambda e: e.args[0])
+               for o in outputs]
     outputs = [_fold_constants(o) for o in outputs]
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
     # a CSE value -x (SymPy's cse takes it out of x - a and x - b) is inlined: x - a then
