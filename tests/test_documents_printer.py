@@ -180,6 +180,12 @@ def test_visible_length():
 def test_ast_of_module_is_valid_python():
     from symact.codegen import generate
 
-    ks = generate(symact.get("sqnl"), (0,))
-    module = kernel_function_ast(ks.source.split("\n\n\ndef ")[0], "f", {})
+    # (sqnl is branch-free now: clip; squareplus keeps a select between its two regions)
+    ks = generate(symact.get("squareplus"), (0,))
+    module = kernel_function_ast(ks.source.split("\n\n\ndef ")[0], "f", {"p_b": "P0"})
     assert "if" in ast.unparse(module)
+    # the parameter dispatch of soft_exponential: the three branches as one conditional
+    ks = generate(symact.get("soft_exponential"), (1,))
+    text = ast.unparse(kernel_function_ast(ks.source.split("\n\n\ndef ")[0], "f",
+                                           {"p_alpha": "P0"}))
+    assert "isinstance" not in text and text.count(" if ") == 2, text

@@ -7,9 +7,13 @@ there) and the final value of each output straight into the output chunk. Sub-ex
 of ``x`` (parameters and constants) are computed once per chunk as scalars. A ``Piecewise`` that
 :mod:`symact.codegen.fuse` could not turn into branch-free ufuncs is a select: the default
 branch is written, then each branch overwrites where its condition holds, last to first
-(``np.putmask``), so the first true condition wins (the catalog's kink convention); a select
-between two constants is arithmetic on the mask. The program also tells whether float32 input
-may be computed natively (:mod:`symact.codegen.precision`).
+(``_rt.select``: the masked copy as bit operations, no branch per element), so the first true
+condition wins (the catalog's kink convention); a select between two constants is arithmetic on
+the mask. A Piecewise whose conditions hold only parameters (soft_exponential's alpha, the guards
+of :class:`.fuse.Guarded`) becomes ``if``/``elif`` over one straight-line program per branch
+when the parameters are scalars. max/min against a scalar are ``np.clip`` with an infinite bound
+(NumPy's maximum with a broadcast scalar has no SIMD loop). The program also tells whether
+float32 input may be computed natively (:mod:`symact.codegen.precision`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from .functions import (
     MulExp,
     _power_of_two,
 )
+from .fuse import Guarded
 
 #: SymPy function -> NumPy / scipy.special ufunc (as named in the generated source)
 UFUNCS: dict[type, str] = {
@@ -218,12 +223,7 @@ class Program:
         if isinstance(e, sp.Piecewise):
             return self._select(e)
         if isinstance(e, (sp.Max, sp.Min)):
-            name = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
-            args = [self.value(a) for a in e.args]
-            cur = args[0]
-            for a in args[1:]:
-                cur = self.new(name, [cur, a])
-            return cur
+            return self._minmax(e)
         if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
@@ -257,6 +257,11 @@ class Program:
                 # sin(2 y) / cos(2 y): 2 y overflows for |y| > 2^1023 (double-angle form there)
                 return self.new("_rt.trig_double", [self.value(arg / 2),
                                                     ("s", str(isinstance(e, sp.cos)))])
+        if isinstance(e, Hypot) and not self.dep(e.args[1]) and self.dep(e.args[0]):
+            # a parameter: the same six passes when |c| <= 2^20 (checked per chunk)
+            self.functions.add("np.hypot")
+            return self.new("_rt.hypot_c", [self.value(e.args[0]),
+                                            ("s", self.scalar(e.args[1]))])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         if isinstance(e, Indicator):
@@ -274,6 +279,31 @@ class Program:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
 
+    def _minmax(self, e: sp.Expr):
+        """max/min; against a scalar bound it is ``np.clip(a, c, inf)`` / ``np.clip(a, -inf, c)``:
+        the same value (NaN propagates through clip as through maximum, also a NaN bound), but
+        NumPy's maximum/minimum with a broadcast scalar has no SIMD loop (~3x the time of clip
+        in float32, ~1.8x in float64)."""
+        big = isinstance(e, sp.Max)
+        name = "np.maximum" if big else "np.minimum"
+        arrays = [a for a in e.args if self.dep(a)]
+        scalars = [a for a in e.args if not self.dep(a)]
+        cur = None
+        for a in arrays:
+            v = self.value(a)
+            cur = v if cur is None else self.new(name, [cur, v])
+        for c in scalars:
+            code = self.scalar(c)
+            if cur is None:
+                cur = ("s", code)
+            elif isinstance(cur, tuple):
+                cur = ("s", f"{name}({cur[1]}, {code})")
+            else:
+                bounds = [("s", code), ("s", "np.inf")] if big else [("s", "(-np.inf)"),
+                                                                      ("s", code)]
+                cur = self.new("np.clip", [cur, *bounds])
+        return cur
+
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
@@ -281,7 +311,7 @@ class Program:
         (np.hypot is ~5x slower than these six passes)."""
         self.functions.add("np.hypot")  # float32 input: computed in float64 (see kernel.py)
         u = self.new("np.abs", [a])
-        t = self.new("np.minimum", [u, ("s", "1.152921504606847e+18")])
+        t = self.new("np.clip", [u, ("s", "0.0"), ("s", "1.152921504606847e+18")])
         t = self.new("np.square", [t])
         t = self.new("np.add", [t, ("s", _num(c * c))])
         t = self.new("np.sqrt", [t])
@@ -327,6 +357,10 @@ class Program:
         cur = ops[0] if ops else None
         for o in ops[1:]:
             cur = self.new("np.add", [cur, o])
+        if cur is None and scal and neg:  # c - v: one subtraction, not a negation and an add
+            cur = self.new("np.subtract", [("s", self.scalar(sp.Add(*scal))),
+                                           self.value(neg[0])])
+            scal, neg = [], neg[1:]
         for t in neg:
             v = self.value(t)
             cur = self.new("np.negative", [v]) if cur is None else self.new("np.subtract",
@@ -350,6 +384,11 @@ class Program:
             v = self.value(f)
             if (cur is None and coeff.is_number and coeff != 1 and coeff != -1
                     and abs(float(coeff)) <= 1):
+                if coeff.is_Rational and coeff.p == 1 and coeff.q & (coeff.q - 1) == 0:
+                    # x / 2^k as x * 2^-k: the same correctly rounded value, a faster loop
+                    cur = self.new("np.multiply", [v, ("s", _num(coeff))])
+                    coeff = sp.S.One
+                    continue
                 if coeff.is_Rational and coeff.p == 1:
                     cur = self.new("np.divide", [v, ("s", _num(coeff.q))])
                     coeff = sp.S.One
@@ -463,10 +502,98 @@ def _fold_constants(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda m: isinstance(m, sp.Mul) and any(a.is_number for a in m.args), one)
 
 
-def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]) -> Compiled:
-    """Lower ``outputs`` (expressions in x and params) to core-function body lines."""
+#: nesting depth of the parameter dispatch (each level multiplies the code by its branches)
+DISPATCH_DEPTH = 2
+
+
+def _param_conditions(outputs: list[sp.Expr], x: sp.Symbol) -> tuple | None:
+    """The conditions of the first x-dependent Piecewise whose conditions hold only parameters
+    (with a final True), or None."""
+    for o in outputs:
+        for e in sp.preorder_traversal(o):
+            if not isinstance(e, sp.Piecewise) or x not in e.free_symbols:
+                continue
+            conds = tuple(a.cond for a in e.args)
+            if conds[-1] is not sp.true or len(conds) < 2:
+                continue
+            if all(not isinstance(c, sp.logic.boolalg.BooleanAtom) and c.free_symbols
+                   and x not in c.free_symbols for c in conds[:-1]):
+                return conds, isinstance(e, Guarded)
+    return None
+
+
+def compile_outputs(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol],
+                    depth: int = DISPATCH_DEPTH) -> Compiled:
+    """Lower ``outputs`` (expressions in x and params) to core-function body lines.
+
+    A Piecewise whose conditions hold only parameters is chosen once per call when those
+    parameters are scalars: one straight-line program per branch under ``if``/``elif`` (the
+    first true condition wins, a NaN parameter fails every comparison, as in the select), and
+    the general program (a masked copy per branch) for array parameters."""
+    found = _param_conditions(outputs, x) if depth > 0 else None
+    if found is None:
+        return _compile_straight(outputs, x, params)
+    conds, guarded = found
+    if guarded:  # array parameters: the general form (a fast form valid where the guard holds)
+        general = compile_outputs([o.replace(
+            lambda e: isinstance(e, Guarded) and tuple(a.cond for a in e.args) == conds,
+            lambda e: e.args[-1].expr) for o in outputs], x, params, depth - 1)
+    else:
+        general = _compile_straight(outputs, x, params)
+    prog = Program(x, params)
+    names = sorted({"p_" + s.name for c in conds[:-1] for s in c.free_symbols})
+    lines = [f"if not isinstance({names[0]}, np.ndarray)"
+             + "".join(f" and not isinstance({n}, np.ndarray)" for n in names[1:]) + ":"]
+    parts = [general]
+    for k, cond in enumerate(conds):
+        def pick(e, k=k):
+            return e.args[k].expr
+
+        branch = [o.replace(lambda e: isinstance(e, sp.Piecewise)
+                            and tuple(a.cond for a in e.args) == conds, pick) for o in outputs]
+        sub = compile_outputs(branch, x, params, depth - 1)
+        parts.append(sub)
+        head = "else:" if cond is sp.true else (
+            f"{'if' if k == 0 else 'elif'} {_python_test(prog, cond)}:")
+        lines.append("    " + head)
+        lines.extend("        " + ln for ln in sub.lines or ["pass"])
+    lines.append("else:")
+    lines.extend("    " + ln for ln in general.lines or ["pass"])
+    return Compiled(lines, max(p.nfloat for p in parts), max(p.nbool for p in parts),
+                    set().union(*(p.functions for p in parts)),
+                    all(p.native_float32 for p in parts))
+
+
+def _python_test(prog: Program, c: sp.Basic) -> str:
+    """A condition on scalar parameters as a Python boolean expression."""
+    if isinstance(c, (sp.And, sp.Or)):
+        op = " and " if isinstance(c, sp.And) else " or "
+        return "(" + op.join(_python_test(prog, a) for a in c.args) + ")"
+    if isinstance(c, sp.Not):
+        return f"(not {_python_test(prog, c.args[0])})"
+    return prog.scalar_cond(c)
+
+
+def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]
+                      ) -> Compiled:
+    # UnevaluatedExpr around a Hypot (the hypot-sum rule's marker) protects nothing here:
+    # unwrapped, the same hypot / 2 in both branches is one value (squareplus)
+    outputs = [o.replace(lambda e: isinstance(e, sp.UnevaluatedExpr)
+                         and isinstance(e.args[0], Hypot), lambda e: e.args[0])
+               for o in outputs]
     outputs = [_fold_constants(o) for o in outputs]
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
+    # a CSE value -x (SymPy's cse takes it out of x - a and x - b) is inlined: x - a then
+    # stays one subtraction instead of a negation of a negation (the values are the same)
+    inline: dict = {}
+    kept = []
+    for sym, sub in repl:
+        sub = sub.xreplace(inline)
+        if sub == -x:
+            inline[sym] = sub
+        else:
+            kept.append((sym, sub))
+    repl, reduced = kept, [r.xreplace(inline) for r in reduced]
     prog = Program(x, params)
     for sym, sub in repl:
         prog.defs[sym] = sub
@@ -555,7 +682,7 @@ def _allocate(prog: Program, results: list) -> Compiled:
                 if isinstance(raw, tuple):  # condition on parameters only: a scalar
                     lines.append(f"np.copyto({dest}, {v}, where={c})")
                 else:
-                    lines.append(f"np.putmask({dest}, {c}, {v})")
+                    lines.append(f"_rt.select({dest}, {c}, {v})")
         else:
             lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):

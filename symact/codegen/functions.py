@@ -320,7 +320,7 @@ def underflow_products(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
             e, sp.UnevaluatedExpr)
         args = [visit(a, sub) for a in e.args]
         if isinstance(e, sp.Piecewise):
-            return sp.Piecewise(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
+            return e.func(*[(a.args[0], a.args[1]) for a in args], evaluate=False)
         out = e if all(a is b for a, b in zip(args, e.args, strict=True)) else e.func(*args)
         return one(out) if isinstance(out, sp.Mul) and not den else out
 

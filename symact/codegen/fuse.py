@@ -30,6 +30,19 @@ propagate NaN, and ``NaN * 0 = NaN``), and at +-inf it gives the branch's value.
 * ``(a x + b, x > t), (d, True)`` (d free of x) -> ``(a max(x, t) + b) [x > t] + d [x <= t]``
 * ``(k x, c), (0, True)`` where c holds at x = +-inf -> ``k x * [c]`` (``np.multiply`` by the
   mask: k x * 0 = 0 for the finite x where c fails, NaN * 0 = NaN)
+* ``(H, x > b), ..inner.., (L, True)`` with the inner branches worth H at b and L at a ->
+  ``inner(clip(x, a, b))``, the inner Piecewise fused on its own (sqnl: ``c (1 - |c|/4)``)
+* ``(L, x <= a), (x, x >= b), (p(x), True)``, p a polynomial >= x on [a, b] joining both ->
+  ``max(p(clip(x, a, b)), x)`` (sparse_plus)
+
+Rules exact only for some parameter values give a :class:`Guarded` Piecewise ``(fast form,
+condition on the parameters), (general form, True)``; the kernel tests the condition once per
+call (scalar parameters; array parameters take the general form):
+
+* ``(k x, x <= 0), (x, True)`` [with caps ``(H, x >= H)``] -> ``max(x, k x)`` [``min(., H)``]
+  when 0 < k <= 1 [and H >= 0] (leaky_relu, prelu, rrelu, leaky_relu6)
+* ``(t_l + k_l (x - t_l), x <= t_l), (t_r + k_r (x - t_r), x >= t_r), (x, True)`` ->
+  ``clip(x, t_l, t_r) + k_l min(x - t_l, 0) + k_r max(x - t_r, 0)`` when t_l <= t_r (srelu)
 """
 
 from __future__ import annotations
@@ -273,7 +286,189 @@ def _select_linear(pairs, default, x):
     return _plain(e).xreplace({x: clamp}) * Indicator(c) + default * Indicator(sp.Not(c))
 
 
-_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear)
+def _branch_at(pairs, default, x, v):
+    """The value of the Piecewise (pairs, default) at the number v (first true wins)."""
+    for e, c in pairs:
+        holds = c.subs(x, v)
+        if holds is sp.true:
+            return _plain(e).subs(x, v)
+        if holds is not sp.false:
+            return None
+    return _plain(default).subs(x, v)
+
+
+def _outer_clamps(pairs, default, x):
+    """(H, x > b), ..inner.., (L, True) with the inner branches worth H at b and L at a (the
+    last inner condition x >= a) -> inner(clip(x, a, b)): inside [a, b] the clip is x itself;
+    outside it is the bound, where the inner value is exactly H or L (checked symbolically,
+    and the constant must come out of the inner formula exactly: the bounds and values are
+    small integers or the values are checked for exact binary fractions). The inner
+    Piecewise is fused on its own (e.g. by :func:`_symmetric`); two branches split at t are
+    written (lower, x < t), (upper, True) first."""
+    if len(pairs) < 3 or not _free(default, x) or not _free(pairs[0][0], x):
+        return None
+    top = _bound(pairs[0][1], x)
+    last = _bound(pairs[-1][1], x)
+    if top is None or last is None or top[0] not in (">", ">=") or last[0] != ">=":
+        return None
+    (hi, lo) = top[1], last[1]
+    if not (hi.is_number and lo.is_number and lo < hi):
+        return None
+    inner = pairs[1:-1]
+    inner_default = pairs[-1][0]
+    for bound, value in ((hi, pairs[0][0]), (lo, default)):
+        got = _branch_at(inner, inner_default, x, bound)
+        if got is None or not _zero(got - value) or not _dyadic(bound) or not _dyadic(value):
+            return None
+    if len(inner) == 1:
+        op, t = _bound(inner[0][1], x) or (None, None)
+        if op in (">", ">="):  # (upper, x >= t), (lower, True) -> (lower, x < t), (upper, True)
+            flipped = sp.StrictLessThan(x, t) if op == ">=" else sp.LessThan(x, t)
+            inner = [(inner_default, flipped)]
+            inner_default = pairs[1][0]
+    fused = _apply_rules(inner, inner_default, x)
+    if fused is None:
+        return None
+    return fused.xreplace({x: Clip(x, lo, hi)})
+
+
+def _dyadic(v) -> bool:
+    """v is a number exactly representable in float32 (so no rounding hides a mismatch)."""
+    v = sp.nsimplify(v)
+    return bool(v.is_Rational) and v.q & (v.q - 1) == 0 and abs(v.p) < 2**24
+
+
+def _convex_join(pairs, default, x):
+    """(L, x <= a), (x, x >= b), (p(x), True) with p a polynomial, p(a) = L, p(b) = b and
+    p(x) >= x on [a, b] (a square, e.g. sparse_plus: (x + 1)^2/4 - x = (x - 1)^2/4) ->
+    max(p(clip(x, a, b)), x). Below a: max(L, x) = L (L >= a >= x); above b: max(b, x) = x;
+    inside, fl(p) or, only where fl(p) < x <= p, x itself: closer to p than fl(p)."""
+    if len(pairs) != 2:
+        return None
+    (l_val, l_c), (x_val, x_c) = pairs
+    lb, xb = _bound(l_c, x), _bound(x_c, x)
+    if lb is None or xb is None or lb[0] not in ("<", "<=") or xb[0] not in (">", ">="):
+        return None
+    if _plain(x_val) != x or not _free(l_val, x):
+        return None
+    a, b = lb[1], xb[1]
+    p = _plain(default)
+    if not (a.is_number and b.is_number and a < b and p.is_polynomial(x)):
+        return None
+    if not (_zero(p.subs(x, a) - l_val) and _zero(p.subs(x, b) - b) and _le(a, l_val)):
+        return None
+    gap = sp.factor(p - x)
+    if not gap.is_nonnegative:
+        return None
+    return sp.Max(p.xreplace({x: Clip(x, a, b)}), x, evaluate=False)
+
+
+_RULES = (_abs_sign, _clip, _shrink, _hinge, _mask, _symmetric, _split_zero, _select_linear,
+          _outer_clamps, _convex_join)
+
+
+def _leaky(pairs, default, x):
+    """(k x, x <= 0), (x, True) [with clamps (H, x >= H)] -> max(x, k x) [min(., H)] when
+    0 < k <= 1 [and H >= 0]: for x <= 0, k x >= x and rounding is monotonic, so fl(k x) >= x;
+    for x > 0, fl(k x) <= x: the maximum is the branch's own value. k > 0 keeps k (-inf) = -inf
+    (0 * -inf would be NaN). For x >= H >= 0 the maximum is x and min(x, H) = H; below H it is
+    at most max(x, 0) < H and the min leaves it."""
+    if _plain(default) != x:
+        return None
+    slopes, caps = [], []
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None:
+            return None
+        op, t = b
+        if _free(e, x):
+            if op in (">", ">=") and _free(t, x) and _zero(e - t):
+                caps.append(t)
+                continue
+            return None
+        k = sp.simplify(_plain(e) / x)
+        if op not in ("<", "<=") or t != 0 or not _free(k, x):
+            return None
+        slopes.append(k)
+    if len(slopes) != 1 or len(caps) > 1:
+        return None
+    k = slopes[0]
+    fast = sp.Max(x, k * x, evaluate=False)
+    guard = [sp.StrictGreaterThan(k, 0), sp.LessThan(k, 1)]
+    for h in caps:
+        fast = sp.Min(fast, h, evaluate=False)
+        guard.append(sp.GreaterThan(h, 0))
+    return fast, sp.And(*guard)
+
+
+def _kinked(e, t, x):
+    """k with e = t + k (x - t) as written (k free of x), or None."""
+    r = _plain(e) - t
+    if not isinstance(r, sp.Mul):
+        return None
+    z = [f for f in r.args if not _free(f, x)]
+    if len(z) != 1 or not _zero(z[0] - (x - t)):
+        return None
+    return sp.Mul(*[f for f in r.args if _free(f, x)])
+
+
+def _three_slopes(pairs, default, x):
+    """(t_l + k_l (x - t_l), x <= t_l), (t_r + k_r (x - t_r), x >= t_r), (x, True) ->
+    clip(x, t_l, t_r) + k_l min(x - t_l, 0) + k_r max(x - t_r, 0) when t_l <= t_r. Below t_l
+    the clip is t_l and the last term k_r 0 = 0: t_l + k_l fl(x - t_l), the branch's own
+    roundings (fl(x - t_l) <= 0 there, >= 0 above: rounding is monotonic); above t_r likewise;
+    between them x + 0 + 0. The sum is exact in any order (two of the terms are 0)."""
+    if _plain(default) != x or len(pairs) != 2:
+        return None
+    lo = hi = None
+    for e, c in pairs:
+        b = _bound(c, x)
+        if b is None or not _free(b[1], x):
+            return None
+        op, t = b
+        k = _kinked(e, t, x)
+        if k is None:
+            return None
+        if op in ("<", "<=") and lo is None:
+            lo = (t, k)
+        elif op in (">", ">=") and hi is None:
+            hi = (t, k)
+        else:
+            return None
+    if lo is None or hi is None:
+        return None
+    (tl, kl), (tr, kr) = lo, hi
+    fast = (Clip(x, tl, tr) + kl * sp.Min(x - tl, 0, evaluate=False)
+            + kr * sp.Max(x - tr, 0, evaluate=False))
+    return fast, sp.LessThan(tl, tr)
+
+
+class Guarded(sp.Piecewise):
+    """(fast form, condition on the parameters), (general form, True): the emitter picks the
+    branch once per call for scalar parameters and uses the general form for array ones."""
+
+
+#: rules exact only for some parameter values: (closed form, condition on the parameters);
+#: the kernel checks the condition once per call (scalar parameters) and otherwise keeps the
+#: general form (see :func:`.emit.compile_outputs`)
+_GUARDED = (_leaky, _three_slopes)
+
+
+def _guarded(pairs, default, x, general):
+    for rule in _GUARDED:
+        try:
+            got = rule(pairs, default, x)
+        except (TypeError, ValueError, AttributeError):
+            got = None
+        if got is None:
+            continue
+        fast, guard = got
+        if guard is sp.true:
+            return fast
+        if guard is sp.false or x in guard.free_symbols:
+            continue
+        return Guarded((fast, guard), (general, True), evaluate=False)
+    return general
 
 
 def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
@@ -284,6 +479,10 @@ def _one(pw: sp.Piecewise, x: sp.Symbol) -> sp.Expr:
     default = args[-1].expr
     if any(isinstance(c, sp.logic.boolalg.BooleanAtom) for _, c in pairs):
         return pw
+    return _guarded(pairs, default, x, _general(pw, pairs, default, x))
+
+
+def _general(pw, pairs, default, x):
     out = _apply_rules(pairs, default, x)
     if out is not None:
         return out
@@ -369,8 +568,37 @@ def _clip_minmax(e: sp.Expr, x: sp.Symbol) -> sp.Expr:
     return Clip(iz[0], lo, hi)
 
 
+def _or_abs(c: sp.Or, x: sp.Symbol) -> sp.Basic:
+    """``a < z | a < -z`` -> ``a < |z|`` (a free of x; also with <=): max(z, -z) = |z|, and
+    NaN fails both forms. One comparison and an abs instead of two comparisons, a negation and
+    an or (hardshrink's mask)."""
+    if len(c.args) != 2:
+        return c
+    p, q = (_as_below(a, x) for a in c.args)
+    if p is None or q is None or p[0] is not q[0] or not _zero(p[1] - q[1]) \
+            or not _zero(p[2] + q[2]):
+        return c
+    return p[0](p[1], sp.Abs(p[2], evaluate=False))
+
+
+def _as_below(c: sp.Basic, x: sp.Symbol):
+    """A relation between a free of x and z holding x as (op, a, z) meaning ``a op z``, op
+    ``<`` or ``<=`` (z < a is -a < -z)."""
+    kind = type(c)
+    if kind not in _OPS:
+        return None
+    lo, hi = (c.lhs, c.rhs) if kind in (sp.StrictLessThan, sp.LessThan) else (c.rhs, c.lhs)
+    op = sp.StrictLessThan if kind in (sp.StrictLessThan, sp.StrictGreaterThan) else sp.LessThan
+    if _free(lo, x) and not _free(hi, x):
+        return op, lo, hi
+    if _free(hi, x) and not _free(lo, x):
+        return op, -hi, -lo
+    return None
+
+
 def fuse(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """Apply the rules above to every Piecewise / Max-Min pair of ``expr``."""
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _one(e, x))
+    expr = expr.replace(lambda e: isinstance(e, sp.Or), lambda e: _or_abs(e, x))
     return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)) and x in e.free_symbols,
                         lambda e: _clip_minmax(e, x))

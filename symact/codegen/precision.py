@@ -174,6 +174,9 @@ def _step(op, args, mask):
         other = [a for a in args if a is not _X]
         if len(other) == 1 and other[0][0] == (0.0, 0.0) and any(a is _X for a in args):
             v.support = "ge0" if op.fn == "np.maximum" else "le0"
+    elif op.fn == "np.clip" and args[0] is _X and (args[1][0], args[2][0]) in (
+            ((0.0, 0.0), (_INF, _INF)), ((-_INF, -_INF), (0.0, 0.0))):
+        v.support = "ge0" if args[1][0] == (0.0, 0.0) else "le0"  # max(x, 0) / min(x, 0)
     elif op.fn in _KEEPS_ZERO:
         sup = {a.support for a in args} - {None}
         finite = all(a.scalar or (math.isfinite(a[0][0]) and math.isfinite(a[0][1]))

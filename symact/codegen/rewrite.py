@@ -17,7 +17,13 @@ nothing about particular activations:
   identities, w / 2 exact)
 * ``sqrt(k x^2 + c)`` -> ``Hypot(sqrt(k) x, sqrt(c))`` (no overflow of ``x^2``)
 * ``z + Hypot(z, s)`` -> ``(s^2 / 2) / (Hypot(z, s) / 2 - z / 2)`` where ``z < 0`` (region
-  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``)
+  selection; the halves keep the divisor finite at ``|z| ~ 1.8e308``); a power-of-two factor
+  of that select goes into its branches (``(z + hypot) / (2 hypot)`` -> ``(z/2 + hypot/2) /
+  hypot``)
+* in :func:`algebraic`, a rational function of x and one root ``s = sqrt(P(x))`` is reduced
+  modulo ``s^2 = P`` and a constant quotient is divided out of a numerator sum:
+  ``(x + 2 s) / (2 s)`` -> ``1 + (x/2) / s`` (the sum and the divisor overflow together at
+  ``|x| ~ 1.8e308``; the remainder over the divisor stays bounded)
 
 :func:`tangent_forms` (after the series branches): ``A cos(u) + B sin(u)`` -> ``cos(u) (A + B tan(u))``
 with ``A + B tan(u)`` over a common monomial divisor x^k (divided out one x at a time, so
@@ -156,6 +162,27 @@ def _rule_hypot_sum(e: sp.Add, x: sp.Symbol) -> sp.Expr:
     return e
 
 
+def _rule_scaled_select(e: sp.Mul) -> sp.Expr:
+    """c * Piecewise(.., (z + UnevaluatedExpr(Hypot(z, s)), True)) with c a power of two ->
+    the coefficient in each branch (c z + c Hypot(z, s): the scaling is exact, and the halves
+    cannot overflow where z + Hypot(z, s) would at z ~ 1.8e308, e.g. in (z + hypot) / (2 hypot))."""
+    from .functions import _power_of_two
+
+    c, rest = e.as_coeff_Mul()
+    pws = [a for a in sp.Mul.make_args(rest) if isinstance(a, sp.Piecewise)]
+    if c == 1 or not _power_of_two(abs(c)) or len(pws) != 1:
+        return e
+    pw = pws[0]
+    d = pw.args[-1].expr
+    if not (isinstance(d, sp.Add) and any(isinstance(a, sp.UnevaluatedExpr)
+                                          and isinstance(a.args[0], Hypot) for a in d.args)):
+        return e
+    others = [a for a in sp.Mul.make_args(rest) if a is not pw]
+    scaled = sp.Piecewise(*[(sp.Add(*[c * t for t in b.args]) if isinstance(b, sp.Add)
+                             else c * b, cond) for b, cond in pw.args], evaluate=False)
+    return sp.Mul(scaled, *others)
+
+
 def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
     """Apply the stable-form rules bottom-up (``final``: also the region-selection rules,
     whose result is no longer differentiated)."""
@@ -178,6 +205,8 @@ def stabilise(expr: sp.Expr, x: sp.Symbol, final: bool = False) -> sp.Expr:
         expr = _rule_sin_cos(expr)
         if not isinstance(expr, sp.Mul):
             return expr
+    if final and isinstance(expr, sp.Mul):
+        expr = _rule_scaled_select(expr)
     if isinstance(expr, sp.Mul) and sum(isinstance(a, sp.exp) for a in expr.args) > 1:
         # exp(a) exp(b) -> exp(a + b): no inf * 0 when a -> inf and b -> -inf
         exps = [a for a in expr.args if isinstance(a, sp.exp)]
@@ -298,6 +327,58 @@ def clamps(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
 _ALGEBRAIC = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol)
 
 
+def _one_root(e: sp.Expr, x: sp.Symbol, seconds: float) -> sp.Expr:
+    """A rational function of x and one root s = sqrt(P(x)): reduced modulo s^2 = P (SymPy's
+    ratsimpmodprime; e.g. bent_identity' from (x^3 + 2 x^2 s + ...) / (2 s (s + 1)^2) to
+    (x + 2 s) / (2 s)), then each sum A in the numerator over the denominator D with A = q D + r
+    (q a nonzero constant, division in s) as q + r / D: (x + 2 s) / (2 s) -> 1 + x / (2 s).
+    With s ~ |x| for large x, A and D overflow together (2 s is inf at x ~ 1.8e308) while r / D
+    stays bounded; q + r / D adds no cancellation where |r / D| < |q| / 2."""
+    roots = {a for a in sp.preorder_traversal(e) if isinstance(a, sp.Pow)
+             and a.exp.is_Rational and a.exp.q == 2 and x in a.base.free_symbols}
+    bases = {a.base for a in roots}
+    if len(bases) != 1:
+        return e
+    base = bases.pop()
+    if not base.is_polynomial(x):
+        return e
+    s = sp.Dummy("s", positive=True)
+    es = e.replace(lambda a: isinstance(a, sp.Pow) and a.base == base and a.exp.is_Rational
+                   and a.exp.q == 2, lambda a: s ** (2 * a.exp))
+    if x in es.free_symbols - {x} or not sp.together(es).is_rational_function(x, s):
+        return e
+    try:
+        with time_budget(seconds):
+            red = sp.factor(sp.ratsimpmodprime(sp.together(es), [s**2 - base], x, s))
+    except (BudgetExceeded, sp.PolynomialError, sp.GeneratorsNeeded, ValueError):
+        return e
+    if sp.count_ops(red) > sp.count_ops(es) or s not in sp.fraction(red)[1].free_symbols:
+        red = es  # (a reduction to a sum such as x + s/2 - 1/2 would bring the cancellation back)
+    num, den = sp.fraction(red)
+    if s not in den.free_symbols:
+        return e
+    factors = []
+    divided = False
+    for f in sp.Mul.make_args(num):
+        if not divided and isinstance(f, sp.Add) and s in f.free_symbols:
+            try:
+                q, r = sp.div(f, den, s)
+            except (sp.PolynomialError, sp.GeneratorsNeeded):
+                q, r = 0, f
+            if q != 0 and q.is_number and r != 0:
+                cd, dd = sp.factor_terms(den).as_coeff_Mul()
+                rd = sp.Mul(r / cd, sp.Pow(dd, -1))  # (x / 2) / (s + 1): no overflow of 2 s
+                bound = [abs(rd.subs({x: v, s: sp.sqrt(base.subs(x, v))}).evalf(20))
+                         for v in (-10**300, -10**3, -1, 0, 1, 10**3, 10**300)]
+                if all(b.is_number and b.is_finite and bool(b <= abs(q) / 2) for b in bound):
+                    factors.append(sp.UnevaluatedExpr(q + rd))
+                    divided = True
+                    continue
+        factors.append(f)
+    out = sp.Mul(*factors) if divided else red
+    return out.subs(s, sp.sqrt(base))
+
+
 def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 20.0) -> sp.Expr:
     """Rational/algebraic pieces (only + * / powers) -> together + factor.
 
@@ -320,6 +401,7 @@ def algebraic(expr: sp.Expr, x: sp.Symbol, seconds: float = 20.0) -> sp.Expr:
                 out = sp.factor(sp.together(plain))
         except BudgetExceeded:
             return e
+        out = _one_root(out, x, seconds)
         c, rest = out.as_coeff_Mul()
         if c != 1 and isinstance(rest, sp.Add):
             # keep (x + 3)/6 factored: SymPy would distribute 1/6 over the sum again

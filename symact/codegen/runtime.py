@@ -539,3 +539,46 @@ def sin_sq(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     np.sin(y, out=out)
     return np.square(out, out=out)
 
+
+def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
+    """hypot(a, c) for a scalar c (a parameter): where |c| <= 2^20, sqrt(min(|a|, 2^60)^2 +
+    c^2) then max(., |a|), as the emitter does for a constant c (two correctly rounded steps
+    below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|); np.hypot costs ~5x these six
+    passes. Otherwise (an array c, |c| > 2^20, NaN) np.hypot itself."""
+    if isinstance(c, np.ndarray) or not abs(c) <= 2.0**20 or a.dtype != np.float64:
+        return np.hypot(a, c, out=out)
+    u = _work(a.shape[0], 1)[0]
+    np.abs(a, out=u)  # (before out, which may be a, is written)
+    np.clip(u, 0.0, 1.152921504606847e18, out=out)
+    np.square(out, out=out)
+    np.add(out, float(c) * float(c), out=out)
+    np.sqrt(out, out=out)
+    np.maximum(out, u, out=out)
+    return out
+
+
+_INT = {8: np.int64, 4: np.int32, 2: np.int16}
+
+
+def select(out: np.ndarray, cond: np.ndarray, v) -> None:
+    """``np.putmask(out, cond, v)`` without a branch per element: out ^ ((out ^ v) & m) on the
+    bits, m all ones where cond holds (five integer passes; putmask costs ~10x a plain pass on
+    an unpredictable mask). Bit for bit the same result (NaN, -0.0 and infinities included).
+    Falls back to a masked copy when v is an array of another dtype (a float64 parameter
+    array with float32 compute: rounded to float32 as the other operations round it) or a
+    layout without a view."""
+    n = out.shape[0]
+    it = _INT.get(out.dtype.itemsize)
+    if (it is None or out.ndim != 1 or not out.flags.c_contiguous or n > CHUNK
+            or (isinstance(v, np.ndarray) and (v.dtype != out.dtype or v.shape != out.shape
+                                                or not v.flags.c_contiguous))):
+        np.copyto(out, v, where=cond, casting="same_kind")
+        return
+    m, t = (w.view(it)[:n] for w in _work(n, 2))
+    np.copyto(m, cond, casting="unsafe")
+    np.negative(m, out=m)
+    oi = out.view(it)
+    vi = v.view(it) if isinstance(v, np.ndarray) else np.asarray(v, out.dtype).view(it)[()]
+    np.bitwise_xor(oi, vi, out=t)
+    np.bitwise_and(t, m, out=t)
+    np.bitwise_xor(oi, t, out=oi)

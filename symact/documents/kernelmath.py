@@ -95,6 +95,8 @@ class _Machine:
                                [self.read(c) for c in node.comparators])
         if isinstance(node, ast.BoolOp):
             return ast.BoolOp(node.op, [self.read(v) for v in node.values])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ast.UnaryOp(ast.Not(), self.read(node.operand))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and not node.keywords:
             name = _CALLS.get(node.func.attr, node.func.attr)
@@ -111,7 +113,39 @@ class _Machine:
         self.regs[key] = value
         self.order.append(value)
 
+    def branch(self, stmt: ast.If) -> None:
+        """The parameter dispatch of a kernel: ``if not isinstance(p, np.ndarray)`` (the scalar
+        path; the array path computes the same values) and ``if cond: .. else: ..`` on the
+        parameters, whose outputs become conditional expressions."""
+        if _scalar_test(stmt.test):
+            for s in stmt.body:
+                self.step(s)
+            return
+        saved = dict(self.regs)
+        for s in stmt.body:
+            self.step(s)
+        then, self.regs = self.regs, dict(saved)
+        for s in stmt.orelse:
+            self.step(s)
+        other = self.regs
+        test = self.read(stmt.test)
+        merged = dict(saved)
+        for key in then.keys() & other.keys():
+            a, b = then[key], other[key]
+            if a is b:
+                merged[key] = a
+                continue
+            a.uses += 1
+            b.uses += 1
+            value = _Value(ast.IfExp(test, _Ref(a), _Ref(b)))
+            merged[key] = value
+            self.order.append(value)
+        self.regs = merged
+
     def step(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.If):
+            self.branch(stmt)
+            return
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             raise KernelMathError(f"statement {ast.unparse(stmt)!r}")
         call = stmt.value
@@ -120,10 +154,10 @@ class _Machine:
         kw = {k.arg: k.value for k in call.keywords}
         if fn in _IGNORED or (fn.startswith("fix_") and "out" not in kw):
             return
-        if fn in ("copyto", "putmask"):
+        if fn in ("copyto", "putmask", "select"):
             dest, src = call.args[0], call.args[-1]
             new = self.read(src)
-            mask = call.args[1] if fn == "putmask" else kw.get("where")
+            mask = call.args[1] if fn in ("putmask", "select") else kw.get("where")
             if mask is not None:
                 old = self.read(dest)
                 new = ast.IfExp(self.read(mask), new, old)
@@ -161,6 +195,11 @@ class _Machine:
             node = ast.Call(ast.Name("sin", ast.Load()), [self.read(call.args[0])], [])
             self.write(kw["out"], ast.BinOp(node, ast.Pow(), ast.Constant(2)))
             return
+        if fn == "hypot_c":  # runtime helper: hypot(a, c) for a scalar c
+            node = ast.Call(ast.Name("hypot", ast.Load()),
+                            [self.read(call.args[0]), self.read(call.args[1])], [])
+            self.write(kw["out"], node)
+            return
         if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
             node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
             self.write(kw["out"], node)
@@ -178,6 +217,10 @@ class _Machine:
             node = ast.BoolOp(_LOGIC[fn](), args)
         elif fn == "logical_not":
             node = ast.UnaryOp(ast.Not(), args[0])
+        elif fn == "clip" and _is_inf(args[2], 1):  # max/min against a scalar, as emitted
+            node = ast.Call(ast.Name("max", ast.Load()), args[:2], [])
+        elif fn == "clip" and _is_inf(args[1], -1):
+            node = ast.Call(ast.Name("min", ast.Load()), [args[0], args[2]], [])
         elif fn == "negative":
             node = ast.UnaryOp(ast.USub(), args[0])
         elif fn == "square":
@@ -187,6 +230,22 @@ class _Machine:
         else:
             node = ast.Call(ast.Name(_CALLS.get(fn, fn), ast.Load()), args, [])
         self.write(kw["out"], node)
+
+
+def _is_inf(node: ast.expr, sign: int) -> bool:
+    if sign < 0:
+        return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and _is_inf(node.operand, 1)
+    return isinstance(node, ast.Name) and node.id == "infty"
+
+
+def _scalar_test(node: ast.expr) -> bool:
+    """``not isinstance(p, np.ndarray) [and ...]``: the dispatch on scalar parameters."""
+    parts = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) \
+        else [node]
+    return all(isinstance(p, ast.UnaryOp) and isinstance(p.op, ast.Not)
+               and isinstance(p.operand, ast.Call)
+               and getattr(p.operand.func, "id", "") == "isinstance" for p in parts)
 
 
 def _is_const(node: ast.expr, value: int) -> bool:
