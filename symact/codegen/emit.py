@@ -40,8 +40,8 @@ from .fuse import Guarded
 UFUNCS: dict[type, str] = {
     sp.exp: "np.exp",
     sp.log: "np.log",
-    sp.sin: "np.sin",
-    sp.cos: "np.cos",
+    sp.sin: "_rt.sin",
+    sp.cos: "_rt.cos",
     sp.tan: "np.tan",
     sp.tanh: "np.tanh",
     sp.sinh: "np.sinh",

@@ -159,7 +159,13 @@ _KEEPS_ZERO = {"np.negative", "np.abs", "np.expm1", "np.tanh", "np.sin", "np.arc
                "np.log1p", "np.square", "np.sqrt", "np.multiply", "np.divide"}
 
 
+#: runtime helpers that compute the same function as a NumPy ufunc (in float32: that ufunc)
+_SAME_AS = {"_rt.sin": "np.sin", "_rt.cos": "np.cos"}
+
+
 def _step(op, args, mask):
+    if op.fn in _SAME_AS:
+        op = type(op)(op.dest, _SAME_AS[op.fn], op.args, op.kind)
     if op.fn == "_rt.mul_exp":  # p exp(u) from p, e = exp(u), u: the product p e
         op = type(op)(op.dest, "np.multiply", op.args[:2], op.kind)
         args, mask = args[:2], mask[:2]

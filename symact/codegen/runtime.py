@@ -582,3 +582,51 @@ def select(out: np.ndarray, cond: np.ndarray, v) -> None:
     np.bitwise_xor(oi, vi, out=t)
     np.bitwise_and(t, m, out=t)
     np.bitwise_xor(oi, t, out=oi)
+
+
+#: |tan y| above which |cos y| < 1e-12: the sign test on tan(y / 2) in :func:`_trig` could
+#: fail within a rounding of cos y = 0, so these (rare) elements take NumPy's sin/cos
+_TAN_BIG = 1e12
+
+
+def _trig(y: np.ndarray, sine: bool, out: np.ndarray) -> np.ndarray:
+    """sin(y) or cos(y). In float64, NumPy's sin/cos are scalar libm calls (~12 ns per element;
+    its SIMD versions were disabled for accuracy) while its tan is SIMD (~1.4 ns, correctly
+    reduced, 0.5 ULP): with t = tan(y), cos y = s / sqrt(1 + t^2) and sin y = s t / sqrt(1 + t^2),
+    where s = sign(cos y) = sign(1 - |tan(y / 2)|). No cancellation anywhere (relative
+    condition <= 1 in t): five roundings, ~1 ULP against NumPy's 0.5. Where |t| > 1e12 (y
+    within 1e-12 of a zero of cos, where the sign test is not reliable) NumPy's sin/cos are used
+    on those elements. Other dtypes (float32: SIMD sin/cos) go straight to NumPy. NaN and
+    +-inf give NaN. ``out`` may be ``y``."""
+    if y.dtype != np.float64:
+        return (np.sin if sine else np.cos)(y, out=out)
+    t, s = _work(y.shape[0], 2)
+    np.tan(y, out=t)
+    np.multiply(y, 0.5, out=s)  # (exact but for subnormal y, where the sign is + anyway)
+    np.tan(s, out=s)
+    np.abs(s, out=s)
+    np.subtract(1.0, s, out=s)
+    np.copysign(1.0, s, out=s)
+    if sine:
+        s *= t
+    np.square(t, out=t)
+    big = None
+    if not t.max(initial=0.0) <= _TAN_BIG**2:  # (NaN: only the formula's NaN)
+        big = np.flatnonzero(t > _TAN_BIG**2)
+        yb = y[big]  # (before out, which may be y, is written)
+    t += 1.0
+    np.sqrt(t, out=t)
+    np.divide(s, t, out=out)
+    if big is not None and big.size:
+        out[big] = (np.sin if sine else np.cos)(yb)
+    return out
+
+
+def sin(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """sin(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
+    return _trig(y, True, out)
+
+
+def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """cos(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
+    return _trig(y, False, out)
