@@ -190,6 +190,27 @@ def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | No
     return code[0], code[1]
 
 
+def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) -> list[str]:
+    """Taylor patches at the zeros of output ``k`` where its sum cancels (:mod:`.roots`)."""
+    from .roots import root_patches
+
+    def out(points):
+        got = fn(points)
+        return got[k] if n_out > 1 else got
+
+    expr = to_textbook(tb).subs(defaults_subs)
+    lines = []
+    for hi, lo, r, coeffs in root_patches(expr, act.x, out):
+        ps = "".join(f"p_{n}, " for n in names)
+        lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
+                     f"({ps}), {defaults!r})")
+        note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
+                f"(|x - x0| < {r:g})")
+        if note not in notes:
+            notes.append(note)
+    return lines
+
+
 def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
     if orders == (0, 1):
         return f"{act_name}_value_and_grad"
@@ -240,6 +261,8 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     got = got if len(orders) > 1 else (got,)
     extra: list[str] = []
     for k, tb in enumerate(textbooks):
+        extra.extend(_root_lines(act, tb, defaults_subs, fn, k, len(orders), names, defaults,
+                                 notes))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)

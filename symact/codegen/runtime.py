@@ -406,3 +406,29 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
     else:
         np.put(out, idx, hi)
     return out
+
+
+def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
+                params: tuple = (), defaults: tuple = ()) -> None:
+    """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
+    simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
+    on those elements only, in float64: the kernel's sum cancels there (see
+    ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to."""
+    for p, d in zip(params, defaults, strict=True):
+        if np.ndim(p) or p != d:
+            return
+    t = _work(x.shape[0], 1)[0]
+    np.subtract(x, hi, out=t)
+    np.abs(t, out=t)
+    idx = np.flatnonzero(t < r)
+    if not idx.size:
+        return
+    d = x[idx].astype(np.float64)
+    d -= hi
+    d -= lo
+    p = np.full_like(d, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        p *= d
+        p += c
+    p *= d
+    o[idx] = p
