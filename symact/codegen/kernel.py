@@ -157,8 +157,9 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
     return value
 
 
-def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | None:
-    """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them."""
+def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | str | None:
+    """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them;
+    "probe" when they depend on the parameters and no symbolic limit was found."""
     from .accuracy import mp_function, numeric_limit
     from .emit import Program
 
@@ -182,9 +183,7 @@ def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | No
             if lim is None:
                 lim = sp.nan if math.isnan(e) else None
             if lim is None:
-                notes.append("limit at +-inf depends on the parameters and was not found; "
-                             "the kernel's own value is used")
-                return None
+                return "probe"
             code.append(Program(x, params).scalar(lim))
     notes.append("the limits at +-inf are written explicitly")
     return code[0], code[1]
@@ -260,14 +259,36 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
         got = fn(probe)
     got = got if len(orders) > 1 else (got,)
     extra: list[str] = []
+    probes = []
     for k, tb in enumerate(textbooks):
         extra.extend(_root_lines(act, tb, defaults_subs, fn, k, len(orders), names, defaults,
                                  notes))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
-        if fix is not None:
+        if fix == "probe":
+            ps = "".join(f"p_{n}, " for n in names)
+            counts = (len(orders), compiled.nfloat, compiled.nbool)
+            probes.append(f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}))")
+        elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
+    if probes:  # kept only if they give the limits at the defaults
+        trial = _assemble(act, fname, core, plist, body + extra + probes, spec, names,
+                          defaults, orders, formulas, notes, transcendental)
+        tfn = load(KernelSource(fname, act.name, tuple(orders), names, defaults, trial,
+                                tuple(formulas), notes))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tgot = tfn(probe)
+        tgot = tgot if len(orders) > 1 else (tgot,)
+        if all(_inf_fix(act, tb, params, defaults_subs, (tgot[k][1], tgot[k][2]), []) is None
+               for k, tb in enumerate(textbooks)):
+            extra += probes
+            notes.append("the limits at +-inf are taken from the kernel at the largest finite "
+                         "floats (they depend on the parameters)")
+        else:
+            notes.append("limit at +-inf depends on the parameters and was not found; "
+                         "the kernel's own value is used")
     if extra:
         body = body + extra
         src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

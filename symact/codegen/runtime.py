@@ -432,3 +432,30 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
         p += c
     p *= d
     o[idx] = p
+
+
+def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
+                  params: tuple) -> None:
+    """Limits at +-inf for kernels whose limit depends on the parameters (e.g. p x with p = 0
+    gives 0 inf = NaN): the kernel ``core`` itself at the largest finite floats, M and M / 2.
+    Equal values (to 1e-9) are the limit; values beyond M 2^-24 of one sign give +-inf of that
+    sign (growth); anything else gives NaN. Only on the +-inf elements, with scalar
+    parameters (the generator checks this reproduces the limits at the defaults)."""
+    inf = np.isinf(x)
+    if not inf.any() or any(np.ndim(p) for p in params):
+        return
+    n_out, nfloat, nbool = counts
+    big = float(np.finfo(x.dtype).max)
+    xp = np.array([big, big / 2, -big, -big / 2], x.dtype)
+    outs = [np.empty(4, x.dtype) for _ in range(n_out)]
+    core(xp, outs, [np.empty(4, x.dtype) for _ in range(nfloat)],
+         [np.empty(4, np.bool_) for _ in range(nbool)], *params)
+    v = outs[k].astype(np.float64)
+    for sign, a, c in ((1, v[0], v[1]), (-1, v[2], v[3])):
+        if a == c or abs(a - c) <= 1e-9 * abs(a):
+            lim = a
+        elif abs(a) >= big * 2.0**-24 and (a > 0) == (c > 0) and abs(a) >= abs(c):
+            lim = math.copysign(math.inf, a)
+        else:
+            lim = math.nan
+        np.copyto(o, lim, where=inf & ((x > 0) if sign > 0 else (x < 0)))

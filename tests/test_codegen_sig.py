@@ -1,0 +1,96 @@
+"""Focused checks of the sigmoid/exp family fixes: Taylor patches at cancelling zeros
+(:mod:`symact.codegen.roots`), parameter-dependent limits at +-inf (``fix_inf_probe``), and
+dense mpmath comparisons near the trouble spots."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import symact
+from symact.codegen import runtime
+from symact.codegen.accuracy import _textbook, mp_function
+from symact.codegen.roots import root_patches
+
+
+def _max_ulp(name: str, order: int, points: np.ndarray, **params) -> float:
+    act = symact.get(name)
+    fn = mp_function(_textbook(act, order), act.x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = act.numpy(order)(points.copy(), **params)
+    worst = 0.0
+    with mpmath.workdps(40):
+        for p, g in zip(points.tolist(), np.asarray(got, np.float64).tolist(), strict=True):
+            ref = fn(mpmath.mpf(p))
+            rf = np.asarray(float(ref), points.dtype)
+            if rf == 0:
+                continue
+            worst = max(worst, float(abs(mpmath.mpf(g) - ref) / float(np.spacing(np.abs(rf)))))
+    return worst
+
+
+def test_root_patch_found_for_a_cancelling_sum():
+    x = sp.Symbol("x", real=True)
+    expr = 1 / (1 + sp.exp(-x)) + x * sp.exp(-x) / (1 + sp.exp(-x)) ** 2  # silu'
+
+    def naive(p):  # the textbook sum, which cancels at the zero
+        e = np.exp(-p)
+        return 1 / (1 + e) + p * e / (1 + e) ** 2
+
+    patches = root_patches(expr, x, naive)
+    assert len(patches) == 1
+    hi, lo, r, coeffs = patches[0]
+    assert abs(hi + 1.2784645427610738) < 1e-15 and 0 < abs(lo) < 1e-15
+    assert 0.05 < r <= 0.5 and len(coeffs) > 3
+    # an accurate evaluation is not patched
+    mp = mp_function(expr, x)
+
+    def exact(p):
+        with mpmath.workdps(40):
+            return np.array([float(mp(mpmath.mpf(float(v)))) for v in p])
+
+    assert root_patches(expr, x, exact) == []
+
+
+def test_root_series_runtime_selects_and_respects_parameters():
+    x = np.array([-1.0, 0.0, 0.5, np.nan])
+    o = np.zeros(4)
+    runtime.root_series(x, o, 0.0, 0.0, 0.25, (2.0, 1.0))
+    np.testing.assert_array_equal(o, [0.0, 0.0, 0.0, 0.0])  # only x = 0 selected: 0 * ...
+    o[:] = 7.0
+    runtime.root_series(x, o, 0.5, 0.0, 0.6, (2.0,))
+    np.testing.assert_array_equal(o[:3], [7.0, -1.0, 0.0])
+    assert o[3] == 7.0
+    o[:] = 7.0
+    runtime.root_series(x, o, 0.5, 0.0, 0.6, (2.0,), (1.5,), (1.0,))  # not the defaults
+    assert (o == 7.0).all()
+
+
+@pytest.mark.parametrize(("name", "x0"), [("silu", -1.2784645427610737),
+                                          ("swish", -1.2784645427610737),
+                                          ("acon_c", -1.2784645427610737)])
+def test_derivative_dense_near_its_zero(name, x0):
+    rng = np.random.default_rng(5)
+    pts = x0 + np.concatenate([rng.uniform(-1e-3, 1e-3, 150), rng.uniform(-0.45, 0.45, 50),
+                               np.ldexp(1.0, -50) * np.arange(-5, 6)])
+    assert _max_ulp(name, 1, pts) <= 4.0
+    assert _max_ulp(name, 1, pts.astype(np.float32)) <= 1.0
+
+
+def test_acon_c_limits_depend_on_parameters():
+    act = symact.get("acon_c")
+    x = np.array([np.inf, -np.inf, np.nan])
+    for dt in (np.float32, np.float64):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            f = act.numpy()(x.astype(dt))
+            g = act.numpy(1)(x.astype(dt))
+            f2 = act.numpy()(x.astype(dt), p1=2.0, p2=3.0)
+        assert f[0] == np.inf and f[1] == 0 and np.isnan(f[2])
+        assert g[0] == 1 and g[1] == 0 and np.isnan(g[2])
+        assert f2[0] == np.inf and f2[1] == -np.inf
