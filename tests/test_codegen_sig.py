@@ -94,3 +94,29 @@ def test_acon_c_limits_depend_on_parameters():
         assert f[0] == np.inf and f[1] == 0 and np.isnan(f[2])
         assert g[0] == 1 and g[1] == 0 and np.isnan(g[2])
         assert f2[0] == np.inf and f2[1] == -np.inf
+
+
+def test_exp_exp_dense():
+    """loglog' = exp(x - exp(x)): exp(x) and the sum carried as double-doubles."""
+    rng = np.random.default_rng(7)
+    pts = np.concatenate([rng.uniform(1.0, 6.6, 120), rng.uniform(-40.0, 1.0, 60),
+                          [6.3314465408805, 6.5, -33.47, -700.0, 709.0, -745.5]])
+    assert _max_ulp("loglog", 1, pts) <= 4.0
+    assert _max_ulp("loglog", 1, pts.astype(np.float32)) <= 1.0
+    x = np.array([np.inf, -np.inf, np.nan, 800.0, -800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = symact.get("loglog").numpy(1)(x)
+    assert g[0] == 0 and g[1] == 0 and np.isnan(g[2]) and g[3] == 0 and g[4] == 0
+
+
+def test_exp2_table():
+    import mpmath as mp
+
+    with mp.workdps(50):
+        for j in (0, 1, 77, 255):
+            ref = mp.mpf(2) ** (mp.mpf(j) / 256)
+            got = mp.mpf(runtime._EXP_HI[j]) + mp.mpf(runtime._EXP_LO[j])
+            assert abs(got - ref) < mp.mpf(2) ** -104
+        assert abs(mp.mpf(runtime._LN2N_HI) + mp.mpf(runtime._LN2N_LO) - mp.ln2 / 256) < \
+            mp.mpf(2) ** -92  # (m lo is then good to 2^-74 for |m| < 2^18)

@@ -224,6 +224,12 @@ class Program:
             for a in args[1:]:
                 cur = self.new(name, [cur, a])
             return cur
+        if isinstance(e, sp.exp) and isinstance(e.args[0], sp.Add):
+            nested = [t for t in e.args[0].args if self._exp_term(t)]
+            if len(nested) == 1:  # exp(rest + c exp(z)): exp(z) as a double-double
+                c, inner = nested[0].as_coeff_Mul()
+                return self.new("_rt.exp_exp", [self.value(e.args[0] - nested[0]),
+                                                self.value(inner.args[0]), ("s", _num(c))])
         if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
@@ -266,6 +272,12 @@ class Program:
         if isinstance(e, sp.Expr) and e.is_number:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def _exp_term(self, t: sp.Expr) -> bool:
+        """``t = c exp(z)``, c = +-2^k (exact product), z depending on x."""
+        c, f = t.as_coeff_Mul()
+        return (isinstance(f, sp.exp) and self.dep(f) and c.is_Rational
+                and _power_of_two(abs(c)))
 
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),

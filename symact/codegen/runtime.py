@@ -459,3 +459,79 @@ def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
         else:
             lim = math.nan
         np.copyto(o, lim, where=inf & ((x > 0) if sign > 0 else (x < 0)))
+
+
+def _exp2_table(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """2^(j/n), j = 0..n-1, as double-doubles (hi, lo), and ln2/n as hi (33 significant bits:
+    m (ln2/n)_hi is exact for |m| < 2^20) + lo; from the decimal module at 50 digits."""
+    import decimal
+
+    ctx = decimal.Context(prec=50)
+    two = decimal.Decimal(2)
+    hi, lo = np.empty(n), np.empty(n)
+    for j in range(n):
+        v = ctx.power(two, ctx.divide(decimal.Decimal(j), decimal.Decimal(n)))
+        hi[j] = float(v)
+        lo[j] = float(ctx.subtract(v, decimal.Decimal(hi[j])))
+    step = ctx.divide(ctx.ln(two), decimal.Decimal(n))
+    step_hi = math.ldexp(round(math.ldexp(float(step), 40)), -40)
+    return hi, lo, step_hi, float(ctx.subtract(step, decimal.Decimal(step_hi)))
+
+
+#: table size of :func:`exp_exp` (|r| <= ln2 / 512: expm1(r) is good to 2^-62 of exp(z))
+_EXP_N = 256
+_EXP_HI, _EXP_LO, _LN2N_HI, _LN2N_LO = _exp2_table(_EXP_N)
+
+
+def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(rest + c exp(z)), c = +-2^k. exp(z) is rounded to 2^-53 relative, i.e. |c exp(z)|
+    2^-53 absolute in the exponent, |c exp(z)| ULPs in the result (276 ULP for
+    exp(x - exp(x)) at x = 6.33), and the rounding of the sum gives |rest + c exp(z)| ULPs
+    (21 at x = -33). Where either exceeds 1 and the result is finite and nonzero (on those
+    elements only), exp(z) is carried as a double-double: z = m ln2/256 + r
+    (Cody-Waite, r as hi + lo), exp(z) = 2^(m // 256) 2^(j/256) (1 + expm1(r_hi) + r_lo)
+    with 2^(j/256) from a double-double table, the sum rest + c exp(z) by TwoSum, and
+    exp(hi) (1 + lo)."""
+    n = z.shape[0]
+    e, u = _work(n, 2)
+    np.exp(z, out=e)
+    np.multiply(e, c, out=e)
+    np.add(rest, e, out=u)
+    np.abs(e, out=e)
+    mask = e > 1.0
+    np.abs(u, out=e)
+    mask |= e > 1.0
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        ri = rest[idx].astype(np.float64)
+        zi = np.minimum(z[idx].astype(np.float64), 710.0)
+    np.exp(u, out=out)
+    if not idx.size:
+        return out
+    keep = np.flatnonzero((out[idx] > 0) & np.isfinite(out[idx]) & np.isfinite(ri))
+    if not keep.size:
+        return out
+    idx, ri, zi = idx[keep], ri[keep], zi[keep]
+    m = np.rint(zi * (_EXP_N / math.log(2.0)))
+    j = m.astype(np.int64) % _EXP_N
+    k = ((m - j) / _EXP_N).astype(np.int64)
+    rh = zi - m * _LN2N_HI  # exact (Sterbenz / exact product)
+    t = m * _LN2N_LO
+    r = rh - t  # TwoSum(rh, -t): r + rl = rh - t
+    bv = r - rh
+    rl = (rh - (r - bv)) - (t + bv)
+    em = np.expm1(r)
+    th, tl = _EXP_HI[j], _EXP_LO[j]
+    s = th * (em + rl) + tl * (1.0 + em)
+    eh = th + s  # Fast2Sum (|th| >= |s|)
+    el = s - (eh - th)
+    eh = np.ldexp(eh, k) * c
+    el = np.ldexp(el, k) * c
+    hi = ri + eh  # TwoSum(ri, c exp(z)_hi)
+    bv = hi - ri
+    lo = (ri - (hi - bv)) + (eh - bv) + el
+    np.exp(hi, out=hi)
+    lo += 1.0
+    hi *= lo
+    out[idx] = hi
+    return out
