@@ -22,7 +22,6 @@ GENERATED = ROOT / "generated"
 KNOWN_MISSES = {
     ("bent_identity", "float64"),  # overflow at |x| ~ 1.8e308
     ("mish", "float64"),  # f': ~8 ULP on [-4, -1.7] (the zero at -1.19 is patched)
-    ("gelu_tanh", "float64"),  # rounding of the tanh argument in the tail (f and f')
     ("sinc", "float64"),  # cancellation near the zeros of sinc' (not on the test subset)
     ("snake", "float64"),  # cancellation near the zeros of 1 + sin(2x) at huge x
     ("squareplus", "float64"),  # f': overflow of x + hypot(x, 2) at x ~ 1.8e308 (f fixed)

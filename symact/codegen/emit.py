@@ -231,6 +231,19 @@ class Program:
                 return self.new("_rt.exp_exp", [self.value(e.args[0] - nested[0]),
                                                 self.value(inner.args[0]), ("s", _num(c))])
         if isinstance(e, sp.exp):
+            poly = self._exp_poly(e.args[0])
+            if poly is not None:
+                return self.new("_rt.exp_poly", ["x", *poly])
+        if isinstance(e, MulExp) and len(e.args) == 3:  # p exp(F(q(x))): one helper
+            ex = e.args[1]
+            for _ in range(20):
+                if not isinstance(ex, sp.Symbol) or ex not in self.defs:
+                    break
+                ex = self.defs[ex]
+            poly = self._exp_poly(ex.args[0]) if isinstance(ex, sp.exp) else None
+            if poly is not None:
+                return self.new("_rt.exp_poly", ["x", *poly, self.value(e.args[0])])
+        if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
@@ -272,6 +285,36 @@ class Program:
         if isinstance(e, sp.Expr) and e.is_number:
             return ("s", _num(e))
         raise EmitError(f"cannot lower {type(e).__name__} in {e}")
+
+    def _exp_poly(self, arg: sp.Expr):
+        """exp(c F(p)) for a polynomial p of x with two or more terms and F = min(0, .),
+        max(0, .), |.| or nothing: the polynomial is re-evaluated in double-double where the
+        exponent exceeds 1 in magnitude (runtime helper)."""
+        for _ in range(20):  # through the CSE symbols
+            if not arg.free_symbols & set(self.defs):
+                break
+            arg = arg.xreplace(self.defs)
+        c, rest = arg.as_coeff_Mul()
+        if not c.is_number or c == 0:
+            return None
+        kind, p = "id", rest
+        if isinstance(rest, (sp.Min, sp.Max)) and len(rest.args) == 2 and sp.S.Zero in rest.args:
+            p = [a for a in rest.args if a != 0][0]
+            kind = ("min0" if isinstance(rest, sp.Min) else "max0") if c > 0 else (
+                "max0" if isinstance(rest, sp.Min) else "min0")
+        elif isinstance(rest, sp.Abs):
+            p = rest.args[0]
+            kind = "abs" if c > 0 else "negabs"
+        if p.free_symbols != {self.x} or not p.is_polynomial(self.x):
+            return None
+        q = sp.Poly(sp.expand(p), self.x)
+        if len(q.terms()) < 2 or q.degree() < 2 or q.degree() > 8:
+            return None
+        coeffs = [sp.N(sp.Abs(c) * q.coeff_monomial(self.x**k) if kind != "id" else
+                       c * q.coeff_monomial(self.x**k), 40) for k in range(q.degree() + 1)]
+        hi = tuple(float(a) for a in coeffs)
+        lo = tuple(float(sp.N(a - sp.Float(h, 40), 20)) for a, h in zip(coeffs, hi, strict=True))
+        return [("s", repr(hi)), ("s", repr(lo)), ("s", repr(kind))]
 
     def _exp_term(self, t: sp.Expr) -> bool:
         """``t = c exp(z)``, c = +-2^k (exact product), z depending on x."""

@@ -535,3 +535,92 @@ def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np
     hi *= lo
     out[idx] = hi
     return out
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a b = p + e exactly (Dekker's product; |a|, |b| < 1e150)."""
+    p = a * b
+    t = a * _SPLIT
+    ah = t - (t - a)
+    al = a - ah
+    t = b * _SPLIT
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | None = None, *,
+             out: np.ndarray) -> np.ndarray:
+    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) for a polynomial q with coefficients
+    hi[k] + lo[k] (of x^k, double-double) and F one of "id", "min0" (min(0, .)), "max0",
+    "abs", "negabs" (-|.|). Horner in double gives q with an absolute error ~|q| 2^-53, i.e.
+    |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
+    x = -20.7). Where |F(q)| > 1 (on those elements only), q is recomputed by Horner in
+    double-double (Dekker's product, TwoSum) and the result is exp(hi) (1 + lo); with ``p``,
+    exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
+    exponential keeps its bits before p multiplies it."""
+    n = x.shape[0]
+    w, t = _work(n, 2)
+    w.fill(hi[-1])
+    for c in hi[-2::-1]:
+        w *= x
+        w += c
+    if kind == "min0":
+        np.minimum(w, 0.0, out=w)
+    elif kind == "max0":
+        np.maximum(w, 0.0, out=w)
+    elif kind in ("abs", "negabs"):
+        np.abs(w, out=w)
+        if kind == "negabs":
+            np.negative(w, out=w)
+    np.abs(w, out=t)
+    idx = np.flatnonzero((t > 1.0) & (w > -1400.0) & (w < 710.0))
+    if idx.size:
+        xi = np.clip(x[idx].astype(np.float64), -1e150, 1e150)
+        pi = None if p is None else p[idx].astype(np.float64)
+    if p is None:
+        np.exp(w, out=out)
+    else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
+        np.exp(w, out=t)
+        gone = np.isinf(p) & (t == 0)
+        np.multiply(p, t, out=out)
+        if gone.any():
+            np.copyto(out, 0.0, where=gone)
+    if not idx.size:
+        return out
+    ah = np.full_like(xi, hi[-1])
+    al = np.full_like(xi, lo[-1])
+    for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
+        ph, pl = _two_prod(ah, xi)
+        pl += al * xi
+        sh = ph + ch  # TwoSum(ph, ch)
+        bv = sh - ph
+        sl = (ph - (sh - bv)) + (ch - bv) + pl + cl
+        ah = sh + sl  # Fast2Sum
+        al = sl - (ah - sh)
+    if kind == "min0":
+        np.putmask(al, ah > 0, 0.0)
+        np.minimum(ah, 0.0, out=ah)
+    elif kind == "max0":
+        np.putmask(al, ah < 0, 0.0)
+        np.maximum(ah, 0.0, out=ah)
+    elif kind in ("abs", "negabs"):
+        flip = (ah < 0) if kind == "abs" else (ah > 0)
+        np.negative(ah, out=ah, where=flip)
+        np.negative(al, out=al, where=flip)
+    deep = (ah < -700.0) if p is not None else np.zeros(ah.shape, np.bool_)
+    if deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
+        sh = ah + _SHIFT_HI
+        bv = sh - ah
+        sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
+        np.copyto(al, al + sl, where=deep)
+        np.copyto(ah, sh, where=deep)
+    np.exp(ah, out=ah)
+    al += 1.0
+    ah *= al
+    if p is not None:
+        ah *= pi
+        ah[deep] = np.ldexp(ah[deep], -512)
+    ok = np.isfinite(ah)
+    out[idx[ok]] = ah[ok]
+    return out
