@@ -316,6 +316,18 @@ class Program:
         lo = tuple(float(sp.N(a - sp.Float(h, 40), 20)) for a, h in zip(coeffs, hi, strict=True))
         return [("s", repr(hi)), ("s", repr(lo)), ("s", repr(kind))]
 
+    def _plain_exp(self, t: sp.Expr, scal: list):
+        """c + exp(F(q)) with c >= 1 and F(q) <= 0: the exponential's relative error
+        |q| 2^-53 reaches the sum damped by e^F / (c + e^F) (at most 0.4 2^-53 in total):
+        no double-double (the sigmoid's denominator 1 + exp(-|z|))."""
+        if not (isinstance(t, sp.exp) and len(scal) == 1 and scal[0].is_number
+                and scal[0] >= 1):
+            return None
+        poly = self._exp_poly(t.args[0])
+        if poly is None or poly[2][1] not in ("'negabs'", "'min0'"):
+            return None
+        return self.new("np.exp", [self.value(t.args[0])])
+
     def _exp_term(self, t: sp.Expr) -> bool:
         """``t = c exp(z)``, c = +-2^k (exact product), z depending on x."""
         c, f = t.as_coeff_Mul()
@@ -389,7 +401,7 @@ class Program:
                 neg.append(-t)
             else:
                 pos.append(t)
-        ops = [self.value(t) for t in pos]
+        ops = [self._plain_exp(t, scal) or self.value(t) for t in pos]
         cur = ops[0] if ops else None
         for o in ops[1:]:
             cur = self.new("np.add", [cur, o])

@@ -152,7 +152,11 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
 
     array_params = any(isinstance(p, np.ndarray) for p in pfull)
 
+    coarse = all(o.dtype.itemsize < 8 for o in outs)
+
     def work(starts: range) -> None:
+        # results rounded to float32/16: the double-double refinements are not needed
+        _local.coarse = coarse
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
         s_full, b_full = s_all[:nfloat], b_all
         ps = pfull
@@ -555,12 +559,13 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
     hi[k] + lo[k] (of x^k, double-double) and F one of "id", "min0" (min(0, .)), "max0",
     "abs", "negabs" (-|.|). Horner in double gives q with an absolute error ~|q| 2^-53, i.e.
     |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
-    x = -20.7). Where |F(q)| > 1 (on those elements only), q is recomputed by Horner in
+    x = -20.7). Where |F(q)| > 1 (on those elements only; not when the result is rounded to
+    float32, where |q| 2^-53 < 2^-42 is harmless), q is recomputed by Horner in
     double-double (Dekker's product, TwoSum) and the result is exp(hi) (1 + lo); with ``p``,
     exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
     exponential keeps its bits before p multiplies it."""
     n = x.shape[0]
-    w, t = _work(n, 2)
+    w, t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 11)
     w.fill(hi[-1])
     for c in hi[-2::-1]:
         w *= x
@@ -573,10 +578,17 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
         np.abs(w, out=w)
         if kind == "negabs":
             np.negative(w, out=w)
-    np.abs(w, out=t)
-    idx = np.flatnonzero((t > 1.0) & (w > -1400.0) & (w < 710.0))
-    if idx.size:
-        xi = np.clip(x[idx].astype(np.float64), -1e150, 1e150)
+    if getattr(_local, "coarse", False):
+        idx = np.empty(0, np.intp)
+    else:
+        np.abs(w, out=t)
+        idx = np.flatnonzero((t > 1.0) & (w > -1400.0) & (w < 710.0))
+    m = idx.size
+    if m:
+        xi, xh, xl, ah, al, b1, b2, b3, b4 = (a[:m] for a in (xi, xh, xl, ah, al, b1, b2, b3,
+                                                                b4))
+        np.take(x, idx, out=xi)
+        np.clip(xi, -1e150, 1e150, out=xi)
         pi = None if p is None else p[idx].astype(np.float64)
     if p is None:
         np.exp(w, out=out)
@@ -586,18 +598,41 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
         np.multiply(p, t, out=out)
         if gone.any():
             np.copyto(out, 0.0, where=gone)
-    if not idx.size:
+    if not m:
         return out
-    ah = np.full_like(xi, hi[-1])
-    al = np.full_like(xi, lo[-1])
+    np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
+    np.subtract(b1, xi, out=xh)
+    np.subtract(b1, xh, out=xh)
+    np.subtract(xi, xh, out=xl)
+    ah.fill(hi[-1])
+    al.fill(lo[-1])
     for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
-        ph, pl = _two_prod(ah, xi)
-        pl += al * xi
-        sh = ph + ch  # TwoSum(ph, ch)
-        bv = sh - ph
-        sl = (ph - (sh - bv)) + (ch - bv) + pl + cl
-        ah = sh + sl  # Fast2Sum
-        al = sl - (ah - sh)
+        np.multiply(ah, xi, out=b1)  # ph
+        np.multiply(ah, _SPLIT, out=b2)  # split of ah: b3 = high, b2 = low
+        np.subtract(b2, ah, out=b3)
+        np.subtract(b2, b3, out=b3)
+        np.subtract(ah, b3, out=b2)
+        np.multiply(b3, xh, out=b4)  # pl = ((ahh xh - ph) + ahh xl + ahl xh) + ahl xl
+        b4 -= b1
+        b3 *= xl
+        b4 += b3
+        np.multiply(b2, xh, out=b3)
+        b4 += b3
+        b2 *= xl
+        b4 += b2
+        np.multiply(al, xi, out=b3)  # + al xi
+        b4 += b3
+        np.add(b1, ch, out=b2)  # sh = ph + ch; TwoSum's low part into b1
+        np.subtract(b2, b1, out=b3)  # bv
+        np.subtract(b2, b3, out=ah)
+        np.subtract(b1, ah, out=b1)  # ph - (sh - bv)
+        np.subtract(ch, b3, out=b3)
+        b1 += b3
+        b1 += b4
+        b1 += cl  # sl
+        np.add(b2, b1, out=ah)  # Fast2Sum(sh, sl)
+        np.subtract(ah, b2, out=b3)
+        np.subtract(b1, b3, out=al)
     if kind == "min0":
         np.putmask(al, ah > 0, 0.0)
         np.minimum(ah, 0.0, out=ah)
@@ -608,8 +643,8 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
         flip = (ah < 0) if kind == "abs" else (ah > 0)
         np.negative(ah, out=ah, where=flip)
         np.negative(al, out=al, where=flip)
-    deep = (ah < -700.0) if p is not None else np.zeros(ah.shape, np.bool_)
-    if deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
+    deep = (ah < -700.0) if p is not None else None
+    if deep is not None and deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
         sh = ah + _SHIFT_HI
         bv = sh - ah
         sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
@@ -620,7 +655,11 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
     ah *= al
     if p is not None:
         ah *= pi
-        ah[deep] = np.ldexp(ah[deep], -512)
+        if deep.any():
+            ah[deep] = np.ldexp(ah[deep], -512)
     ok = np.isfinite(ah)
-    out[idx[ok]] = ah[ok]
+    if ok.all():
+        np.put(out, idx, ah)
+    else:
+        out[idx[ok]] = ah[ok]
     return out
