@@ -138,3 +138,14 @@ def test_gelu_tanh_tail_dense(order):
         v = symact.get("gelu_tanh").numpy(order)(x)
     assert v[0] == (np.inf if order == 0 else 1.0) and v[1] == 0 and np.isnan(v[2])
     assert v[3] == 0 and v[4] == (1e6 if order == 0 else 1.0)
+
+
+def test_tanhshrink_patch_at_zero():
+    """x - tanh(x): the Taylor polynomial (in x^2, times x^3) on |x| < ~0.78 only."""
+    src = symact.get("tanhshrink").numpy().source
+    assert "root_series" in src and "putmask" not in src
+    rng = np.random.default_rng(3)
+    pts = np.concatenate([rng.uniform(-1.2, 1.2, 200), [-0.5525157232704403, 1e-5, -1e-120,
+                                                         0.78, 0.79, 5e-324]])
+    assert _max_ulp("tanhshrink", 0, pts) <= 4.0
+    assert _max_ulp("tanhshrink", 0, pts.astype(np.float32)) <= 1.0

@@ -91,8 +91,15 @@ def _hinted(act) -> tuple[sp.Expr, list[str]]:
     return candidate, [f"rewritten ({reason})"]
 
 
-def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, list[str]]:
-    """(textbook derivative, stable lowered expression, notes)."""
+def _lower(stable: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    return underflow_products(fuse(expand(clamps(stable, x), x), x), x)
+
+
+def _pipeline(act, order: int, defaults_subs: dict
+              ) -> tuple[sp.Expr, sp.Expr, list[str], sp.Expr | None]:
+    """(textbook derivative, stable lowered expression, notes, the lowered expression without
+    its series branch when that branch is the whole output (a candidate for a patch at 0,
+    see :func:`.roots.zero_patch`), else None)."""
     x = act.x
     base, notes = _hinted(act)
     base = prepare(base, x)
@@ -111,14 +118,40 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
     except Exception as exc:  # SymPy can fail in many ways; the kernel is then not generated
         raise CodegenError(f"{act.name}: algebraic simplification failed ({exc})") from None
     with_series = series_branches(stable, x, defaults_subs)
+    direct = None
     if with_series != stable:
-        notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
+        if (isinstance(with_series, sp.Piecewise) and len(with_series.args) == 2
+                and with_series.args[1][0] == stable and not act.params):
+            direct = _lower(stable, x)
+        else:
+            notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
     stable = with_series
     used = sorted({type(e).__name__ for e in sp.preorder_traversal(stable)
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, underflow_products(fuse(expand(clamps(stable, x), x), x), x), notes
+    return textbook, _lower(stable, x), notes, direct
+
+
+def _zero_patch(act, textbook: sp.Expr, direct: sp.Expr):
+    """The :func:`.roots.zero_patch` of an output whose series branch at 0 is the whole
+    expression, probing the kernel of the expression without it."""
+    from .roots import zero_patch
+
+    try:
+        compiled = compile_outputs([direct], act.x, [])
+    except EmitError:
+        return None
+    src = "def _probe_core(x, o, s, b):\n" + "".join(f"    {ln}\n" for ln in compiled.lines)
+    ns = namespace()
+    exec(compile(src, "<symact probe>", "exec"), ns)  # noqa: S102
+    core = ns["_probe_core"]
+
+    def probe(points):
+        return runtime.apply(core, (1, compiled.nfloat, compiled.nbool, True), points, None,
+                             (), ())
+
+    return zero_patch(to_textbook(textbook), act.x, probe)
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
@@ -229,8 +262,19 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     defaults_subs = {act.params[n]: act.defaults[n] for n in names if n in act.defaults}
     outs, formulas, notes = [], [], []
     textbooks = []
-    for order in orders:
-        textbook, stable, nts = _pipeline(act, order, defaults_subs)
+    zero_lines = []
+    for k, order in enumerate(orders):
+        textbook, stable, nts, direct = _pipeline(act, order, defaults_subs)
+        patch = None if direct is None else _zero_patch(act, textbook, direct)
+        if patch is not None:
+            stable = direct
+            _, _, r, coeffs, lead, step = patch
+            zero_lines.append(f"_rt.root_series(x, o[{k}], 0.0, 0.0, {r!r}, {coeffs!r}, (), (), "
+                              f"{lead}, {step})")
+            nts.append(f"Taylor polynomial of degree {lead + step * (len(coeffs) - 1)} on "
+                       f"|x| < {r:g} where the terms of the sum cancel (those elements only)")
+        elif direct is not None:
+            nts.append("Taylor polynomial near 0 where the terms of a sum cancel")
         outs.append(stable)
         textbooks.append(textbook)
         formulas.append(str(textbook))
@@ -244,7 +288,7 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
-    body = list(compiled.lines)
+    body = list(compiled.lines) + zero_lines
     spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
     transcendental = not compiled.functions <= _NATIVE_OK
     src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

@@ -151,3 +151,64 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
     except BudgetExceeded:
         return []
     return out
+
+
+#: most Taylor coefficients a zero-at-0 patch may use
+MAX_TERMS_AT_0 = 90
+
+
+def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
+               ) -> tuple[float, float, float, tuple[float, ...], int, int] | None:
+    """A patch at x = 0 for an output whose sum cancels there (``x - tanh(x)``), replacing
+    the series branch of :func:`.rewrite.series_branches` when that is the whole output: the
+    radius is where the kernel *without* it (``kernel_out``) stays above 2.5 ULP (probed
+    against mpmath on 2^-30 <= |x| <= 2), the degree what the truncation needs there (at most
+    MAX_TERMS_AT_0 terms; odd or even functions step by x^2). Returns (0, 0, r, coeffs, lead,
+    step): f = x^lead P(x^step), or None."""
+    from .accuracy import mp_function
+
+    if expr.free_symbols != {x}:
+        return None
+    fn = mp_function(expr, x)
+    try:
+        with time_budget(seconds):
+            mags = np.geomspace(2.0**-30, 2.0, 1200)
+            pts = np.concatenate([mags, -mags])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+            bad = 0.0
+            with mpmath.workdps(60):
+                for p, g in zip(pts.tolist(), got.tolist(), strict=True):
+                    ref = mpmath.mpf(fn(mpmath.mpf(p)))
+                    rf = float(ref)
+                    if rf == 0 or not math.isfinite(rf):
+                        continue
+                    err = (math.inf if not math.isfinite(g) else
+                           float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf))))
+                    if err > 2.5:
+                        bad = max(bad, abs(p))
+            if bad == 0.0:
+                return None
+            want = bad * 1.05
+            with mpmath.workdps(80):
+                cs = [mpmath.mpf(c.real if isinstance(c, mpmath.mpc) else c)
+                      for c in mpmath.taylor(fn, 0, MAX_TERMS_AT_0)]
+    except (BudgetExceeded, ValueError, ZeroDivisionError, TypeError):
+        return None
+    top = max(abs(c) for c in cs)
+    nz = [k for k, c in enumerate(cs) if abs(c) > mpmath.mpf(10) ** -45 * top]
+    if len(nz) < 2 or nz[0] == 0:
+        return None
+    lead = nz[0]
+    step = math.gcd(*[k - lead for k in nz[1:]])
+    lc = abs(cs[lead])
+    # the fewest terms whose first two dropped terms are below 2^-56 of the leading one at r
+    for last in range(lead + step, MAX_TERMS_AT_0 - 2 * step + 1, step):
+        r = min(float((mpmath.mpf(2) ** -56 * lc / abs(cs[k])) ** (mpmath.mpf(1) / (k - lead)))
+                if cs[k] != 0 else math.inf for k in (last + step, last + 2 * step))
+        if r >= want:
+            break
+    r = min(r, want)
+    coeffs = tuple(_f64(cs[k]) for k in range(lead, last + 1, step))
+    return 0.0, 0.0, float(f"{r:.4g}"), coeffs, lead, step

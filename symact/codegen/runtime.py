@@ -413,11 +413,12 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
 
 
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
-                params: tuple = (), defaults: tuple = ()) -> None:
+                params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1) -> None:
     """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
     simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
     on those elements only, in float64: the kernel's sum cancels there (see
-    ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to."""
+    ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
+    ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series)."""
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
@@ -430,11 +431,13 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     d = x[idx].astype(np.float64)
     d -= hi
     d -= lo
+    v = d if step == 1 else d * d if step == 2 else d**step
     p = np.full_like(d, coeffs[-1])
     for c in coeffs[-2::-1]:
-        p *= d
+        p *= v
         p += c
-    p *= d
+    for _ in range(lead):
+        p *= d
     o[idx] = p
 
 
