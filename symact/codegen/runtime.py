@@ -262,6 +262,19 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
     not reach the Gaussian factor. With ``p``, where exp(-c2 x^2) is subnormal the product is
     scaled by 2^512 before the cofactor multiplies it (the result can be far above the
     subnormal range, e.g. x erfc(x) at x = 27)."""
+    if getattr(_local, "coarse", False):
+        # results rounded to float32/16: erfc(c x) in double has a relative error ~2 z^2 2^-53
+        # < 2^-40 wherever the float32 result is a normal number (z < 10): no tail treatment
+        if p is out:
+            p = p.copy()
+        np.multiply(x, c, out=out)
+        _sc.erfc(out, out=out)
+        if p is not None:
+            gone = np.isinf(p) & (out == 0)  # p erfc(+inf): the erfc wins
+            np.multiply(out, p, out=out)
+            if gone.any():
+                np.copyto(out, 0.0, where=gone)
+        return out
     pv = None if p is None else p if p is not out else p.copy()
     np.multiply(x, c, out=out)
     for a in range(0, out.shape[0], TAIL_BLOCK):
@@ -286,12 +299,15 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
                     tail[deep] = np.ldexp(tail[deep], -512)
                     g[deep] = 1.0
                 tail *= g
+        if full:
+            z[...] = tail
+            continue
+        if idx.size:  # (erfc(0) is its cheap branch; the tail is overwritten below)
+            z[idx] = 0.0
         _sc.erfc(z, out=z)
         if pv is not None:
             z *= pv[a:a + TAIL_BLOCK]
-        if full:
-            z[...] = tail
-        elif idx.size:
+        if idx.size:
             z[idx] = tail
     return out
 
