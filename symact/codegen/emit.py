@@ -233,7 +233,7 @@ class Program:
         if isinstance(e, sp.exp):
             poly = self._exp_poly(e.args[0])
             if poly is not None:
-                return self.new("_rt.exp_poly", ["x", *poly])
+                return self.new("_rt.exp_poly", ["x", self.value(e.args[0]), *poly])
         if isinstance(e, MulExp) and len(e.args) == 3:  # p exp(F(q(x))): one helper
             ex = e.args[1]
             for _ in range(20):
@@ -242,7 +242,8 @@ class Program:
                 ex = self.defs[ex]
             poly = self._exp_poly(ex.args[0]) if isinstance(ex, sp.exp) else None
             if poly is not None:
-                return self.new("_rt.exp_poly", ["x", *poly, self.value(e.args[0])])
+                return self.new("_rt.exp_poly", ["x", self.value(ex.args[0]), *poly,
+                                                 self.value(e.args[0])])
         if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
@@ -320,6 +321,8 @@ class Program:
         """c + exp(F(q)) with c >= 1 and F(q) <= 0: the exponential's relative error
         |q| 2^-53 reaches the sum damped by e^F / (c + e^F) (at most 0.4 2^-53 in total):
         no double-double (the sigmoid's denominator 1 + exp(-|z|))."""
+        if isinstance(t, sp.Symbol) and t in self.defs:  # a CSE value: its other uses (if
+            t = self.defs[t]  # any) keep the helper, else the helper's op is dropped
         if not (isinstance(t, sp.exp) and len(scal) == 1 and scal[0].is_number
                 and scal[0] >= 1):
             return None

@@ -572,11 +572,11 @@ def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | None = None, *,
-             out: np.ndarray) -> np.ndarray:
-    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) for a polynomial q with coefficients
-    hi[k] + lo[k] (of x^k, double-double) and F one of "id", "min0" (min(0, .)), "max0",
-    "abs", "negabs" (-|.|). Horner in double gives q with an absolute error ~|q| 2^-53, i.e.
+def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
+             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
+    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
+    polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
+    "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an absolute error ~|q| 2^-53, i.e.
     |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
     x = -20.7). Where |F(q)| > 1 (on those elements only; not when the result is rounded to
     float32, where |q| 2^-53 < 2^-42 is harmless), q is recomputed by Horner in
@@ -584,19 +584,7 @@ def exp_poly(x: np.ndarray, hi: tuple, lo: tuple, kind: str, p: np.ndarray | Non
     exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
     exponential keeps its bits before p multiplies it."""
     n = x.shape[0]
-    w, t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 11)
-    w.fill(hi[-1])
-    for c in hi[-2::-1]:
-        w *= x
-        w += c
-    if kind == "min0":
-        np.minimum(w, 0.0, out=w)
-    elif kind == "max0":
-        np.maximum(w, 0.0, out=w)
-    elif kind in ("abs", "negabs"):
-        np.abs(w, out=w)
-        if kind == "negabs":
-            np.negative(w, out=w)
+    t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 10)
     if getattr(_local, "coarse", False):
         idx = np.empty(0, np.intp)
     else:
