@@ -149,3 +149,41 @@ def test_tanhshrink_patch_at_zero():
                                                          0.78, 0.79, 5e-324]])
     assert _max_ulp("tanhshrink", 0, pts) <= 4.0
     assert _max_ulp("tanhshrink", 0, pts.astype(np.float32)) <= 1.0
+
+
+def test_rules_on_small_expressions():
+    from symact.codegen.emit import compile_outputs
+
+    x = sp.Symbol("x", real=True)
+    src = "\n".join(compile_outputs([sp.exp(x - sp.exp(x))], x, []).lines)
+    assert "_rt.exp_exp(x, x, (-1.0)" in src
+    src = "\n".join(compile_outputs([sp.exp(sp.Rational(3, 10) * x**3 + x / 3)], x, []).lines)
+    assert "_rt.exp_poly(x" in src and "'id'" in src
+    src = "\n".join(compile_outputs([sp.exp(-sp.Abs(x + x**3 / 7))], x, []).lines)
+    assert "'negabs'" in src
+    # c + exp(-|q|), c >= 1: the plain exponential
+    src = "\n".join(compile_outputs([1 / (1 + sp.exp(-sp.Abs(x + x**3 / 7)))], x, []).lines)
+    assert "exp_poly" not in src and "np.exp" in src
+    # exp(c x) is exp_mul's, exp(-x^2/2) the Gaussian's: not polynomials for exp_poly
+    src = "\n".join(compile_outputs([sp.exp(-x**2 / 2)], x, []).lines)
+    assert "exp_poly" not in src
+
+
+def test_exp_poly_runtime_matches_mpmath():
+    hi = (0.0, 1.5957691216057308, 0.0, 0.07135481627260025)
+    lo = (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19)
+    x = np.linspace(-21.0, 21.0, 401)
+    q = 1.5957691216057308 * x + 0.07135481627260025 * x**3
+    for kind, w in (("min0", np.minimum(q, 0)), ("negabs", -np.abs(q)), ("id", q)):
+        with np.errstate(all="ignore"):
+            got = runtime.exp_poly(x, w.copy(), hi, lo, kind, out=np.empty_like(x))
+        with mpmath.workdps(50):
+            c1 = 2 * mpmath.sqrt(2 / mpmath.pi)
+            for xv, g in zip(x.tolist(), got.tolist(), strict=True):
+                qv = c1 * (mpmath.mpf(xv) + mpmath.mpf("0.044715") * mpmath.mpf(xv) ** 3)
+                qv = min(qv, 0) if kind == "min0" else -abs(qv) if kind == "negabs" else qv
+                ref = mpmath.exp(qv)
+                rf = float(ref)
+                if rf == 0 or not np.isfinite(rf) or rf < 2.3e-308:
+                    continue
+                assert float(abs(g - ref) / np.spacing(rf)) <= 2.0, (kind, xv)
