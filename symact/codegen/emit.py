@@ -10,6 +10,12 @@ branch is written, then each branch overwrites where its condition holds, last t
 (``np.putmask``), so the first true condition wins (the catalog's kink convention); a select
 between two constants is arithmetic on the mask. The program also tells whether float32 input
 may be computed natively (:mod:`symact.codegen.precision`).
+
+Exponentials whose argument is rounded before ``exp`` sees it get runtime helpers that carry the
+argument as a double-double on the elements where its rounding matters (``|argument| > 1``):
+``exp(c y)`` (``_rt.exp_mul``), ``exp(-k x^2)`` (Dekker's square), ``exp(c F(q(x)))`` for a
+polynomial q and F = min(0, .), max(0, .), |.| (``_rt.exp_poly``; ``c + exp(-|q|)`` with
+``c >= 1`` damps the error and stays plain) and ``exp(rest + c exp(z))`` (``_rt.exp_exp``).
 """
 
 from __future__ import annotations

@@ -6,9 +6,14 @@ Piecewise is taken branch by branch, so the derivative at a kink is that of the 
 condition contains the point) -> rules again -> series branches where a sum cancels at 0 ->
 primitive stable forms -> branch-free forms of Piecewise selects (:mod:`.fuse`) -> products with
 an exp/erfc factor that may underflow (:func:`.functions.underflow_products`) -> CSE and
-in-place ufunc program (float32 natively when :mod:`.precision` accepts it). The special values are then checked
-by running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``); the
-generator adds a fix-up only to the kernels that need it.
+in-place ufunc program (float32 natively when :mod:`.precision` accepts it). A series branch that
+is the whole output becomes a patch evaluated on ``|x| < r`` only, and the simple zeros where the
+kernel's sum cancels get Taylor patches too (:mod:`.roots`, ``runtime.root_series``). The
+special values are then checked by running the kernel: NaN must give NaN and +-inf the limits
+(computed by ``sympy.limit``; when they depend on the parameters and no symbolic limit is found,
+``runtime.fix_inf_probe`` takes them from the kernel at the largest finite floats, kept only if
+that reproduces the limits at the defaults); the generator adds a fix-up only to the kernels
+that need it.
 """
 
 from __future__ import annotations
