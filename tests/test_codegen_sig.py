@@ -188,3 +188,35 @@ def test_exp_poly_runtime_matches_mpmath():
                 if rf == 0 or not np.isfinite(rf) or rf < 2.3e-308:
                     continue
                 assert float(abs(g - ref) / np.spacing(rf)) <= 2.0, (kind, xv)
+
+
+@pytest.mark.parametrize("name", ["silu", "acon_c", "loglog", "gelu_tanh", "tanhshrink", "gelu"])
+def test_patched_kernels_keep_the_ufunc_conventions(name):
+    """The new helpers (patches, exp_poly, exp_exp, fix_inf_probe) under out=x across chunks
+    and threads, strided input, float16/float32 and value_and_grad."""
+    act = symact.get(name)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300_001) * 6
+    x[::1000] = np.nan
+    x[1::1000] = np.inf
+    x[2::1000] = -np.inf
+    x[3::1000] = -1.2784645427610737
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for order in (0, 1):
+            ref = act.numpy(order)(x)
+            y = x.copy()
+            act.numpy(order)(y, out=y)
+            np.testing.assert_array_equal(y, ref)
+            strided = act.numpy(order)(x[::3])
+            np.testing.assert_array_equal(strided, ref[::3])
+            for dt in (np.float16, np.float32):
+                xd = x.astype(dt)
+                got = act.numpy(order)(xd)
+                assert got.dtype == dt
+                want = act.numpy(order)(xd.astype(np.float64)).astype(dt)
+                np.testing.assert_allclose(got, want, rtol=2e-3 if dt == np.float16 else 3e-7,
+                                           atol=0)
+        f, g = act.numpy_value_and_grad()(x)
+        np.testing.assert_allclose(f, act.numpy(0)(x), rtol=1e-15, atol=0)
+        np.testing.assert_allclose(g, act.numpy(1)(x), rtol=1e-15, atol=0)

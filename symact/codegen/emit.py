@@ -231,11 +231,14 @@ class Program:
                 cur = self.new(name, [cur, a])
             return cur
         if isinstance(e, sp.exp) and isinstance(e.args[0], sp.Add):
-            nested = [t for t in e.args[0].args if self._exp_term(t)]
+            terms = [self._inline(t) for t in e.args[0].args]
+            nested = [k for k, t in enumerate(terms) if self._exp_term(t)]
             if len(nested) == 1:  # exp(rest + c exp(z)): exp(z) as a double-double
-                c, inner = nested[0].as_coeff_Mul()
-                return self.new("_rt.exp_exp", [self.value(e.args[0] - nested[0]),
-                                                self.value(inner.args[0]), ("s", _num(c))])
+                k = nested[0]
+                c, inner = terms[k].as_coeff_Mul()
+                rest = sp.Add(*[t for j, t in enumerate(e.args[0].args) if j != k])
+                return self.new("_rt.exp_exp", [self.value(rest), self.value(inner.args[0]),
+                                                ("s", _num(c))])
         if isinstance(e, sp.exp):
             poly = self._exp_poly(e.args[0])
             if poly is not None:
@@ -336,6 +339,14 @@ class Program:
         if poly is None or poly[2][1] not in ("'negabs'", "'min0'"):
             return None
         return self.new("np.exp", [self.value(t.args[0])])
+
+    def _inline(self, e: sp.Expr) -> sp.Expr:
+        """``e`` with its CSE symbols replaced by their expressions."""
+        for _ in range(20):
+            if not e.free_symbols & set(self.defs):
+                break
+            e = e.xreplace(self.defs)
+        return e
 
     def _exp_term(self, t: sp.Expr) -> bool:
         """``t = c exp(z)``, c = +-2^k (exact product), z depending on x."""
