@@ -589,7 +589,10 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         idx = np.empty(0, np.intp)
     else:
         np.abs(w, out=t)
-        idx = np.flatnonzero((t > 1.0) & (w > -1400.0) & (w < 710.0))
+        idx = np.flatnonzero(t > 1.0)
+        if idx.size:  # (exp is 0 or inf there whatever the low part)
+            wi = w[idx]
+            idx = idx[(wi > -1400.0) & (wi < 710.0)]
     m = idx.size
     if m:
         xi, xh, xl, ah, al, b1, b2, b3, b4 = (a[:m] for a in (xi, xh, xl, ah, al, b1, b2, b3,
@@ -601,10 +604,13 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         np.exp(w, out=out)
     else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
         np.exp(w, out=t)
-        gone = np.isinf(p) & (t == 0)
-        np.multiply(p, t, out=out)
+        gone = np.isinf(p)
         if gone.any():
+            gone &= t == 0
+            np.multiply(p, t, out=out)
             np.copyto(out, 0.0, where=gone)
+        else:
+            np.multiply(p, t, out=out)
     if not m:
         return out
     np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
@@ -629,6 +635,11 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         b4 += b2
         np.multiply(al, xi, out=b3)  # + al xi
         b4 += b3
+        if ch == 0.0 and cl == 0.0:  # a zero coefficient: (ph, pl) renormalised (Fast2Sum)
+            np.add(b1, b4, out=ah)
+            np.subtract(ah, b1, out=b3)
+            np.subtract(b4, b3, out=al)
+            continue
         np.add(b1, ch, out=b2)  # sh = ph + ch; TwoSum's low part into b1
         np.subtract(b2, b1, out=b3)  # bv
         np.subtract(b2, b3, out=ah)
