@@ -510,34 +510,44 @@ def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np
     """exp(rest + c exp(z)), c = +-2^k. exp(z) is rounded to 2^-53 relative, i.e. |c exp(z)|
     2^-53 absolute in the exponent, |c exp(z)| ULPs in the result (276 ULP for
     exp(x - exp(x)) at x = 6.33), and the rounding of the sum gives |rest + c exp(z)| ULPs
-    (21 at x = -33). Where either exceeds 1 and the result is finite and nonzero (on those
-    elements only), exp(z) is carried as a double-double: z = m ln2/256 + r
-    (Cody-Waite, r as hi + lo), exp(z) = 2^(m // 256) 2^(j/256) (1 + expm1(r_hi) + r_lo)
-    with 2^(j/256) from a double-double table, the sum rest + c exp(z) by TwoSum, and
-    exp(hi) (1 + lo)."""
+    (21 at x = -33). The sum's rounding error is added back everywhere (TwoSum, a few passes);
+    where |c exp(z)| > 2 and the result is finite and nonzero (on those elements only),
+    exp(z) is carried as a double-double: z = m ln2/256 + r (Cody-Waite, r as hi + lo),
+    exp(z) = 2^(m // 256) 2^(j/256) (1 + expm1(r_hi) + r_lo) with 2^(j/256) from a
+    double-double table. Results rounded to float32 need neither (|u| 2^-53 < 2^-40 wherever
+    the float32 result is nonzero)."""
     n = z.shape[0]
-    e, u = _work(n, 2)
+    e, u, lo, bv = _work(n, 4)
     np.exp(z, out=e)
-    np.multiply(e, c, out=e)
+    e *= c
     np.add(rest, e, out=u)
-    np.abs(e, out=e)
-    mask = e > 1.0
-    np.abs(u, out=e)
-    mask |= e > 1.0
-    idx = np.flatnonzero(mask)
+    if getattr(_local, "coarse", False):
+        return np.exp(u, out=out)
+    np.subtract(u, rest, out=bv)  # TwoSum(rest, c e): lo = (rest - (u - bv)) + (c e - bv)
+    np.subtract(u, bv, out=lo)
+    np.subtract(rest, lo, out=lo)
+    np.subtract(e, bv, out=bv)
+    lo += bv
+    np.copyto(lo, 0.0, where=~np.isfinite(lo))
+    np.abs(e, out=bv)
+    idx = np.flatnonzero(bv > 2.0)
     if idx.size:
-        ri = rest[idx].astype(np.float64)
-        zi = np.minimum(z[idx].astype(np.float64), 710.0)
+        ri = rest[idx]
+        zi = np.minimum(z[idx], 710.0)
     np.exp(u, out=out)
+    lo += 1.0
+    out *= lo
     if not idx.size:
         return out
-    keep = np.flatnonzero((out[idx] > 0) & np.isfinite(out[idx]) & np.isfinite(ri))
+    oi = out[idx]
+    keep = np.flatnonzero((oi > 0) & np.isfinite(oi) & np.isfinite(ri))
     if not keep.size:
         return out
     idx, ri, zi = idx[keep], ri[keep], zi[keep]
     m = np.rint(zi * (_EXP_N / math.log(2.0)))
-    j = m.astype(np.int64) % _EXP_N
-    k = ((m - j) / _EXP_N).astype(np.int64)
+    kf = np.floor(m * (1.0 / _EXP_N))
+    j = (m - kf * _EXP_N).astype(np.intp)
+    k = kf.astype(np.int32)
     rh = zi - m * _LN2N_HI  # exact (Sterbenz / exact product)
     t = m * _LN2N_LO
     r = rh - t  # TwoSum(rh, -t): r + rl = rh - t
