@@ -45,9 +45,9 @@ def test_root_patch_found_for_a_cancelling_sum():
 
     patches = root_patches(expr, x, naive)
     assert len(patches) == 1
-    hi, lo, r, coeffs = patches[0]
+    hi, lo, r, coeffs, f32_fine = patches[0]
     assert abs(hi + 1.2784645427610738) < 1e-15 and 0 < abs(lo) < 1e-15
-    assert 0.05 < r <= 0.5 and len(coeffs) > 3
+    assert 0.05 < r <= 0.5 and len(coeffs) > 3 and isinstance(f32_fine, bool)
     # an accurate evaluation is not patched
     mp = mp_function(expr, x)
 

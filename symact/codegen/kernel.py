@@ -237,10 +237,10 @@ def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) ->
 
     expr = to_textbook(tb).subs(defaults_subs)
     lines = []
-    for hi, lo, r, coeffs in root_patches(expr, act.x, out):
+    for hi, lo, r, coeffs, f32_fine in root_patches(expr, act.x, out):
         ps = "".join(f"p_{n}, " for n in names)
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
-                     f"({ps}), {defaults!r})")
+                     f"({ps}), {defaults!r}, coarse_ok={f32_fine!r})")
         note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
                 f"(|x - x0| < {r:g})")
         if note not in notes:

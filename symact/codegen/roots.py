@@ -120,10 +120,29 @@ def _patch(fn, x0) -> tuple[float, float, float, tuple[float, ...]] | None:
     return hi, lo, float(f"{r:.3g}"), coeffs
 
 
+def _float32_fine(fn, x0: float, kernel_out) -> bool:
+    """Whether the unpatched kernel, computed in double, is within 2^-26 relative at the
+    float32 inputs nearest the zero (the worst ones: the error grows as 1 / |x - x0|), so
+    float32 results need no patch."""
+    f = np.float32(x0)
+    pts = np.array([np.nextafter(f, np.float32(-np.inf)), f,
+                    np.nextafter(f, np.float32(np.inf))], dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+    with mpmath.workdps(40):
+        for p, g in zip(pts.tolist(), got.tolist(), strict=True):
+            ref = mpmath.mpf(fn(mpmath.mpf(p)))
+            if ref == 0 or not math.isfinite(g) or abs(mpmath.mpf(g) - ref) > abs(ref) * 2.0**-26:
+                return False
+    return True
+
+
 def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
-                 ) -> list[tuple[float, float, float, tuple[float, ...]]]:
+                 ) -> list[tuple[float, float, float, tuple[float, ...], bool]]:
     """Patches for the zeros of ``expr`` (textbook, parameters substituted) where the kernel
-    output ``kernel_out(points) -> array`` (float64) cancels."""
+    output ``kernel_out(points) -> array`` (float64) cancels: (x0_hi, x0_lo, r, coeffs,
+    float32_fine) (see :func:`_float32_fine`)."""
     from .accuracy import mp_function
 
     if expr.free_symbols != {x}:
@@ -147,7 +166,7 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
                     continue
                 patch = _patch(fn, x0)
                 if patch is not None and patch[2] > 1e-6:
-                    out.append(patch)
+                    out.append((*patch, _float32_fine(fn, hi, kernel_out)))
     except BudgetExceeded:
         return []
     return out

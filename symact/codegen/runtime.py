@@ -429,12 +429,17 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
 
 
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
-                params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1) -> None:
+                params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
+                coarse_ok: bool = False) -> None:
     """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
     simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
     on those elements only, in float64: the kernel's sum cancels there (see
     ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
-    ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series)."""
+    ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series).
+    ``coarse_ok``: the generator found the unpatched double result good to 2^-26 even at the
+    float32 inputs nearest x0, so results rounded to float32 skip the patch."""
+    if coarse_ok and getattr(_local, "coarse", False):
+        return
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
