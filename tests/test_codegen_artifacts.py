@@ -20,12 +20,7 @@ GENERATED = ROOT / "generated"
 #: measured misses of the 4-ULP target (see generated/accuracy.md); the test is xfail for
 #: these and must pass for every other activation/dtype/order
 KNOWN_MISSES = {
-    ("acon_c", "*"),  # +-inf: p2 * x with p2 = 0 gives 0 * inf; limit needs the parameter signs
-    ("mish", "float64"),  # f': cancellation near its zero at x = -1.19 (underflow at -745 fixed)
-    ("silu", "float64"),  # f': cancellation near its zero at x = -1.28 (underflow at -745 fixed)
-    ("swish", "float64"),  # f': as silu
-    ("gelu_tanh", "float64"),  # rounding of the tanh argument in the tail (f and f')
-    ("loglog", "float64"),  # rounding of exp(x) inside exp(x - exp(x))
+    ("mish", "float64"),  # f': ~8 ULP on [-4, -1.7] (the zero at -1.19 is patched)
     ("sinc", "float64"),  # f': rounding of tan(x) near the roots of tan x = x (off the grid)
 }
 

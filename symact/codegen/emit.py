@@ -14,6 +14,12 @@ of :class:`.fuse.Guarded`) becomes ``if``/``elif`` over one straight-line progra
 when the parameters are scalars. max/min against a scalar are ``np.clip`` with an infinite bound
 (NumPy's maximum with a broadcast scalar has no SIMD loop). The program also tells whether
 float32 input may be computed natively (:mod:`symact.codegen.precision`).
+
+Exponentials whose argument is rounded before ``exp`` sees it get runtime helpers that carry the
+argument as a double-double on the elements where its rounding matters (``|argument| > 1``):
+``exp(c y)`` (``_rt.exp_mul``), ``exp(-k x^2)`` (Dekker's square), ``exp(c F(q(x)))`` for a
+polynomial q and F = min(0, .), max(0, .), |.| (``_rt.exp_poly``; ``c + exp(-|q|)`` with
+``c >= 1`` damps the error and stays plain) and ``exp(rest + c exp(z))`` (``_rt.exp_exp``).
 """
 
 from __future__ import annotations
@@ -224,6 +230,29 @@ class Program:
             return self._select(e)
         if isinstance(e, (sp.Max, sp.Min)):
             return self._minmax(e)
+        if isinstance(e, sp.exp) and isinstance(e.args[0], sp.Add):
+            terms = [self._inline(t) for t in e.args[0].args]
+            nested = [k for k, t in enumerate(terms) if self._exp_term(t)]
+            if len(nested) == 1:  # exp(rest + c exp(z)): exp(z) as a double-double
+                k = nested[0]
+                c, inner = terms[k].as_coeff_Mul()
+                rest = sp.Add(*[t for j, t in enumerate(e.args[0].args) if j != k])
+                return self.new("_rt.exp_exp", [self.value(rest), self.value(inner.args[0]),
+                                                ("s", _num(c))])
+        if isinstance(e, sp.exp):
+            poly = self._exp_poly(e.args[0])
+            if poly is not None:
+                return self.new("_rt.exp_poly", ["x", self.value(e.args[0]), *poly])
+        if isinstance(e, MulExp) and len(e.args) == 3:  # p exp(F(q(x))): one helper
+            ex = e.args[1]
+            for _ in range(20):
+                if not isinstance(ex, sp.Symbol) or ex not in self.defs:
+                    break
+                ex = self.defs[ex]
+            poly = self._exp_poly(ex.args[0]) if isinstance(ex, sp.exp) else None
+            if poly is not None:
+                return self.new("_rt.exp_poly", ["x", self.value(ex.args[0]), *poly,
+                                                 self.value(e.args[0])])
         if isinstance(e, sp.exp):
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
@@ -304,6 +333,64 @@ class Program:
                 cur = self.new("np.clip", [cur, *bounds])
         return cur
 
+    def _exp_poly(self, arg: sp.Expr):
+        """exp(c F(p)) for a polynomial p of x with two or more terms and F = min(0, .),
+        max(0, .), |.| or nothing: the polynomial is re-evaluated in double-double where the
+        exponent exceeds 1 in magnitude (runtime helper)."""
+        for _ in range(20):  # through the CSE symbols
+            if not arg.free_symbols & set(self.defs):
+                break
+            arg = arg.xreplace(self.defs)
+        c, rest = arg.as_coeff_Mul()
+        if not c.is_number or c == 0:
+            return None
+        kind, p = "id", rest
+        if isinstance(rest, (sp.Min, sp.Max)) and len(rest.args) == 2 and sp.S.Zero in rest.args:
+            p = [a for a in rest.args if a != 0][0]
+            kind = ("min0" if isinstance(rest, sp.Min) else "max0") if c > 0 else (
+                "max0" if isinstance(rest, sp.Min) else "min0")
+        elif isinstance(rest, sp.Abs):
+            p = rest.args[0]
+            kind = "abs" if c > 0 else "negabs"
+        if p.free_symbols != {self.x} or not p.is_polynomial(self.x):
+            return None
+        q = sp.Poly(sp.expand(p), self.x)
+        if len(q.terms()) < 2 or q.degree() < 2 or q.degree() > 8:
+            return None
+        coeffs = [sp.N(sp.Abs(c) * q.coeff_monomial(self.x**k) if kind != "id" else
+                       c * q.coeff_monomial(self.x**k), 40) for k in range(q.degree() + 1)]
+        hi = tuple(float(a) for a in coeffs)
+        lo = tuple(float(sp.N(a - sp.Float(h, 40), 20)) for a, h in zip(coeffs, hi, strict=True))
+        return [("s", repr(hi)), ("s", repr(lo)), ("s", repr(kind))]
+
+    def _plain_exp(self, t: sp.Expr, scal: list):
+        """c + exp(F(q)) with c >= 1 and F(q) <= 0: the exponential's relative error
+        |q| 2^-53 reaches the sum damped by e^F / (c + e^F) (at most 0.4 2^-53 in total):
+        no double-double (the sigmoid's denominator 1 + exp(-|z|))."""
+        if isinstance(t, sp.Symbol) and t in self.defs:  # a CSE value: its other uses (if
+            t = self.defs[t]  # any) keep the helper, else the helper's op is dropped
+        if not (isinstance(t, sp.exp) and len(scal) == 1 and scal[0].is_number
+                and scal[0] >= 1):
+            return None
+        poly = self._exp_poly(t.args[0])
+        if poly is None or poly[2][1] not in ("'negabs'", "'min0'"):
+            return None
+        return self.new("np.exp", [self.value(t.args[0])])
+
+    def _inline(self, e: sp.Expr) -> sp.Expr:
+        """``e`` with its CSE symbols replaced by their expressions."""
+        for _ in range(20):
+            if not e.free_symbols & set(self.defs):
+                break
+            e = e.xreplace(self.defs)
+        return e
+
+    def _exp_term(self, t: sp.Expr) -> bool:
+        """``t = c exp(z)``, c = +-2^k (exact product), z depending on x."""
+        c, f = t.as_coeff_Mul()
+        return (isinstance(f, sp.exp) and self.dep(f) and c.is_Rational
+                and _power_of_two(abs(c)))
+
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
@@ -353,7 +440,7 @@ class Program:
                 neg.append(-t)
             else:
                 pos.append(t)
-        ops = [self.value(t) for t in pos]
+        ops = [self._plain_exp(t, scal) or self.value(t) for t in pos]
         cur = ops[0] if ops else None
         for o in ops[1:]:
             cur = self.new("np.add", [cur, o])

@@ -4,11 +4,16 @@
 Max/Min/Heaviside/sinc as Piecewise -> stable-form rules -> ``sympy.diff`` (the derivative of a
 Piecewise is taken branch by branch, so the derivative at a kink is that of the branch whose
 condition contains the point) -> rules again -> series branches where a sum cancels at 0 ->
-tangent forms of A cos(u) + B sin(u) -> primitive stable forms -> branch-free forms of
-Piecewise selects (:mod:`.fuse`) -> products with an exp/erfc factor that may underflow (:func:`.functions.underflow_products`) -> CSE and
-in-place ufunc program (float32 natively when :mod:`.precision` accepts it). The special values are then checked
-by running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``); the
-generator adds a fix-up only to the kernels that need it.
+tangent forms of A cos(u) + B sin(u) -> primitive stable forms -> branch-free forms of Piecewise
+selects (:mod:`.fuse`) -> products with an exp/erfc factor that may underflow
+(:func:`.functions.underflow_products`) -> CSE and in-place ufunc program (float32 natively when
+:mod:`.precision` accepts it). A series branch that is the whole output becomes a patch
+evaluated on ``|x| < r`` only, and the simple zeros where the kernel's sum cancels get Taylor
+patches too (:mod:`.roots`, ``runtime.root_series``). The special values are then checked by
+running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``; when
+they depend on the parameters and no symbolic limit is found, ``runtime.fix_inf_probe`` takes
+them from the kernel at the largest finite floats, kept only if that reproduces the limits at
+the defaults); the generator adds a fix-up only to the kernels that need it.
 """
 
 from __future__ import annotations
@@ -92,8 +97,15 @@ def _hinted(act) -> tuple[sp.Expr, list[str]]:
     return candidate, [f"rewritten ({reason})"]
 
 
-def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, list[str]]:
-    """(textbook derivative, stable lowered expression, notes)."""
+def _lower(stable: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    return underflow_products(fuse(expand(clamps(stable, x), x), x), x)
+
+
+def _pipeline(act, order: int, defaults_subs: dict
+              ) -> tuple[sp.Expr, sp.Expr, list[str], sp.Expr | None]:
+    """(textbook derivative, stable lowered expression, notes, the lowered expression without
+    its series branch when that branch is the whole output (a candidate for a patch at 0,
+    see :func:`.roots.zero_patch`), else None)."""
     x = act.x
     base, notes = _hinted(act)
     base = prepare(base, x)
@@ -112,14 +124,40 @@ def _pipeline(act, order: int, defaults_subs: dict) -> tuple[sp.Expr, sp.Expr, l
     except Exception as exc:  # SymPy can fail in many ways; the kernel is then not generated
         raise CodegenError(f"{act.name}: algebraic simplification failed ({exc})") from None
     with_series = series_branches(stable, x, defaults_subs)
+    direct = None
     if with_series != stable:
-        notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
+        if (isinstance(with_series, sp.Piecewise) and len(with_series.args) == 2
+                and with_series.args[1][0] == stable and not act.params):
+            direct = _lower(stable, x)
+        else:
+            notes.append("Taylor polynomial near 0 where the terms of a sum cancel")
     stable = tangent_forms(with_series, x)
     used = sorted({type(e).__name__ for e in sp.preorder_traversal(stable)
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, underflow_products(fuse(expand(clamps(stable, x), x), x), x), notes
+    return textbook, _lower(stable, x), notes, direct
+
+
+def _zero_patch(act, textbook: sp.Expr, direct: sp.Expr):
+    """The :func:`.roots.zero_patch` of an output whose series branch at 0 is the whole
+    expression, probing the kernel of the expression without it."""
+    from .roots import zero_patch
+
+    try:
+        compiled = compile_outputs([direct], act.x, [])
+    except EmitError:
+        return None
+    src = "def _probe_core(x, o, s, b):\n" + "".join(f"    {ln}\n" for ln in compiled.lines)
+    ns = namespace()
+    exec(compile(src, "<symact probe>", "exec"), ns)  # noqa: S102
+    core = ns["_probe_core"]
+
+    def probe(points):
+        return runtime.apply(core, (1, compiled.nfloat, compiled.nbool, True), points, None,
+                             (), ())
+
+    return zero_patch(to_textbook(textbook), act.x, probe)
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
@@ -158,8 +196,9 @@ def _limit(expr: sp.Expr, x: sp.Symbol, direction, subs: dict | None = None
     return value
 
 
-def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | None:
-    """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them."""
+def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | str | None:
+    """Code for the limits at +inf / -inf when the kernel (at the defaults) misses them;
+    "probe" when they depend on the parameters and no symbolic limit was found."""
     from .accuracy import mp_function, numeric_limit
     from .emit import Program
 
@@ -183,12 +222,31 @@ def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | No
             if lim is None:
                 lim = sp.nan if math.isnan(e) else None
             if lim is None:
-                notes.append("limit at +-inf depends on the parameters and was not found; "
-                             "the kernel's own value is used")
-                return None
+                return "probe"
             code.append(Program(x, params).scalar(lim))
     notes.append("the limits at +-inf are written explicitly")
     return code[0], code[1]
+
+
+def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) -> list[str]:
+    """Taylor patches at the zeros of output ``k`` where its sum cancels (:mod:`.roots`)."""
+    from .roots import root_patches
+
+    def out(points):
+        got = fn(points)
+        return got[k] if n_out > 1 else got
+
+    expr = to_textbook(tb).subs(defaults_subs)
+    lines = []
+    for hi, lo, r, coeffs, f32_fine in root_patches(expr, act.x, out):
+        ps = "".join(f"p_{n}, " for n in names)
+        lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
+                     f"({ps}), {defaults!r}, coarse_ok={f32_fine!r})")
+        note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
+                f"(|x - x0| < {r:g})")
+        if note not in notes:
+            notes.append(note)
+    return lines
 
 
 def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
@@ -210,8 +268,19 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     defaults_subs = {act.params[n]: act.defaults[n] for n in names if n in act.defaults}
     outs, formulas, notes = [], [], []
     textbooks = []
-    for order in orders:
-        textbook, stable, nts = _pipeline(act, order, defaults_subs)
+    zero_lines = []
+    for k, order in enumerate(orders):
+        textbook, stable, nts, direct = _pipeline(act, order, defaults_subs)
+        patch = None if direct is None else _zero_patch(act, textbook, direct)
+        if patch is not None:
+            stable = direct
+            _, _, r, coeffs, lead, step = patch
+            zero_lines.append(f"_rt.root_series(x, o[{k}], 0.0, 0.0, {r!r}, {coeffs!r}, (), (), "
+                              f"{lead}, {step})")
+            nts.append(f"Taylor polynomial of degree {lead + step * (len(coeffs) - 1)} on "
+                       f"|x| < {r:g} where the terms of the sum cancel (those elements only)")
+        elif direct is not None:
+            nts.append("Taylor polynomial near 0 where the terms of a sum cancel")
         outs.append(stable)
         textbooks.append(textbook)
         formulas.append(str(textbook))
@@ -225,7 +294,7 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
-    body = list(compiled.lines)
+    body = list(compiled.lines) + zero_lines
     spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
     transcendental = not compiled.functions <= _NATIVE_OK
     src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
@@ -240,12 +309,36 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
         got = fn(probe)
     got = got if len(orders) > 1 else (got,)
     extra: list[str] = []
+    probes = []
     for k, tb in enumerate(textbooks):
+        extra.extend(_root_lines(act, tb, defaults_subs, fn, k, len(orders), names, defaults,
+                                 notes))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
-        if fix is not None:
+        if fix == "probe":
+            ps = "".join(f"p_{n}, " for n in names)
+            counts = (len(orders), compiled.nfloat, compiled.nbool)
+            probes.append(f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}))")
+        elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
+    if probes:  # kept only if they give the limits at the defaults
+        trial = _assemble(act, fname, core, plist, body + extra + probes, spec, names,
+                          defaults, orders, formulas, notes, transcendental)
+        tfn = load(KernelSource(fname, act.name, tuple(orders), names, defaults, trial,
+                                tuple(formulas), notes))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tgot = tfn(probe)
+        tgot = tgot if len(orders) > 1 else (tgot,)
+        if all(_inf_fix(act, tb, params, defaults_subs, (tgot[k][1], tgot[k][2]), []) is None
+               for k, tb in enumerate(textbooks)):
+            extra += probes
+            notes.append("the limits at +-inf are taken from the kernel at the largest finite "
+                         "floats (they depend on the parameters)")
+        else:
+            notes.append("limit at +-inf depends on the parameters and was not found; "
+                         "the kernel's own value is used")
     if extra:
         body = body + extra
         src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

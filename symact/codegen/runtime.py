@@ -279,6 +279,19 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
     not reach the Gaussian factor. With ``p``, where exp(-c2 x^2) is subnormal the product is
     scaled by 2^512 before the cofactor multiplies it (the result can be far above the
     subnormal range, e.g. x erfc(x) at x = 27)."""
+    if getattr(_local, "rounded", False):
+        # results rounded to float32/16: erfc(c x) in double has a relative error ~2 z^2 2^-53
+        # < 2^-40 wherever the float32 result is a normal number (z < 10): no tail treatment
+        if p is out:
+            p = p.copy()
+        np.multiply(x, c, out=out)
+        _sc.erfc(out, out=out)
+        if p is not None:
+            gone = np.isinf(p) & (out == 0)  # p erfc(+inf): the erfc wins
+            np.multiply(out, p, out=out)
+            if gone.any():
+                np.copyto(out, 0.0, where=gone)
+        return out
     pv = None if p is None else p if p is not out else p.copy()
     np.multiply(x, c, out=out)
     for a in range(0, out.shape[0], TAIL_BLOCK):
@@ -303,12 +316,15 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
                     tail[deep] = np.ldexp(tail[deep], -512)
                     g[deep] = 1.0
                 tail *= g
+        if full:
+            z[...] = tail
+            continue
+        if idx.size:  # (erfc(0) is its cheap branch; the tail is overwritten below)
+            z[idx] = 0.0
         _sc.erfc(z, out=z)
         if pv is not None:
             z *= pv[a:a + TAIL_BLOCK]
-        if full:
-            z[...] = tail
-        elif idx.size:
+        if idx.size:
             z[idx] = tail
     return out
 
@@ -630,3 +646,273 @@ def sin(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     """cos(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
     return _trig(y, False, out)
+
+
+def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
+                params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
+                coarse_ok: bool = False) -> None:
+    """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
+    simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
+    on those elements only, in float64: the kernel's sum cancels there (see
+    ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
+    ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series).
+    ``coarse_ok``: the generator found the unpatched double result good to 2^-26 even at the
+    float32 inputs nearest x0, so results rounded to float32 skip the patch."""
+    if coarse_ok and getattr(_local, "rounded", False):
+        return
+    for p, d in zip(params, defaults, strict=True):
+        if np.ndim(p) or p != d:
+            return
+    t = _work(x.shape[0], 1)[0]
+    np.subtract(x, hi, out=t)
+    np.abs(t, out=t)
+    idx = np.flatnonzero(t < r)
+    if not idx.size:
+        return
+    d = x[idx].astype(np.float64)
+    d -= hi
+    d -= lo
+    v = d if step == 1 else d * d if step == 2 else d**step
+    p = np.full_like(d, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        p *= v
+        p += c
+    for _ in range(lead):
+        p *= d
+    o[idx] = p
+
+
+def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
+                  params: tuple) -> None:
+    """Limits at +-inf for kernels whose limit depends on the parameters (e.g. p x with p = 0
+    gives 0 inf = NaN): the kernel ``core`` itself at the largest finite floats, M and M / 2.
+    Equal values (to 1e-9) are the limit; values beyond M 2^-24 of one sign give +-inf of that
+    sign (growth); anything else gives NaN. Only on the +-inf elements, with scalar
+    parameters (the generator checks this reproduces the limits at the defaults)."""
+    inf = np.isinf(x)
+    if not inf.any() or any(np.ndim(p) for p in params):
+        return
+    n_out, nfloat, nbool = counts
+    big = float(np.finfo(x.dtype).max)
+    xp = np.array([big, big / 2, -big, -big / 2], x.dtype)
+    outs = [np.empty(4, x.dtype) for _ in range(n_out)]
+    core(xp, outs, [np.empty(4, x.dtype) for _ in range(nfloat)],
+         [np.empty(4, np.bool_) for _ in range(nbool)], *params)
+    v = outs[k].astype(np.float64)
+    for sign, a, c in ((1, v[0], v[1]), (-1, v[2], v[3])):
+        if a == c or abs(a - c) <= 1e-9 * abs(a):
+            lim = a
+        elif abs(a) >= big * 2.0**-24 and (a > 0) == (c > 0) and abs(a) >= abs(c):
+            lim = math.copysign(math.inf, a)
+        else:
+            lim = math.nan
+        np.copyto(o, lim, where=inf & ((x > 0) if sign > 0 else (x < 0)))
+
+
+def _exp2_table(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """2^(j/n), j = 0..n-1, as double-doubles (hi, lo), and ln2/n as hi (33 significant bits:
+    m (ln2/n)_hi is exact for |m| < 2^20) + lo; from the decimal module at 50 digits."""
+    import decimal
+
+    ctx = decimal.Context(prec=50)
+    two = decimal.Decimal(2)
+    hi, lo = np.empty(n), np.empty(n)
+    for j in range(n):
+        v = ctx.power(two, ctx.divide(decimal.Decimal(j), decimal.Decimal(n)))
+        hi[j] = float(v)
+        lo[j] = float(ctx.subtract(v, decimal.Decimal(hi[j])))
+    step = ctx.divide(ctx.ln(two), decimal.Decimal(n))
+    step_hi = math.ldexp(round(math.ldexp(float(step), 40)), -40)
+    return hi, lo, step_hi, float(ctx.subtract(step, decimal.Decimal(step_hi)))
+
+
+#: table size of :func:`exp_exp` (|r| <= ln2 / 512: expm1(r) is good to 2^-62 of exp(z))
+_EXP_N = 256
+_EXP_HI, _EXP_LO, _LN2N_HI, _LN2N_LO = _exp2_table(_EXP_N)
+
+
+def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(rest + c exp(z)), c = +-2^k. exp(z) is rounded to 2^-53 relative, i.e. |c exp(z)|
+    2^-53 absolute in the exponent, |c exp(z)| ULPs in the result (276 ULP for
+    exp(x - exp(x)) at x = 6.33), and the rounding of the sum gives |rest + c exp(z)| ULPs
+    (21 at x = -33). The sum's rounding error is added back everywhere (TwoSum, a few passes);
+    where |c exp(z)| > 2 and the result is finite and nonzero (on those elements only),
+    exp(z) is carried as a double-double: z = m ln2/256 + r (Cody-Waite, r as hi + lo),
+    exp(z) = 2^(m // 256) 2^(j/256) (1 + expm1(r_hi) + r_lo) with 2^(j/256) from a
+    double-double table. Results rounded to float32 need neither (|u| 2^-53 < 2^-40 wherever
+    the float32 result is nonzero)."""
+    n = z.shape[0]
+    e, u, lo, bv = _work(n, 4)
+    np.exp(z, out=e)
+    e *= c
+    np.add(rest, e, out=u)
+    if getattr(_local, "rounded", False):
+        return np.exp(u, out=out)
+    np.subtract(u, rest, out=bv)  # TwoSum(rest, c e): lo = (rest - (u - bv)) + (c e - bv)
+    np.subtract(u, bv, out=lo)
+    np.subtract(rest, lo, out=lo)
+    np.subtract(e, bv, out=bv)
+    lo += bv
+    np.copyto(lo, 0.0, where=~np.isfinite(lo))
+    np.abs(e, out=bv)
+    idx = np.flatnonzero(bv > 2.0)
+    if idx.size:
+        ri = rest[idx]
+        zi = np.minimum(z[idx], 710.0)
+    np.exp(u, out=out)
+    lo += 1.0
+    out *= lo
+    if not idx.size:
+        return out
+    oi = out[idx]
+    keep = np.flatnonzero((oi > 0) & np.isfinite(oi) & np.isfinite(ri))
+    if not keep.size:
+        return out
+    idx, ri, zi = idx[keep], ri[keep], zi[keep]
+    m = np.rint(zi * (_EXP_N / math.log(2.0)))
+    kf = np.floor(m * (1.0 / _EXP_N))
+    j = (m - kf * _EXP_N).astype(np.intp)
+    k = kf.astype(np.int32)
+    rh = zi - m * _LN2N_HI  # exact (Sterbenz / exact product)
+    t = m * _LN2N_LO
+    r = rh - t  # TwoSum(rh, -t): r + rl = rh - t
+    bv = r - rh
+    rl = (rh - (r - bv)) - (t + bv)
+    em = np.expm1(r)
+    th, tl = _EXP_HI[j], _EXP_LO[j]
+    s = th * (em + rl) + tl * (1.0 + em)
+    eh = th + s  # Fast2Sum (|th| >= |s|)
+    el = s - (eh - th)
+    eh = np.ldexp(eh, k) * c
+    el = np.ldexp(el, k) * c
+    hi = ri + eh  # TwoSum(ri, c exp(z)_hi)
+    bv = hi - ri
+    lo = (ri - (hi - bv)) + (eh - bv) + el
+    np.exp(hi, out=hi)
+    lo += 1.0
+    hi *= lo
+    out[idx] = hi
+    return out
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a b = p + e exactly (Dekker's product; |a|, |b| < 1e150)."""
+    p = a * b
+    t = a * _SPLIT
+    ah = t - (t - a)
+    al = a - ah
+    t = b * _SPLIT
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
+             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
+    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
+    polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
+    "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an absolute error ~|q| 2^-53, i.e.
+    |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
+    x = -20.7). Where |F(q)| > 1 (on those elements only; not when the result is rounded to
+    float32, where |q| 2^-53 < 2^-42 is harmless), q is recomputed by Horner in
+    double-double (Dekker's product, TwoSum) and the result is exp(hi) (1 + lo); with ``p``,
+    exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
+    exponential keeps its bits before p multiplies it."""
+    n = x.shape[0]
+    t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 10)
+    if getattr(_local, "rounded", False):
+        idx = np.empty(0, np.intp)
+    else:
+        np.abs(w, out=t)
+        idx = np.flatnonzero(t > 1.0)
+        if idx.size:  # (exp is 0 or inf there whatever the low part)
+            wi = w[idx]
+            idx = idx[(wi > -1400.0) & (wi < 710.0)]
+    m = idx.size
+    if m:
+        xi, xh, xl, ah, al, b1, b2, b3, b4 = (a[:m] for a in (xi, xh, xl, ah, al, b1, b2, b3,
+                                                                b4))
+        np.take(x, idx, out=xi)
+        np.clip(xi, -1e150, 1e150, out=xi)
+        pi = None if p is None else p[idx].astype(np.float64)
+    if p is None:
+        np.exp(w, out=out)
+    else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
+        np.exp(w, out=t)
+        gone = np.isinf(p)
+        if gone.any():
+            gone &= t == 0
+            np.multiply(p, t, out=out)
+            np.copyto(out, 0.0, where=gone)
+        else:
+            np.multiply(p, t, out=out)
+    if not m:
+        return out
+    np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
+    np.subtract(b1, xi, out=xh)
+    np.subtract(b1, xh, out=xh)
+    np.subtract(xi, xh, out=xl)
+    ah.fill(hi[-1])
+    al.fill(lo[-1])
+    for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
+        np.multiply(ah, xi, out=b1)  # ph
+        np.multiply(ah, _SPLIT, out=b2)  # split of ah: b3 = high, b2 = low
+        np.subtract(b2, ah, out=b3)
+        np.subtract(b2, b3, out=b3)
+        np.subtract(ah, b3, out=b2)
+        np.multiply(b3, xh, out=b4)  # pl = ((ahh xh - ph) + ahh xl + ahl xh) + ahl xl
+        b4 -= b1
+        b3 *= xl
+        b4 += b3
+        np.multiply(b2, xh, out=b3)
+        b4 += b3
+        b2 *= xl
+        b4 += b2
+        np.multiply(al, xi, out=b3)  # + al xi
+        b4 += b3
+        if ch == 0.0 and cl == 0.0:  # a zero coefficient: (ph, pl) renormalised (Fast2Sum)
+            np.add(b1, b4, out=ah)
+            np.subtract(ah, b1, out=b3)
+            np.subtract(b4, b3, out=al)
+            continue
+        np.add(b1, ch, out=b2)  # sh = ph + ch; TwoSum's low part into b1
+        np.subtract(b2, b1, out=b3)  # bv
+        np.subtract(b2, b3, out=ah)
+        np.subtract(b1, ah, out=b1)  # ph - (sh - bv)
+        np.subtract(ch, b3, out=b3)
+        b1 += b3
+        b1 += b4
+        b1 += cl  # sl
+        np.add(b2, b1, out=ah)  # Fast2Sum(sh, sl)
+        np.subtract(ah, b2, out=b3)
+        np.subtract(b1, b3, out=al)
+    if kind == "min0":
+        np.putmask(al, ah > 0, 0.0)
+        np.minimum(ah, 0.0, out=ah)
+    elif kind == "max0":
+        np.putmask(al, ah < 0, 0.0)
+        np.maximum(ah, 0.0, out=ah)
+    elif kind in ("abs", "negabs"):
+        flip = (ah < 0) if kind == "abs" else (ah > 0)
+        np.negative(ah, out=ah, where=flip)
+        np.negative(al, out=al, where=flip)
+    deep = (ah < -700.0) if p is not None else None
+    if deep is not None and deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
+        sh = ah + _SHIFT_HI
+        bv = sh - ah
+        sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
+        np.copyto(al, al + sl, where=deep)
+        np.copyto(ah, sh, where=deep)
+    np.exp(ah, out=ah)
+    al += 1.0
+    ah *= al
+    if p is not None:
+        ah *= pi
+        if deep.any():
+            ah[deep] = np.ldexp(ah[deep], -512)
+    ok = np.isfinite(ah)
+    if ok.all():
+        np.put(out, idx, ah)
+    else:
+        out[idx[ok]] = ah[ok]
+    return out

@@ -1,0 +1,233 @@
+"""Taylor patches at the simple zeros of a kernel's output where its sum cancels.
+
+Near a simple zero ``x0`` of an output whose straight-line program is a sum of terms of opposite
+sign (e.g. silu' = sigmoid(x) + x sigmoid'(x) at x0 = -1.2785), the rounding errors of the
+terms, of size ``eps |term|``, are divided by ``|f(x)| ~ |f'(x0)| |x - x0|``: the relative error
+grows without bound as x -> x0. No rewrite of the terms removes it; the Taylor polynomial of the
+*function* at x0 does: with ``d = (x - x0_hi) - x0_lo`` (``x0 = x0_hi + x0_lo`` to 106 bits;
+``x - x0_hi`` is exact by Sterbenz's lemma near x0), ``f(x) = d (c1 + c2 d + ...)`` has a
+relative error of a few eps for every ``d``.
+
+:func:`root_patches` (at generation time, mpmath at high precision) scans the textbook function
+(parameters at their defaults) for sign changes on [-``SPAN``, ``SPAN``], refines each zero to
+50 digits, and keeps those where the compiled kernel is actually inaccurate (more than
+``TRIGGER`` ULP at random points within 1e-3 of the zero, float64): zeros the kernel already
+gets right (sin at pi, an exact product) are left alone. The coefficients come from
+``mpmath.taylor``; the radius ``r`` is where the first dropped terms fall below 2^-56 of the
+leading term ``c1 d``, so the truncation error stays below half an ulp. At run time
+:func:`.runtime.root_series` overwrites the output on the elements with ``|x - x0| < r`` only
+(gather / scatter), and only when the parameters are at the defaults the zero was found for.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..budget import BudgetExceeded, time_budget
+
+#: the zeros are searched on [-SPAN, SPAN]
+SPAN = 20.0
+#: grid step of the sign-change scan
+STEP = 1.0 / 64
+#: more zeros than this (a periodic function): no patches
+MAX_ROOTS = 6
+#: ULP error near a zero above which the kernel is patched there
+TRIGGER = 2.0
+#: Taylor coefficients computed (the polynomial keeps up to TERMS - 2 of them)
+TERMS = 26
+
+
+def _f64(v) -> float:
+    return float(mpmath.mpf(v))
+
+
+def _ulps(got: np.ndarray, ref: list) -> float:
+    worst = 0.0
+    for g, r in zip(got.tolist(), ref, strict=True):
+        rf = float(r)
+        if not math.isfinite(g):
+            return math.inf
+        if rf == 0.0:
+            continue
+        worst = max(worst, float(abs(mpmath.mpf(g) - r)) / float(np.spacing(abs(rf))))
+    return worst
+
+
+def _zeros(fn) -> list:
+    """Simple zeros of ``fn`` on [-SPAN, SPAN] (away from 0), to 50 digits."""
+    n = int(2 * SPAN / STEP)
+    with mpmath.workdps(30):
+        xs = [mpmath.mpf(-SPAN) + k * mpmath.mpf(STEP) for k in range(n + 1)]
+        vals = []
+        for p in xs:
+            try:
+                v = fn(p)
+                v = mpmath.mpf(v.real if isinstance(v, mpmath.mpc) else v)
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                v = mpmath.nan
+            vals.append(v)
+    brackets = []
+    for a, b, fa, fb in zip(xs, xs[1:], vals, vals[1:], strict=False):
+        if mpmath.isnan(fa) or mpmath.isnan(fb) or fa == 0 or fb == 0:
+            continue
+        if (fa > 0) != (fb > 0):
+            brackets.append((a, b))
+    if len(brackets) > MAX_ROOTS:
+        return []
+    roots = []
+    with mpmath.workdps(50):
+        for a, b in brackets:
+            try:
+                x0 = mpmath.findroot(fn, (a, b), solver="anderson")
+            except (ValueError, ZeroDivisionError, TypeError):
+                continue
+            x0 = mpmath.mpf(x0.real if isinstance(x0, mpmath.mpc) else x0)
+            if not (a <= x0 <= b) or abs(x0) < mpmath.mpf(1e-6):
+                continue
+            # a zero, not a jump: |f| small next to |f| a little away
+            side = max(abs(fn(x0 - mpmath.mpf(1e-6))), abs(fn(x0 + mpmath.mpf(1e-6))))
+            if side == 0 or abs(fn(x0)) > mpmath.mpf(10) ** -40 * side:
+                continue
+            roots.append(x0)
+    return roots
+
+
+def _patch(fn, x0) -> tuple[float, float, float, tuple[float, ...]] | None:
+    """(x0_hi, x0_lo, r, (c1, c2, ...)) of the Taylor polynomial at the zero x0."""
+    with mpmath.workdps(60):
+        try:
+            cs = mpmath.taylor(fn, x0, TERMS)
+        except (ValueError, ZeroDivisionError, TypeError):
+            return None
+        cs = [mpmath.mpf(c.real if isinstance(c, mpmath.mpc) else c) for c in cs]
+        c1 = abs(cs[1])
+        if c1 == 0:
+            return None
+        radii = []
+        for k in (TERMS - 2, TERMS - 1):
+            ck = abs(cs[k])
+            radii.append(0.5 if ck == 0 else float((mpmath.mpf(2) ** -56 * c1 / ck)
+                                                    ** (mpmath.mpf(1) / (k - 1))))
+        r = min(min(radii), 0.5)
+        hi = _f64(x0)
+        lo = _f64(x0 - mpmath.mpf(hi))
+    coeffs = tuple(_f64(c) for c in cs[1:TERMS - 2])
+    return hi, lo, float(f"{r:.3g}"), coeffs
+
+
+def _float32_fine(fn, x0: float, kernel_out) -> bool:
+    """Whether the unpatched kernel, computed in double, is within 2^-26 relative at the
+    float32 inputs nearest the zero (the worst ones: the error grows as 1 / |x - x0|), so
+    float32 results need no patch."""
+    f = np.float32(x0)
+    pts = np.array([np.nextafter(f, np.float32(-np.inf)), f,
+                    np.nextafter(f, np.float32(np.inf))], dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+    with mpmath.workdps(40):
+        for p, g in zip(pts.tolist(), got.tolist(), strict=True):
+            ref = mpmath.mpf(fn(mpmath.mpf(p)))
+            if ref == 0 or not math.isfinite(g) or abs(mpmath.mpf(g) - ref) > abs(ref) * 2.0**-26:
+                return False
+    return True
+
+
+def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
+                 ) -> list[tuple[float, float, float, tuple[float, ...], bool]]:
+    """Patches for the zeros of ``expr`` (textbook, parameters substituted) where the kernel
+    output ``kernel_out(points) -> array`` (float64) cancels: (x0_hi, x0_lo, r, coeffs,
+    float32_fine) (see :func:`_float32_fine`)."""
+    from .accuracy import mp_function
+
+    if expr.free_symbols != {x}:
+        return []
+    fn = mp_function(expr, x)
+    out = []
+    try:
+        with time_budget(seconds):
+            zeros = _zeros(fn)
+            rng = np.random.default_rng(0)
+            for x0 in zeros:
+                hi = _f64(x0)
+                pts = hi + rng.uniform(-1e-3, 1e-3, 64)
+                pts = np.concatenate([pts, hi + np.ldexp(1.0, -40) * np.arange(-4, 5)])
+                with mpmath.workdps(40):
+                    ref = [mpmath.mpf(fn(mpmath.mpf(float(p)))) for p in pts]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+                if _ulps(got, ref) <= TRIGGER:
+                    continue
+                patch = _patch(fn, x0)
+                if patch is not None and patch[2] > 1e-6:
+                    out.append((*patch, _float32_fine(fn, hi, kernel_out)))
+    except BudgetExceeded:
+        return []
+    return out
+
+
+#: most Taylor coefficients a zero-at-0 patch may use
+MAX_TERMS_AT_0 = 90
+
+
+def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
+               ) -> tuple[float, float, float, tuple[float, ...], int, int] | None:
+    """A patch at x = 0 for an output whose sum cancels there (``x - tanh(x)``), replacing
+    the series branch of :func:`.rewrite.series_branches` when that is the whole output: the
+    radius is where the kernel *without* it (``kernel_out``) stays above 2.5 ULP (probed
+    against mpmath on 2^-30 <= |x| <= 2), the degree what the truncation needs there (at most
+    MAX_TERMS_AT_0 terms; odd or even functions step by x^2). Returns (0, 0, r, coeffs, lead,
+    step): f = x^lead P(x^step), or None."""
+    from .accuracy import mp_function
+
+    if expr.free_symbols != {x}:
+        return None
+    fn = mp_function(expr, x)
+    try:
+        with time_budget(seconds):
+            mags = np.geomspace(2.0**-30, 2.0, 1200)
+            pts = np.concatenate([mags, -mags])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+            bad = 0.0
+            with mpmath.workdps(60):
+                for p, g in zip(pts.tolist(), got.tolist(), strict=True):
+                    ref = mpmath.mpf(fn(mpmath.mpf(p)))
+                    rf = float(ref)
+                    if rf == 0 or not math.isfinite(rf):
+                        continue
+                    err = (math.inf if not math.isfinite(g) else
+                           float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf))))
+                    if err > 2.5:
+                        bad = max(bad, abs(p))
+            if bad == 0.0:
+                return None
+            want = bad * 1.05
+            with mpmath.workdps(80):
+                cs = [mpmath.mpf(c.real if isinstance(c, mpmath.mpc) else c)
+                      for c in mpmath.taylor(fn, 0, MAX_TERMS_AT_0)]
+    except (BudgetExceeded, ValueError, ZeroDivisionError, TypeError):
+        return None
+    top = max(abs(c) for c in cs)
+    nz = [k for k, c in enumerate(cs) if abs(c) > mpmath.mpf(10) ** -45 * top]
+    if len(nz) < 2 or nz[0] == 0:
+        return None
+    lead = nz[0]
+    step = math.gcd(*[k - lead for k in nz[1:]])
+    lc = abs(cs[lead])
+    # the fewest terms whose first two dropped terms are below 2^-56 of the leading one at r
+    for last in range(lead + step, MAX_TERMS_AT_0 - 2 * step + 1, step):
+        r = min(float((mpmath.mpf(2) ** -56 * lc / abs(cs[k])) ** (mpmath.mpf(1) / (k - lead)))
+                if cs[k] != 0 else math.inf for k in (last + step, last + 2 * step))
+        if r >= want:
+            break
+    r = min(r, want)
+    coeffs = tuple(_f64(cs[k]) for k in range(lead, last + 1, step))
+    return 0.0, 0.0, float(f"{r:.4g}"), coeffs, lead, step
