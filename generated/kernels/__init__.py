@@ -99,7 +99,7 @@ def absolute_value_and_grad(x, *, out=None):
 def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.multiply(s[0], p_beta, out=s[1])
-    np.minimum(0.0, s[1], out=s[1])
+    np.clip(s[1], (-np.inf), 0.0, out=s[1])
     np.multiply(x, p_p2, out=s[2])
     np.exp(s[1], out=s[3])
     _rt.mul_exp(x, s[3], s[1], out=s[1])
@@ -110,6 +110,7 @@ def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(s[1], (p_p1 + ((-1.0) * p_p2)), out=s[1])
     np.divide(s[1], s[0], out=s[0])
     np.add(s[2], s[0], out=o[0])
+    _rt.fix_inf_probe(_acon_c_core, (1, 4, 0), 0, x, o[0], (p_p1, p_p2, p_beta, ))
 
 
 def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -124,6 +125,8 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
+    Numerics: the limits at +-inf are taken from the kernel at the largest finite floats (they
+    depend on the parameters).
     """
     return _rt.apply(_acon_c_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
@@ -136,7 +139,7 @@ def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.exp(s[1], out=s[2])
     np.add(s[2], 1.0, out=s[3])
     np.multiply(s[0], p_beta, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.divide(s[0], s[3], out=s[0])
@@ -146,6 +149,7 @@ def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.divide(s[1], s[3], out=s[3])
     np.add(s[0], s[3], out=s[3])
     np.add(s[3], p_p2, out=o[0])
+    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), coarse_ok=True)
 
 
 def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -161,6 +165,8 @@ def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_acon_c_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
@@ -183,6 +189,8 @@ def _acon_c_d2_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(s[3], s[1], out=s[1])
     np.multiply(s[1], (((p_p1 + ((-1.0) * p_p2)) ** 3.0) * (p_beta ** 2.0)), out=s[1])
     np.subtract(s[4], s[1], out=o[0])
+    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.5, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11, 8.137678287238519e-13, 3.4204279894581383e-12, 1.0799583236973915e-12), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), coarse_ok=True)
+    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.5, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11, -8.137678287238519e-13, 3.4204279894581383e-12, -1.0799583236973915e-12), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), coarse_ok=True)
 
 
 def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -199,6 +207,10 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_acon_c_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
@@ -207,7 +219,7 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
 def _acon_c_value_and_grad_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.multiply(s[0], p_beta, out=s[1])
-    np.minimum(0.0, s[1], out=s[1])
+    np.clip(s[1], (-np.inf), 0.0, out=s[1])
     np.exp(s[1], out=s[2])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
@@ -225,6 +237,8 @@ def _acon_c_value_and_grad_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.divide(s[0], s[4], out=s[4])
     np.add(s[5], s[4], out=s[4])
     np.add(s[4], p_p2, out=o[1])
+    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), coarse_ok=True)
+    _rt.fix_inf_probe(_acon_c_value_and_grad_core, (2, 7, 0), 0, x, o[0], (p_p1, p_p2, p_beta, ))
 
 
 def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -242,6 +256,10 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: the limits at +-inf are taken from the kernel at the largest finite floats (they
+    depend on the parameters).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_acon_c_value_and_grad_core, (2, 7, 0, True), x, None if out is None else tuple(out),
@@ -249,16 +267,15 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
 
 
 def _apl_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
-    np.negative(x, out=s[0])
-    np.add(s[0], p_b_1, out=s[1])
-    np.maximum(0.0, s[1], out=s[1])
-    np.multiply(s[1], p_a_1, out=s[1])
-    np.add(s[0], p_b_2, out=s[0])
-    np.maximum(0.0, s[0], out=s[0])
-    np.multiply(s[0], p_a_2, out=s[0])
-    np.maximum(0.0, x, out=s[2])
-    np.add(s[1], s[0], out=s[0])
-    np.add(s[0], s[2], out=o[0])
+    np.subtract(p_b_1, x, out=s[0])
+    np.clip(s[0], 0.0, np.inf, out=s[0])
+    np.multiply(s[0], p_a_1, out=s[0])
+    np.subtract(p_b_2, x, out=s[1])
+    np.clip(s[1], 0.0, np.inf, out=s[1])
+    np.multiply(s[1], p_a_2, out=s[1])
+    np.clip(x, 0.0, np.inf, out=s[2])
+    np.add(s[0], s[1], out=s[1])
+    np.add(s[1], s[2], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (np.inf * np.sign((p_a_1 + p_a_2))))
 
 
@@ -283,17 +300,16 @@ def apl(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
 
 def _apl_d1_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
-    np.negative(x, out=s[0])
-    np.add(s[0], p_b_1, out=s[1])
-    np.greater(s[1], 0.0, out=b[0])
-    np.multiply(b[0], p_a_1, out=s[1])
-    np.add(s[0], p_b_2, out=s[0])
+    np.subtract(p_b_1, x, out=s[0])
     np.greater(s[0], 0.0, out=b[0])
-    np.multiply(b[0], p_a_2, out=s[0])
-    np.add(s[1], s[0], out=s[0])
+    np.multiply(b[0], p_a_1, out=s[0])
+    np.subtract(p_b_2, x, out=s[1])
+    np.greater(s[1], 0.0, out=b[0])
+    np.multiply(b[0], p_a_2, out=s[1])
+    np.add(s[0], s[1], out=s[1])
     np.greater(x, 0.0, out=b[0])
-    np.subtract(s[0], b[0], out=s[0])
-    np.negative(s[0], out=o[0])
+    np.subtract(s[1], b[0], out=s[1])
+    np.negative(s[1], out=o[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -340,24 +356,23 @@ def apl_d2(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
 
 def _apl_value_and_grad_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
-    np.negative(x, out=s[0])
-    np.add(s[0], p_b_1, out=s[1])
-    np.add(s[0], p_b_2, out=s[0])
-    np.maximum(0.0, s[1], out=s[2])
+    np.subtract(p_b_1, x, out=s[0])
+    np.subtract(p_b_2, x, out=s[1])
+    np.clip(s[0], 0.0, np.inf, out=s[2])
     np.multiply(s[2], p_a_1, out=s[2])
-    np.maximum(0.0, s[0], out=s[3])
+    np.clip(s[1], 0.0, np.inf, out=s[3])
     np.multiply(s[3], p_a_2, out=s[3])
-    np.maximum(0.0, x, out=s[4])
+    np.clip(x, 0.0, np.inf, out=s[4])
     np.add(s[2], s[3], out=s[3])
     np.add(s[3], s[4], out=o[0])
-    np.greater(s[1], 0.0, out=b[0])
-    np.multiply(b[0], p_a_1, out=s[1])
     np.greater(s[0], 0.0, out=b[0])
-    np.multiply(b[0], p_a_2, out=s[0])
-    np.add(s[1], s[0], out=s[0])
+    np.multiply(b[0], p_a_1, out=s[0])
+    np.greater(s[1], 0.0, out=b[0])
+    np.multiply(b[0], p_a_2, out=s[1])
+    np.add(s[0], s[1], out=s[1])
     np.greater(x, 0.0, out=b[0])
-    np.subtract(s[0], b[0], out=s[0])
-    np.negative(s[0], out=o[1])
+    np.subtract(s[1], b[0], out=s[1])
+    np.negative(s[1], out=o[1])
     _rt.fix_inf(x, o[0], np.inf, (np.inf * np.sign((p_a_1 + p_a_2))))
     _rt.fix_nan(x, o[1])
 
@@ -390,9 +405,9 @@ def _apl_d1_from_output_core(x, o, s, b):
     np.less(x, 0.0, out=b[1])
     np.equal(x, 0.0, out=b[2])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[2], 0.0)
-    np.putmask(o[0], b[1], 0.2)
-    np.putmask(o[0], b[0], 0.1)
+    _rt.select(o[0], b[2], 0.0)
+    _rt.select(o[0], b[1], 0.2)
+    _rt.select(o[0], b[0], 0.1)
     _rt.fix_nan(x, o[0])
 
 
@@ -430,7 +445,7 @@ def arctan(x, *, out=None):
 
 def _arctan_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -455,15 +470,7 @@ def arctan_d1(x, *, out=None):
 
 
 def _arctan_d2_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[0])
-    np.multiply(s[0], s[0], out=s[0])
+    _rt.hypot_pow(x, 1.0, (-2.0), out=s[0])
     np.multiply(x, s[0], out=s[0])
     np.multiply(s[0], (-2.0), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
@@ -481,14 +488,14 @@ def arctan_d2(x, *, out=None):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_arctan_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_arctan_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _arctan_value_and_grad_core(x, o, s, b):
     np.arctan(x, out=o[0])
     np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -515,19 +522,17 @@ def arctan_value_and_grad(x, *, out=None):
 
 
 def _bent_identity_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
+    np.multiply(x, 0.5, out=s[0])
+    np.abs(x, out=s[1])
+    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
+    np.square(s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.sqrt(s[2], out=s[2])
+    np.maximum(s[2], s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(x, 2.0, out=s[1])
-    np.multiply(s[0], 2.0, out=s[2])
-    np.add(x, s[2], out=s[2])
-    np.add(s[2], 2.0, out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.add(s[0], 1.0, out=s[0])
-    np.divide(s[2], s[0], out=o[0])
+    np.divide(s[0], s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.multiply(x, s[1], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (-np.inf))
 
 
@@ -550,33 +555,15 @@ def bent_identity(x, *, out=None):
 
 
 def _bent_identity_d1_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.multiply(x, 2.0, out=s[1])
-    np.square(x, out=s[2])
-    np.add(s[0], 1.0, out=s[3])
-    np.divide(1.0, s[3], out=s[3])
-    np.square(s[3], out=s[3])
-    np.divide(s[3], 2.0, out=s[3])
-    np.square(x, out=s[4])
-    np.multiply(s[4], x, out=s[4])
-    np.multiply(s[0], 4.0, out=s[5])
-    np.multiply(s[2], 4.0, out=s[6])
-    np.multiply(s[0], s[1], out=s[7])
-    np.multiply(s[0], s[2], out=s[2])
-    np.multiply(s[2], 2.0, out=s[2])
-    np.add(s[1], s[4], out=s[4])
-    np.add(s[4], s[5], out=s[5])
-    np.add(s[5], s[6], out=s[6])
-    np.add(s[6], s[7], out=s[7])
-    np.add(s[7], s[2], out=s[2])
-    np.add(s[2], 4.0, out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.divide(s[2], s[0], out=o[0])
+    np.multiply(x, 0.5, out=s[0])
+    np.abs(x, out=s[1])
+    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
+    np.square(s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.sqrt(s[2], out=s[2])
+    np.maximum(s[2], s[1], out=s[1])
+    np.divide(s[0], s[1], out=s[1])
+    np.add(s[1], 1.0, out=o[0])
     _rt.fix_inf(x, o[0], 1.5, 0.5)
 
 
@@ -594,34 +581,13 @@ def bent_identity_d1(x, *, out=None):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_d1_core, (1, 8, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_d1_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _bent_identity_d2_core(x, o, s, b):
-    np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.square(x, out=s[1])
-    np.divide(1.0, s[0], out=s[2])
-    np.square(s[2], out=s[3])
-    np.multiply(s[3], s[2], out=s[2])
-    np.divide(s[2], 2.0, out=s[2])
-    np.add(s[0], 1.0, out=s[3])
-    np.divide(1.0, s[3], out=s[3])
-    np.square(s[3], out=s[4])
-    np.multiply(s[4], s[3], out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.multiply(s[1], 3.0, out=s[2])
-    np.multiply(s[0], 4.0, out=s[4])
-    np.multiply(s[0], s[1], out=s[1])
-    np.add(s[2], s[4], out=s[4])
-    np.add(s[4], s[1], out=s[1])
-    np.add(s[1], 4.0, out=s[1])
-    np.multiply(s[3], s[1], out=o[0])
+    _rt.hypot_pow(x, 1.0, (-1.5), out=s[0])
+    np.multiply(s[0], 0.5, out=o[0])
     _rt.fix_inf(x, o[0], 2.0324681796190404e-261, 2.0324681796190404e-261)
 
 
@@ -641,43 +607,24 @@ def bent_identity_d2(x, *, out=None):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _bent_identity_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
     np.maximum(s[1], s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[1])
-    np.multiply(s[0], 2.0, out=s[2])
-    np.square(x, out=s[3])
-    np.divide(x, 2.0, out=s[4])
-    np.add(s[2], x, out=s[5])
-    np.add(s[5], 2.0, out=s[5])
-    np.multiply(s[4], s[5], out=s[5])
-    np.divide(s[5], s[1], out=o[0])
-    np.divide(1.0, s[1], out=s[1])
-    np.square(s[1], out=s[1])
-    np.divide(s[1], 2.0, out=s[1])
-    np.square(x, out=s[5])
-    np.multiply(s[5], x, out=s[5])
-    np.multiply(x, 2.0, out=s[4])
-    np.multiply(s[0], 4.0, out=s[6])
-    np.multiply(s[3], 4.0, out=s[7])
-    np.multiply(s[2], s[3], out=s[3])
-    np.multiply(s[2], x, out=s[2])
-    np.add(s[5], s[4], out=s[4])
-    np.add(s[4], s[6], out=s[6])
-    np.add(s[6], s[7], out=s[7])
-    np.add(s[7], s[3], out=s[3])
-    np.add(s[3], s[2], out=s[2])
-    np.add(s[2], 4.0, out=s[2])
-    np.multiply(s[1], s[2], out=s[2])
-    np.divide(s[2], s[0], out=o[1])
+    np.multiply(x, 0.5, out=s[1])
+    np.add(s[0], 1.0, out=s[2])
+    np.divide(s[1], s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.multiply(x, s[2], out=o[0])
+    np.divide(s[1], s[0], out=s[0])
+    np.add(s[0], 1.0, out=o[1])
     _rt.fix_inf(x, o[0], np.inf, (-np.inf))
     _rt.fix_inf(x, o[1], 1.5, 0.5)
 
@@ -699,16 +646,16 @@ def bent_identity_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_bent_identity_value_and_grad_core, (2, 8, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_bent_identity_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _celu_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.maximum(0.0, x, out=s[1])
+    np.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
 
@@ -734,11 +681,11 @@ def celu(x, *, out=None, alpha=1.0):
 
 def _celu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -762,12 +709,12 @@ def celu_d1(x, *, out=None, alpha=1.0):
 
 def _celu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -790,16 +737,16 @@ def celu_d2(x, *, out=None, alpha=1.0):
 
 
 def _celu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], (1.0 / p_alpha), out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
-    np.maximum(0.0, x, out=s[2])
+    np.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
     np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], s[0])
+    _rt.select(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -825,7 +772,7 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
 
 
 def _celu_d1_from_output_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
@@ -847,7 +794,7 @@ def celu_d1_from_output(x, *, out=None):
 
 
 def _cos_core(x, o, s, b):
-    np.cos(x, out=o[0])
+    _rt.cos(x, out=o[0])
 
 
 def cos(x, *, out=None):
@@ -866,7 +813,7 @@ def cos(x, *, out=None):
 
 
 def _cos_d1_core(x, o, s, b):
-    np.sin(x, out=s[0])
+    _rt.sin(x, out=s[0])
     np.negative(s[0], out=o[0])
 
 
@@ -886,7 +833,7 @@ def cos_d1(x, *, out=None):
 
 
 def _cos_d2_core(x, o, s, b):
-    np.cos(x, out=s[0])
+    _rt.cos(x, out=s[0])
     np.negative(s[0], out=o[0])
 
 
@@ -906,8 +853,8 @@ def cos_d2(x, *, out=None):
 
 
 def _cos_value_and_grad_core(x, o, s, b):
-    np.cos(x, out=o[0])
-    np.sin(x, out=s[0])
+    _rt.cos(x, out=o[0])
+    _rt.sin(x, out=s[0])
     np.negative(s[0], out=o[1])
 
 
@@ -929,10 +876,10 @@ def cos_value_and_grad(x, *, out=None):
 
 
 def _elu_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.maximum(0.0, x, out=s[1])
+    np.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
 
@@ -958,11 +905,11 @@ def elu(x, *, out=None, alpha=1.0):
 
 def _elu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -986,11 +933,11 @@ def elu_d1(x, *, out=None, alpha=1.0):
 
 def _elu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -1013,16 +960,16 @@ def elu_d2(x, *, out=None, alpha=1.0):
 
 
 def _elu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
-    np.maximum(0.0, x, out=s[2])
+    np.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], s[0])
+    _rt.select(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -1048,7 +995,7 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
 
 
 def _elu_d1_from_output_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
@@ -1166,24 +1113,7 @@ def exponential_d1_from_output(x, *, out=None):
 
 
 def _gaussian_core(x, o, s, b):
-    np.clip(x, -1e150, 1e150, out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[0], 134217729.0, out=s[2])
-    np.subtract(s[2], s[0], out=s[3])
-    np.subtract(s[2], s[3], out=s[3])
-    np.subtract(s[0], s[3], out=s[0])
-    np.square(s[3], out=s[2])
-    np.subtract(s[2], s[1], out=s[2])
-    np.multiply(s[3], s[0], out=s[3])
-    np.multiply(s[3], 2.0, out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.square(s[0], out=s[0])
-    np.add(s[3], s[0], out=s[0])
-    np.multiply(s[1], (-1.0), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.multiply(s[0], (-1.0), out=s[0])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[1], s[0], out=o[0])
+    _rt.exp_neg_sq(x, 1.0, out=o[0])
 
 
 def gaussian(x, *, out=None):
@@ -1196,29 +1126,12 @@ def gaussian(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     """
-    return _rt.apply(_gaussian_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gaussian_core, (1, 0, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _gaussian_d1_core(x, o, s, b):
-    np.clip(x, -1e150, 1e150, out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[0], 134217729.0, out=s[2])
-    np.subtract(s[2], s[0], out=s[3])
-    np.subtract(s[2], s[3], out=s[3])
-    np.subtract(s[0], s[3], out=s[0])
-    np.square(s[3], out=s[2])
-    np.subtract(s[2], s[1], out=s[2])
-    np.multiply(s[3], s[0], out=s[3])
-    np.multiply(s[3], 2.0, out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.square(s[0], out=s[0])
-    np.add(s[3], s[0], out=s[0])
-    np.multiply(s[1], (-1.0), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.multiply(s[0], (-1.0), out=s[0])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
+    _rt.exp_neg_sq(x, 1.0, out=s[0])
     _rt.mul_exp(x, s[0], x, 1.0, out=s[0])
     np.multiply(s[0], (-2.0), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
@@ -1235,7 +1148,7 @@ def gaussian_d1(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gaussian_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gaussian_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1247,6 +1160,8 @@ def _gaussian_d2_core(x, o, s, b):
     np.multiply(s[0], 4.0, out=s[0])
     np.multiply(s[1], 2.0, out=s[1])
     np.subtract(s[0], s[1], out=o[0])
+    _rt.root_series(x, o[0], -0.7071067811865476, 4.833646656726457e-17, 0.412, (-3.431055539842827, -2.4261226388505337, 3.431055539842827, 3.234830185134045, -1.143685179947609, -1.7791566018237248, 0.07624567866317394, 0.5853502239766367, 0.07079955875866151, -0.1330730406847471, -0.0325556945403076, 0.02237463110256256, 0.008277368770696661, -0.002851985493325282, -0.001530201107443906, 0.0002687793307644878, 0.0002248861098000877, -1.570910391857576e-05, -2.7471733604275778e-05, -2.0627553177921264e-07, 2.8640998226085155e-06, 2.0464956609834173e-07, -2.591098641564976e-07), (), (), coarse_ok=True)
+    _rt.root_series(x, o[0], 0.7071067811865476, -4.833646656726457e-17, 0.412, (3.431055539842827, -2.4261226388505337, -3.431055539842827, 3.234830185134045, 1.143685179947609, -1.7791566018237248, -0.07624567866317394, 0.5853502239766367, -0.07079955875866151, -0.1330730406847471, 0.0325556945403076, 0.02237463110256256, -0.008277368770696661, -0.002851985493325282, 0.001530201107443906, 0.0002687793307644878, -0.0002248861098000877, -1.570910391857576e-05, 2.7471733604275778e-05, -2.0627553177921264e-07, -2.8640998226085155e-06, 2.0464956609834173e-07, 2.591098641564976e-07), (), (), coarse_ok=True)
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -1259,6 +1174,10 @@ def gaussian_d2(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
+    Numerics: Taylor polynomial at the zero x0 = -0.707107 where the terms cancel (|x - x0| <
+    0.412).
+    Numerics: Taylor polynomial at the zero x0 = 0.707107 where the terms cancel (|x - x0| <
+    0.412).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_gaussian_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
@@ -1266,24 +1185,7 @@ def gaussian_d2(x, *, out=None):
 
 
 def _gaussian_value_and_grad_core(x, o, s, b):
-    np.clip(x, -1e150, 1e150, out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[0], 134217729.0, out=s[2])
-    np.subtract(s[2], s[0], out=s[3])
-    np.subtract(s[2], s[3], out=s[3])
-    np.subtract(s[0], s[3], out=s[0])
-    np.square(s[3], out=s[2])
-    np.subtract(s[2], s[1], out=s[2])
-    np.multiply(s[3], s[0], out=s[3])
-    np.multiply(s[3], 2.0, out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.square(s[0], out=s[0])
-    np.add(s[3], s[0], out=s[0])
-    np.multiply(s[1], (-1.0), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.multiply(s[0], (-1.0), out=s[0])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[1], s[0], out=o[0])
+    _rt.exp_neg_sq(x, 1.0, out=o[0])
     _rt.mul_exp(x, o[0], x, 1.0, out=s[0])
     np.multiply(s[0], (-2.0), out=o[1])
     _rt.fix_inf(x, o[1], 0.0, 0.0)
@@ -1302,12 +1204,12 @@ def gaussian_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_gaussian_value_and_grad_core, (2, 4, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_gaussian_value_and_grad_core, (2, 1, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _gelu_core(x, o, s, b):
-    np.divide(x, 2.0, out=s[0])
+    np.multiply(x, 0.5, out=s[0])
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, 0.0)
 
@@ -1330,28 +1232,12 @@ def gelu(x, *, out=None):
 
 def _gelu_d1_core(x, o, s, b):
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, out=s[0])
-    np.divide(s[0], 2.0, out=s[0])
-    np.clip(x, -1e150, 1e150, out=s[1])
-    np.square(s[1], out=s[2])
-    np.multiply(s[1], 134217729.0, out=s[3])
-    np.subtract(s[3], s[1], out=s[4])
-    np.subtract(s[3], s[4], out=s[4])
-    np.subtract(s[1], s[4], out=s[1])
-    np.square(s[4], out=s[3])
-    np.subtract(s[3], s[2], out=s[3])
-    np.multiply(s[4], s[1], out=s[4])
-    np.multiply(s[4], 2.0, out=s[4])
-    np.add(s[3], s[4], out=s[4])
-    np.square(s[1], out=s[1])
-    np.add(s[4], s[1], out=s[1])
-    np.multiply(s[2], (-0.5), out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(s[1], (-0.5), out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.multiply(s[2], s[1], out=s[1])
+    np.multiply(s[0], 0.5, out=s[0])
+    _rt.exp_neg_sq(x, 0.5, out=s[1])
     _rt.mul_exp(x, s[1], x, 0.5, out=s[1])
     np.multiply(s[1], 0.3989422804014327, out=s[1])
     np.add(s[0], s[1], out=o[0])
+    _rt.root_series(x, o[0], -0.7517915246935645, 1.4956759177009883e-17, 0.5, (0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217, -0.014771522148244337, 0.019421679838189067, 0.004539228379125415, -0.002239538068073497, -0.0007448268386746817, 0.00018633974623233514, 8.615947861116571e-05, -1.121438018842664e-05, -7.74846130700372e-06, 4.3284506257392273e-07, 5.702764979242107e-07, -1.6044265494246427e-09, -3.5459866461783865e-08, -1.396942086426202e-09, 1.90319840501314e-09, 1.4506418938779426e-10, -8.950037692726255e-11, -9.950340824808053e-12, 3.725967039270119e-12), (), (), coarse_ok=True)
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -1365,9 +1251,11 @@ def gelu_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Erfc.
+    Numerics: Taylor polynomial at the zero x0 = -0.751792 where the terms cancel (|x - x0| <
+    0.5).
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_gelu_d1_core, (1, 5, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1379,6 +1267,8 @@ def _gelu_d2_core(x, o, s, b):
     _rt.mul_exp(s[0], s[1], x, 0.5, out=s[1])
     np.multiply(s[1], 0.3989422804014327, out=s[1])
     np.subtract(s[2], s[1], out=o[0])
+    _rt.root_series(x, o[0], -1.4142135623730951, 9.667293313452913e-17, 0.5, (0.4151074974205947, 0.4402879895212197, -8.531740133071438e-52, -0.1712231070360299, -0.05188843717757434, 0.02568346605540448, 0.014989992962410364, -0.0013103809211941063, -0.002254676139263647, -0.00016703312359665613, 0.0002210063064970759, 4.2653560793414215e-05, -1.495335269859717e-05, -5.011149261190424e-06, 6.544999353055732e-07, 4.109151170703807e-07, -8.65068269177755e-09, -2.6063711180651344e-08, -1.4467673479628094e-09, 1.3313362656654119e-09, 1.6553017394942887e-10, -5.535559772036968e-11, -1.1241119657947517e-11), (), (), coarse_ok=True)
+    _rt.root_series(x, o[0], 1.4142135623730951, -9.667293313452913e-17, 0.5, (-0.4151074974205947, 0.4402879895212197, 8.531740133096412e-52, -0.1712231070360299, 0.05188843717757434, 0.02568346605540448, -0.014989992962410364, -0.0013103809211941063, 0.002254676139263647, -0.00016703312359665613, -0.0002210063064970759, 4.2653560793414215e-05, 1.495335269859717e-05, -5.011149261190424e-06, -6.544999353055732e-07, 4.109151170703807e-07, 8.65068269177755e-09, -2.6063711180651344e-08, 1.4467673479628094e-09, 1.3313362656654119e-09, -1.6553017394942887e-10, -5.535559772036968e-11, 1.1241119657947517e-11), (), (), coarse_ok=True)
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -1391,6 +1281,10 @@ def gelu_d2(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
+    Numerics: Taylor polynomial at the zero x0 = -1.41421 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 1.41421 where the terms cancel (|x - x0| <
+    0.5).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_gelu_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
@@ -1398,32 +1292,16 @@ def gelu_d2(x, *, out=None):
 
 
 def _gelu_value_and_grad_core(x, o, s, b):
-    np.divide(x, 2.0, out=s[0])
+    np.multiply(x, 0.5, out=s[0])
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, s[0], out=o[0])
     _rt.erfc_scaled(x, (-0.7071067811865476), 0.5, out=s[0])
-    np.divide(s[0], 2.0, out=s[0])
-    np.clip(x, -1e150, 1e150, out=s[1])
-    np.square(s[1], out=s[2])
-    np.multiply(s[1], 134217729.0, out=s[3])
-    np.subtract(s[3], s[1], out=s[4])
-    np.subtract(s[3], s[4], out=s[4])
-    np.subtract(s[1], s[4], out=s[1])
-    np.square(s[4], out=s[3])
-    np.subtract(s[3], s[2], out=s[3])
-    np.multiply(s[4], s[1], out=s[4])
-    np.multiply(s[4], 2.0, out=s[4])
-    np.add(s[3], s[4], out=s[4])
-    np.square(s[1], out=s[1])
-    np.add(s[4], s[1], out=s[1])
-    np.multiply(s[2], (-0.5), out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(s[1], (-0.5), out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.multiply(s[2], s[1], out=s[1])
+    np.multiply(s[0], 0.5, out=s[0])
+    _rt.exp_neg_sq(x, 0.5, out=s[1])
     _rt.mul_exp(x, s[1], x, 0.5, out=s[1])
     np.multiply(s[1], 0.3989422804014327, out=s[1])
     np.add(s[0], s[1], out=o[1])
     _rt.fix_inf(x, o[0], np.inf, 0.0)
+    _rt.root_series(x, o[1], -0.7517915246935645, 1.4956759177009883e-17, 0.5, (0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217, -0.014771522148244337, 0.019421679838189067, 0.004539228379125415, -0.002239538068073497, -0.0007448268386746817, 0.00018633974623233514, 8.615947861116571e-05, -1.121438018842664e-05, -7.74846130700372e-06, 4.3284506257392273e-07, 5.702764979242107e-07, -1.6044265494246427e-09, -3.5459866461783865e-08, -1.396942086426202e-09, 1.90319840501314e-09, 1.4506418938779426e-10, -8.950037692726255e-11, -9.950340824808053e-12, 3.725967039270119e-12), (), (), coarse_ok=True)
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -1439,10 +1317,12 @@ def gelu_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Erfc.
     Numerics: the limits at +-inf are written explicitly.
+    Numerics: Taylor polynomial at the zero x0 = -0.751792 where the terms cancel (|x - x0| <
+    0.5).
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_gelu_value_and_grad_core, (2, 5, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_gelu_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -1451,10 +1331,9 @@ def _gelu_tanh_core(x, o, s, b):
     np.multiply(s[0], x, out=s[0])
     np.multiply(s[0], 0.044715, out=s[0])
     np.add(x, s[0], out=s[0])
-    np.minimum(0.0, s[0], out=s[1])
+    np.clip(s[0], (-np.inf), 0.0, out=s[1])
     np.multiply(s[1], 1.5957691216057308, out=s[1])
-    np.exp(s[1], out=s[2])
-    _rt.mul_exp(x, s[2], s[1], out=s[1])
+    _rt.exp_poly(x, s[1], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', x, out=s[1])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], (-1.5957691216057308), out=s[0])
     np.exp(s[0], out=s[0])
@@ -1473,7 +1352,7 @@ def gelu_tanh(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_gelu_tanh_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_tanh_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1485,20 +1364,21 @@ def _gelu_tanh_d1_core(x, o, s, b):
     np.abs(s[0], out=s[1])
     np.multiply(s[1], (-1.5957691216057308), out=s[1])
     np.exp(s[1], out=s[2])
-    np.add(s[2], 1.0, out=s[3])
-    np.minimum(0.0, s[0], out=s[0])
+    np.add(s[2], 1.0, out=s[2])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], 1.5957691216057308, out=s[0])
-    np.exp(s[0], out=s[0])
-    np.divide(s[0], s[3], out=s[0])
-    np.square(x, out=s[4])
-    np.multiply(s[4], 0.134145, out=s[4])
-    np.add(s[4], 1.0, out=s[4])
-    np.multiply(x, s[4], out=s[4])
-    _rt.mul_exp(s[4], s[2], s[1], out=s[1])
-    np.square(s[3], out=s[3])
-    np.multiply(s[1], 1.5957691216057308, out=s[1])
-    np.divide(s[1], s[3], out=s[3])
-    np.add(s[0], s[3], out=o[0])
+    _rt.exp_poly(x, s[0], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', out=s[0])
+    np.divide(s[0], s[2], out=s[0])
+    np.square(x, out=s[3])
+    np.multiply(s[3], 0.134145, out=s[3])
+    np.add(s[3], 1.0, out=s[3])
+    np.multiply(x, s[3], out=s[3])
+    _rt.exp_poly(x, s[1], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'negabs', s[3], out=s[3])
+    np.square(s[2], out=s[2])
+    np.multiply(s[3], 1.5957691216057308, out=s[3])
+    np.divide(s[3], s[2], out=s[2])
+    np.add(s[0], s[2], out=o[0])
+    _rt.root_series(x, o[0], -0.7524614220710163, 3.635560509207687e-17, 0.474, (0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899, -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974, -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05, -1.5950896871645105e-05, 5.918611710894005e-06, 2.4335516344299543e-06, -9.898647747433667e-07, -4.3102482988029016e-07, 1.4157556987729473e-07, 7.520740909289922e-08, -1.6978217459781023e-08, -1.196180847972441e-08, 1.7637802707907564e-09, 1.744987137846621e-09), (), (), coarse_ok=True)
 
 
 def gelu_tanh_d1(x, *, out=None):
@@ -1512,8 +1392,10 @@ def gelu_tanh_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -0.752461 where the terms cancel (|x - x0| <
+    0.474).
     """
-    return _rt.apply(_gelu_tanh_d1_core, (1, 5, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_tanh_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1526,37 +1408,39 @@ def _gelu_tanh_d2_core(x, o, s, b):
     np.abs(s[2], out=s[2])
     np.multiply(s[2], (-1.5957691216057308), out=s[2])
     np.exp(s[2], out=s[3])
-    np.add(s[3], 1.0, out=s[4])
-    np.square(s[4], out=s[4])
-    np.divide(1.0, s[4], out=s[4])
-    np.multiply(s[0], 0.134145, out=s[5])
-    np.add(s[5], 1.0, out=s[5])
-    _rt.mul_exp(s[5], s[3], s[2], out=s[5])
-    np.multiply(s[4], s[5], out=s[5])
-    np.multiply(s[5], 3.1915382432114616, out=s[5])
-    np.multiply(s[4], 0.42812889763560147, out=s[6])
-    _rt.mul_exp(s[0], s[3], s[2], out=s[0])
-    np.multiply(s[6], s[0], out=s[0])
-    np.add(s[5], s[0], out=s[0])
-    np.multiply(x, 0.36625810571235146, out=s[5])
-    np.abs(s[5], out=s[5])
-    np.minimum(s[5], 1.152921504606847e+18, out=s[6])
-    np.square(s[6], out=s[6])
-    np.add(s[6], 1.0, out=s[6])
-    np.sqrt(s[6], out=s[6])
-    np.maximum(s[6], s[5], out=s[5])
+    np.add(s[3], 1.0, out=s[3])
+    np.square(s[3], out=s[3])
+    np.divide(1.0, s[3], out=s[3])
+    np.multiply(s[0], 0.134145, out=s[4])
+    np.add(s[4], 1.0, out=s[4])
+    _rt.exp_poly(x, s[2], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'negabs', s[4], out=s[4])
+    np.multiply(s[3], s[4], out=s[4])
+    np.multiply(s[4], 3.1915382432114616, out=s[4])
+    np.multiply(s[3], 0.42812889763560147, out=s[5])
+    _rt.exp_poly(x, s[2], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'negabs', s[0], out=s[0])
+    np.multiply(s[5], s[0], out=s[0])
+    np.add(s[4], s[0], out=s[0])
+    np.multiply(x, 0.36625810571235146, out=s[4])
+    np.abs(s[4], out=s[4])
+    np.clip(s[4], 0.0, 1.152921504606847e+18, out=s[5])
     np.square(s[5], out=s[5])
-    np.multiply(s[5], s[5], out=s[5])
-    np.multiply(x, s[5], out=s[5])
+    np.add(s[5], 1.0, out=s[5])
+    np.sqrt(s[5], out=s[5])
+    np.maximum(s[5], s[4], out=s[4])
+    np.square(s[4], out=s[4])
+    np.multiply(s[4], s[4], out=s[4])
+    np.multiply(x, s[4], out=s[4])
     np.multiply(s[1], 0.035677408136300125, out=s[1])
-    np.multiply(x, 0.7978845608028654, out=s[6])
-    np.add(s[1], s[6], out=s[6])
-    np.tanh(s[6], out=s[6])
-    np.multiply(s[5], s[6], out=s[6])
-    _rt.mul_exp(s[6], s[3], s[2], out=s[2])
-    np.multiply(s[4], s[2], out=s[2])
-    np.multiply(s[2], 2.5464790894703255, out=s[2])
-    np.subtract(s[0], s[2], out=o[0])
+    np.multiply(x, 0.7978845608028654, out=s[5])
+    np.add(s[1], s[5], out=s[5])
+    np.tanh(s[5], out=s[5])
+    np.multiply(s[4], s[5], out=s[5])
+    _rt.exp_poly(x, s[2], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'negabs', s[5], out=s[5])
+    np.multiply(s[3], s[5], out=s[5])
+    np.multiply(s[5], 2.5464790894703255, out=s[5])
+    np.subtract(s[0], s[5], out=o[0])
+    _rt.root_series(x, o[0], -1.4185040087908283, -8.089265124388305e-17, 0.423, (0.4095488174124191, 0.432081111593848, 0.008168951883944803, -0.16109481693213482, -0.056750540975161724, 0.020035361162701274, 0.01671150756085392, 0.0007632001136916162, -0.002643461146696662, -0.0007514200775098502, 0.00026173756856854425, 0.00017619942054101047, -6.138879668243466e-06, -2.918654105104775e-05, -4.884341759522852e-06, 3.568864966961748e-06, 1.501746538549582e-06, -2.3134876605993593e-07, -2.779934168936508e-07, -2.4601994673299104e-08, 3.602721872649386e-08, 1.1237042794566375e-08, -2.851641780735067e-09), (), (), coarse_ok=False)
+    _rt.root_series(x, o[0], 1.4185040087908283, 8.089265124388305e-17, 0.423, (-0.4095488174124191, 0.432081111593848, -0.008168951883944803, -0.16109481693213482, 0.056750540975161724, 0.020035361162701274, -0.01671150756085392, 0.0007632001136916162, 0.002643461146696662, -0.0007514200775098502, -0.00026173756856854425, 0.00017619942054101047, 6.138879668243466e-06, -2.918654105104775e-05, 4.884341759522852e-06, 3.568864966961748e-06, -1.501746538549582e-06, -2.3134876605993593e-07, 2.779934168936508e-07, -2.4601994673299104e-08, -3.602721872649386e-08, 1.1237042794566375e-08, 2.851641780735067e-09), (), (), coarse_ok=False)
 
 
 def gelu_tanh_d2(x, *, out=None):
@@ -1573,8 +1457,12 @@ def gelu_tanh_d2(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Hypot, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -1.4185 where the terms cancel (|x - x0| <
+    0.423).
+    Numerics: Taylor polynomial at the zero x0 = 1.4185 where the terms cancel (|x - x0| <
+    0.423).
     """
-    return _rt.apply(_gelu_tanh_d2_core, (1, 7, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_gelu_tanh_d2_core, (1, 6, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1586,23 +1474,24 @@ def _gelu_tanh_value_and_grad_core(x, o, s, b):
     np.abs(s[0], out=s[1])
     np.multiply(s[1], (-1.5957691216057308), out=s[1])
     np.exp(s[1], out=s[2])
-    np.add(s[2], 1.0, out=s[3])
-    np.divide(1.0, s[3], out=s[4])
-    np.minimum(0.0, s[0], out=s[0])
+    np.add(s[2], 1.0, out=s[2])
+    np.divide(1.0, s[2], out=s[3])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], 1.5957691216057308, out=s[0])
-    np.exp(s[0], out=s[5])
-    _rt.mul_exp(x, s[5], s[0], out=s[0])
-    np.multiply(s[4], s[0], out=o[0])
-    np.multiply(s[4], s[5], out=s[5])
-    np.square(x, out=s[4])
-    np.multiply(s[4], 0.134145, out=s[4])
-    np.add(s[4], 1.0, out=s[4])
-    np.multiply(x, s[4], out=s[4])
-    _rt.mul_exp(s[4], s[2], s[1], out=s[1])
-    np.square(s[3], out=s[3])
-    np.multiply(s[1], 1.5957691216057308, out=s[1])
-    np.divide(s[1], s[3], out=s[3])
-    np.add(s[5], s[3], out=o[1])
+    _rt.exp_poly(x, s[0], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', out=s[4])
+    _rt.exp_poly(x, s[0], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', x, out=s[0])
+    np.multiply(s[3], s[0], out=o[0])
+    np.multiply(s[3], s[4], out=s[4])
+    np.square(x, out=s[3])
+    np.multiply(s[3], 0.134145, out=s[3])
+    np.add(s[3], 1.0, out=s[3])
+    np.multiply(x, s[3], out=s[3])
+    _rt.exp_poly(x, s[1], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'negabs', s[3], out=s[3])
+    np.square(s[2], out=s[2])
+    np.multiply(s[3], 1.5957691216057308, out=s[3])
+    np.divide(s[3], s[2], out=s[2])
+    np.add(s[4], s[2], out=o[1])
+    _rt.root_series(x, o[1], -0.7524614220710163, 3.635560509207687e-17, 0.474, (0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899, -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974, -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05, -1.5950896871645105e-05, 5.918611710894005e-06, 2.4335516344299543e-06, -9.898647747433667e-07, -4.3102482988029016e-07, 1.4157556987729473e-07, 7.520740909289922e-08, -1.6978217459781023e-08, -1.196180847972441e-08, 1.7637802707907564e-09, 1.744987137846621e-09), (), (), coarse_ok=True)
 
 
 def gelu_tanh_value_and_grad(x, *, out=None):
@@ -1618,9 +1507,11 @@ def gelu_tanh_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -0.752461 where the terms cancel (|x - x0| <
+    0.474).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_gelu_tanh_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_gelu_tanh_value_and_grad_core, (2, 5, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -1647,10 +1538,9 @@ def hard_sigmoid_legacy(x, *, out=None):
 
 
 def _hard_sigmoid_legacy_d1_core(x, o, s, b):
-    np.greater_equal(x, 2.5, out=b[0])
-    np.less_equal(x, (-2.5), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.2), out=o[0])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 2.5, out=b[0])
+    np.multiply(b[0], (0.0 - 0.2), out=o[0])
     np.add(o[0], 0.2, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -1666,7 +1556,7 @@ def hard_sigmoid_legacy_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hard_sigmoid_legacy_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hard_sigmoid_legacy_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1695,10 +1585,9 @@ def _hard_sigmoid_legacy_value_and_grad_core(x, o, s, b):
     np.add(s[0], 5.0, out=s[0])
     np.divide(s[0], 10.0, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[0])
-    np.greater_equal(x, 2.5, out=b[0])
-    np.less_equal(x, (-2.5), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.2), out=o[1])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 2.5, out=b[0])
+    np.multiply(b[0], (0.0 - 0.2), out=o[1])
     np.add(o[1], 0.2, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -1716,7 +1605,7 @@ def hard_sigmoid_legacy_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_hard_sigmoid_legacy_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_hard_sigmoid_legacy_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -1724,8 +1613,8 @@ def _hard_sigmoid_legacy_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
     np.less(x, 1.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 0.2)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 0.2)
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -1743,11 +1632,9 @@ def hard_sigmoid_legacy_d1_from_output(x, *, out=None):
 
 
 def _hardshrink_core(x, o, s, b, p_lambd):
-    np.less(p_lambd, x, out=b[0])
-    np.negative(x, out=s[0])
-    np.less(p_lambd, s[0], out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(x, b[1], out=o[0])
+    np.abs(x, out=s[0])
+    np.less(p_lambd, s[0], out=b[0])
+    np.multiply(x, b[0], out=o[0])
 
 
 def hardshrink(x, *, out=None, lambd=0.5):
@@ -1763,16 +1650,14 @@ def hardshrink(x, *, out=None, lambd=0.5):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hardshrink_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardshrink_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (lambd, ), ('lambd',))
 
 
 def _hardshrink_d1_core(x, o, s, b, p_lambd):
-    np.less(p_lambd, x, out=b[0])
-    np.negative(x, out=s[0])
-    np.less(p_lambd, s[0], out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.copyto(o[0], b[1])
+    np.abs(x, out=s[0])
+    np.less(p_lambd, s[0], out=b[0])
+    np.copyto(o[0], b[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -1789,7 +1674,7 @@ def hardshrink_d1(x, *, out=None, lambd=0.5):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hardshrink_d1_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardshrink_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (lambd, ), ('lambd',))
 
 
@@ -1816,12 +1701,10 @@ def hardshrink_d2(x, *, out=None, lambd=0.5):
 
 
 def _hardshrink_value_and_grad_core(x, o, s, b, p_lambd):
-    np.less(p_lambd, x, out=b[0])
-    np.negative(x, out=s[0])
-    np.less(p_lambd, s[0], out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(x, b[1], out=o[0])
-    np.copyto(o[1], b[1])
+    np.abs(x, out=s[0])
+    np.less(p_lambd, s[0], out=b[0])
+    np.multiply(x, b[0], out=o[0])
+    np.copyto(o[1], b[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -1840,7 +1723,7 @@ def hardshrink_value_and_grad(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_hardshrink_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_hardshrink_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
                      (lambd, ), ('lambd',))
 
 
@@ -1848,8 +1731,8 @@ def _hardshrink_d1_from_output_core(x, o, s, b):
     np.less(x, 0.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[1], 0.0)
-    np.putmask(o[0], b[0], 1.0)
+    _rt.select(o[0], b[1], 0.0)
+    _rt.select(o[0], b[0], 1.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -1888,10 +1771,9 @@ def hardsigmoid(x, *, out=None):
 
 
 def _hardsigmoid_d1_core(x, o, s, b):
-    np.greater_equal(x, 3.0, out=b[0])
-    np.less_equal(x, (-3.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.16666666666666666), out=o[0])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 3.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.16666666666666666), out=o[0])
     np.add(o[0], 0.16666666666666666, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -1907,7 +1789,7 @@ def hardsigmoid_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hardsigmoid_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardsigmoid_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -1935,10 +1817,9 @@ def _hardsigmoid_value_and_grad_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[0])
-    np.greater_equal(x, 3.0, out=b[0])
-    np.less_equal(x, (-3.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.16666666666666666), out=o[1])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 3.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.16666666666666666), out=o[1])
     np.add(o[1], 0.16666666666666666, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -1956,7 +1837,7 @@ def hardsigmoid_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_hardsigmoid_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_hardsigmoid_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -1964,8 +1845,8 @@ def _hardsigmoid_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
     np.less(x, 1.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 0.16666666666666666)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 0.16666666666666666)
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -2014,8 +1895,8 @@ def _hardswish_d1_core(x, o, s, b):
     np.less(x, (-3.0), out=b[0])
     np.greater(x, 3.0, out=b[1])
     np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], 0.0)
 
 
 def hardswish_d1(x, *, out=None):
@@ -2035,10 +1916,9 @@ def hardswish_d1(x, *, out=None):
 
 
 def _hardswish_d2_core(x, o, s, b):
-    np.greater(x, 3.0, out=b[0])
-    np.less(x, (-3.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.3333333333333333), out=o[0])
+    np.abs(x, out=s[0])
+    np.greater(s[0], 3.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.3333333333333333), out=o[0])
     np.add(o[0], 0.3333333333333333, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -2055,7 +1935,7 @@ def hardswish_d2(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_hardswish_d2_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_hardswish_d2_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -2070,8 +1950,8 @@ def _hardswish_value_and_grad_core(x, o, s, b):
     np.less(x, (-3.0), out=b[0])
     np.greater(x, 3.0, out=b[1])
     np.copyto(o[1], s[0])
-    np.putmask(o[1], b[1], 1.0)
-    np.putmask(o[1], b[0], 0.0)
+    _rt.select(o[1], b[1], 1.0)
+    _rt.select(o[1], b[0], 0.0)
     _rt.fix_inf(x, o[0], np.inf, 0.0)
 
 
@@ -2095,8 +1975,8 @@ def hardswish_value_and_grad(x, *, out=None):
 
 
 def _hardtanh_core(x, o, s, b, p_min_val, p_max_val):
-    np.minimum(p_max_val, x, out=s[0])
-    np.maximum(p_min_val, s[0], out=o[0])
+    np.clip(x, (-np.inf), p_max_val, out=s[0])
+    np.clip(s[0], p_min_val, np.inf, out=o[0])
 
 
 def hardtanh(x, *, out=None, min_val=-1.0, max_val=1.0):
@@ -2165,8 +2045,8 @@ def hardtanh_d2(x, *, out=None, min_val=-1.0, max_val=1.0):
 
 
 def _hardtanh_value_and_grad_core(x, o, s, b, p_min_val, p_max_val):
-    np.minimum(p_max_val, x, out=s[0])
-    np.maximum(p_min_val, s[0], out=o[0])
+    np.clip(x, (-np.inf), p_max_val, out=s[0])
+    np.clip(s[0], p_min_val, np.inf, out=o[0])
     np.greater_equal(p_min_val, x, out=b[0])
     np.less_equal(p_max_val, x, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
@@ -2198,8 +2078,8 @@ def _hardtanh_d1_from_output_core(x, o, s, b):
     np.less_equal(x, (-1.0), out=b[0])
     np.less(x, 1.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -2309,16 +2189,16 @@ def identity_d1_from_output(x, *, out=None):
 
 
 def _isrlu_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
     np.abs(s[1], out=s[1])
-    np.minimum(s[1], 1.152921504606847e+18, out=s[2])
+    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
     np.square(s[2], out=s[2])
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
     np.divide(s[0], s[1], out=s[1])
-    np.maximum(0.0, x, out=s[0])
+    np.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * (p_alpha ** (-0.5))))
 
@@ -2344,17 +2224,9 @@ def isrlu(x, *, out=None, alpha=1.0):
 def _isrlu_d1_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=s[0])
+    _rt.hypot_pow(s[0], 1.0, (-1.5), out=s[0])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -2372,27 +2244,18 @@ def isrlu_d1(x, *, out=None, alpha=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     """
-    return _rt.apply(_isrlu_d1_core, (1, 2, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_isrlu_d1_core, (1, 1, 1, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isrlu_d2_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(x, s[1], out=s[1])
-    np.multiply(s[1], ((-3.0) * p_alpha), out=s[1])
+    _rt.hypot_pow(s[0], 1.0, (-2.5), out=s[0])
+    np.multiply(x, s[0], out=s[0])
+    np.multiply(s[0], ((-3.0) * p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[1])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
@@ -2412,35 +2275,27 @@ def isrlu_d2(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isrlu_d2_core, (1, 2, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_isrlu_d2_core, (1, 1, 1, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
     np.abs(s[1], out=s[1])
-    np.minimum(s[1], 1.152921504606847e+18, out=s[2])
+    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
     np.square(s[2], out=s[2])
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
     np.divide(s[0], s[1], out=s[1])
-    np.maximum(0.0, x, out=s[0])
+    np.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     np.less(x, 0.0, out=b[0])
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=s[0])
+    _rt.hypot_pow(s[0], 1.0, (-1.5), out=s[0])
     np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[0], s[0])
+    _rt.select(o[1], b[0], s[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * (p_alpha ** (-0.5))))
     _rt.fix_nan(x, o[1])
 
@@ -2469,7 +2324,7 @@ def isrlu_value_and_grad(x, *, out=None, alpha=1.0):
 def _isru_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
     np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
+    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -2498,15 +2353,7 @@ def isru(x, *, out=None, alpha=1.0):
 
 def _isru_d1_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=o[0])
+    _rt.hypot_pow(s[0], 1.0, (-1.5), out=o[0])
 
 
 def isru_d1(x, *, out=None, alpha=1.0):
@@ -2522,24 +2369,15 @@ def isru_d1(x, *, out=None, alpha=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     """
-    return _rt.apply(_isru_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isru_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isru_d2_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(x, s[1], out=s[1])
-    np.multiply(s[1], ((-3.0) * p_alpha), out=o[0])
+    _rt.hypot_pow(s[0], 1.0, (-2.5), out=s[0])
+    np.multiply(x, s[0], out=s[0])
+    np.multiply(s[0], ((-3.0) * p_alpha), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -2557,22 +2395,20 @@ def isru_d2(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isru_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isru_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _isru_value_and_grad_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[0])
-    np.minimum(s[0], 1.152921504606847e+18, out=s[1])
-    np.square(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.sqrt(s[1], out=s[1])
-    np.maximum(s[1], s[0], out=s[0])
-    np.divide(x, s[0], out=o[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[1])
-    np.multiply(s[1], s[0], out=o[1])
+    np.abs(s[0], out=s[1])
+    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
+    np.square(s[2], out=s[2])
+    np.add(s[2], 1.0, out=s[2])
+    np.sqrt(s[2], out=s[2])
+    np.maximum(s[2], s[1], out=s[1])
+    np.divide(x, s[1], out=o[0])
+    _rt.hypot_pow(s[0], 1.0, (-1.5), out=o[1])
     _rt.fix_inf(x, o[0], (p_alpha ** (-0.5)), ((-1.0) * (p_alpha ** (-0.5))))
 
 
@@ -2592,15 +2428,25 @@ def isru_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_isru_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_isru_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
 
 
 def _leaky_relu_core(x, o, s, b, p_negative_slope):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], p_negative_slope, out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
+    if not isinstance(p_negative_slope, np.ndarray):
+        if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.maximum(x, s[0], out=o[0])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_negative_slope, out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], p_negative_slope, out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
 
 
 def leaky_relu(x, *, out=None, negative_slope=0.01):
@@ -2668,14 +2514,32 @@ def leaky_relu_d2(x, *, out=None, negative_slope=0.01):
 
 
 def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], p_negative_slope, out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], p_negative_slope, out=s[1])
-    np.greater(x, 0.0, out=b[0])
-    np.add(s[1], b[0], out=o[1])
+    if not isinstance(p_negative_slope, np.ndarray):
+        if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.maximum(x, s[0], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], p_negative_slope, out=s[0])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[0], b[0], out=o[1])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_negative_slope, out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], p_negative_slope, out=s[1])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[1], b[0], out=o[1])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], p_negative_slope, out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
+        np.less_equal(x, 0.0, out=b[0])
+        np.multiply(b[0], p_negative_slope, out=s[1])
+        np.greater(x, 0.0, out=b[0])
+        np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -2720,12 +2584,25 @@ def leaky_relu_d1_from_output(x, *, out=None):
 
 
 def _leaky_relu6_core(x, o, s, b, p_negative_slope):
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(x, p_negative_slope, out=s[0])
-    np.greater_equal(x, 6.0, out=b[1])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[1], 6.0)
-    np.putmask(o[0], b[0], s[0])
+    if not isinstance(p_negative_slope, np.ndarray):
+        if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.maximum(x, s[0], out=s[0])
+            np.clip(s[0], (-np.inf), 6.0, out=o[0])
+        else:
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.greater_equal(x, 6.0, out=b[1])
+            np.copyto(o[0], x)
+            _rt.select(o[0], b[1], 6.0)
+            _rt.select(o[0], b[0], s[0])
+    else:
+        np.less_equal(x, 0.0, out=b[0])
+        np.multiply(x, p_negative_slope, out=s[0])
+        np.greater_equal(x, 6.0, out=b[1])
+        np.copyto(o[0], x)
+        _rt.select(o[0], b[1], 6.0)
+        _rt.select(o[0], b[0], s[0])
 
 
 def leaky_relu6(x, *, out=None, negative_slope=0.01):
@@ -2749,8 +2626,8 @@ def _leaky_relu6_d1_core(x, o, s, b, p_negative_slope):
     np.less_equal(x, 0.0, out=b[0])
     np.greater_equal(x, 6.0, out=b[1])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[1], 0.0)
-    np.putmask(o[0], b[0], p_negative_slope)
+    _rt.select(o[0], b[1], 0.0)
+    _rt.select(o[0], b[0], p_negative_slope)
     _rt.fix_nan(x, o[0])
 
 
@@ -2794,15 +2671,36 @@ def leaky_relu6_d2(x, *, out=None, negative_slope=0.01):
 
 
 def _leaky_relu6_value_and_grad_core(x, o, s, b, p_negative_slope):
-    np.less_equal(x, 0.0, out=b[0])
-    np.greater_equal(x, 6.0, out=b[1])
-    np.multiply(x, p_negative_slope, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[1], 6.0)
-    np.putmask(o[0], b[0], s[0])
-    np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[1], 0.0)
-    np.putmask(o[1], b[0], p_negative_slope)
+    if not isinstance(p_negative_slope, np.ndarray):
+        if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.maximum(x, s[0], out=s[0])
+            np.clip(s[0], (-np.inf), 6.0, out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.greater_equal(x, 6.0, out=b[1])
+            np.copyto(o[1], 1.0)
+            _rt.select(o[1], b[1], 0.0)
+            _rt.select(o[1], b[0], p_negative_slope)
+        else:
+            np.less_equal(x, 0.0, out=b[0])
+            np.greater_equal(x, 6.0, out=b[1])
+            np.multiply(x, p_negative_slope, out=s[0])
+            np.copyto(o[0], x)
+            _rt.select(o[0], b[1], 6.0)
+            _rt.select(o[0], b[0], s[0])
+            np.copyto(o[1], 1.0)
+            _rt.select(o[1], b[1], 0.0)
+            _rt.select(o[1], b[0], p_negative_slope)
+    else:
+        np.less_equal(x, 0.0, out=b[0])
+        np.greater_equal(x, 6.0, out=b[1])
+        np.multiply(x, p_negative_slope, out=s[0])
+        np.copyto(o[0], x)
+        _rt.select(o[0], b[1], 6.0)
+        _rt.select(o[0], b[0], s[0])
+        np.copyto(o[1], 1.0)
+        _rt.select(o[1], b[1], 0.0)
+        _rt.select(o[1], b[0], p_negative_slope)
     _rt.fix_nan(x, o[1])
 
 
@@ -2829,8 +2727,8 @@ def _leaky_relu6_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
     np.less(x, 6.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.01)
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], 0.01)
     _rt.fix_nan(x, o[0])
 
 
@@ -2957,6 +2855,8 @@ def _lecun_tanh_d1_from_output_core(x, o, s, b):
     np.multiply(s[1], (-3.885230297025856e-09), out=s[1])
     np.add(s[0], 17159.0, out=s[0])
     np.multiply(s[1], s[0], out=o[0])
+    _rt.root_series(x, o[0], -1.7159, -1.9184653865522706e-17, 0.5, (1.3333333333333333, -0.3885230297025856, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (), (), coarse_ok=True)
+    _rt.root_series(x, o[0], 1.7159, 1.9184653865522706e-17, 0.5, (-1.3333333333333333, -0.3885230297025856, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (), (), coarse_ok=True)
 
 
 def lecun_tanh_d1_from_output(x, *, out=None):
@@ -2967,6 +2867,9 @@ def lecun_tanh_d1_from_output(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    Numerics: Taylor polynomial at the zero x0 = -1.7159 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 1.7159 where the terms cancel (|x - x0| < 0.5).
     """
     return _rt.apply(_lecun_tanh_d1_from_output_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
@@ -2995,9 +2898,7 @@ def loglog(x, *, out=None):
 
 
 def _loglog_d1_core(x, o, s, b):
-    np.exp(x, out=s[0])
-    np.subtract(x, s[0], out=s[0])
-    np.exp(s[0], out=o[0])
+    _rt.exp_exp(x, x, (-1.0), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -3012,19 +2913,15 @@ def loglog_d1(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_loglog_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_loglog_d1_core, (1, 0, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _loglog_d2_core(x, o, s, b):
-    np.exp(x, out=s[0])
-    np.negative(s[0], out=s[0])
-    np.add(s[0], x, out=s[1])
-    np.exp(s[1], out=s[1])
-    np.multiply(x, 2.0, out=s[2])
-    np.add(s[0], s[2], out=s[2])
-    np.exp(s[2], out=s[2])
-    np.subtract(s[1], s[2], out=o[0])
+    _rt.exp_exp(x, x, (-1.0), out=s[0])
+    np.multiply(x, 2.0, out=s[1])
+    _rt.exp_exp(s[1], x, (-1.0), out=s[1])
+    np.subtract(s[0], s[1], out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -3039,17 +2936,16 @@ def loglog_d2(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_loglog_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_loglog_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _loglog_value_and_grad_core(x, o, s, b):
     np.exp(x, out=s[0])
     np.negative(s[0], out=s[0])
-    np.expm1(s[0], out=s[1])
-    np.negative(s[1], out=o[0])
-    np.add(s[0], x, out=s[0])
-    np.exp(s[0], out=o[1])
+    np.expm1(s[0], out=s[0])
+    np.negative(s[0], out=o[0])
+    _rt.exp_exp(x, x, (-1.0), out=o[1])
     _rt.fix_inf(x, o[1], 0.0, 0.0)
 
 
@@ -3067,7 +2963,7 @@ def loglog_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_loglog_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_loglog_value_and_grad_core, (2, 1, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -3078,7 +2974,7 @@ def _logsigmoid_core(x, o, s, b):
     np.log1p(s[0], out=s[0])
     np.negative(s[0], out=s[0])
     np.negative(x, out=s[1])
-    np.maximum(0.0, s[1], out=s[1])
+    np.clip(s[1], 0.0, np.inf, out=s[1])
     np.subtract(s[0], s[1], out=o[0])
 
 
@@ -3100,7 +2996,7 @@ def logsigmoid(x, *, out=None):
 
 def _logsigmoid_d1_core(x, o, s, b):
     np.negative(x, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.abs(x, out=s[1])
     np.negative(s[1], out=s[1])
@@ -3154,15 +3050,15 @@ def _logsigmoid_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.negative(x, out=s[1])
-    np.log1p(s[0], out=s[2])
-    np.negative(s[2], out=s[2])
-    np.maximum(0.0, s[1], out=s[3])
-    np.subtract(s[2], s[3], out=o[0])
-    np.minimum(0.0, s[1], out=s[1])
-    np.exp(s[1], out=s[1])
+    np.log1p(s[0], out=s[1])
+    np.negative(s[1], out=s[1])
+    np.negative(x, out=s[2])
+    np.clip(s[2], 0.0, np.inf, out=s[3])
+    np.subtract(s[1], s[3], out=o[0])
+    np.clip(s[2], (-np.inf), 0.0, out=s[2])
+    np.exp(s[2], out=s[2])
     np.add(s[0], 1.0, out=s[0])
-    np.divide(s[1], s[0], out=o[1])
+    np.divide(s[2], s[0], out=o[1])
 
 
 def logsigmoid_value_and_grad(x, *, out=None):
@@ -3207,9 +3103,9 @@ def logsigmoid_d1_from_output(x, *, out=None):
 
 def _mish_core(x, o, s, b):
     np.negative(x, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
-    np.minimum(0.0, x, out=s[1])
+    np.clip(x, (-np.inf), 0.0, out=s[1])
     np.exp(s[1], out=s[2])
     np.multiply(s[0], 2.0, out=s[3])
     np.add(s[2], s[3], out=s[3])
@@ -3238,10 +3134,10 @@ def mish(x, *, out=None):
 
 
 def _mish_d1_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[1])
     np.negative(x, out=s[2])
-    np.minimum(0.0, s[2], out=s[2])
+    np.clip(s[2], (-np.inf), 0.0, out=s[2])
     np.exp(s[2], out=s[2])
     np.multiply(s[2], 2.0, out=s[3])
     np.add(s[1], s[3], out=s[4])
@@ -3264,6 +3160,7 @@ def _mish_d1_core(x, o, s, b):
     np.multiply(s[4], s[6], out=s[6])
     _rt.mul_exp(s[6], s[1], s[0], out=s[0])
     np.add(s[3], s[0], out=o[0])
+    _rt.root_series(x, o[0], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), coarse_ok=False)
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -3277,6 +3174,8 @@ def mish_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sech2, Sigmoid, Softplus, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
+    0.464).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d1_core, (1, 7, 0, True), x, None if out is None else (out,),
@@ -3284,10 +3183,10 @@ def mish_d1(x, *, out=None):
 
 
 def _mish_d2_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[1])
     np.negative(x, out=s[2])
-    np.minimum(0.0, s[2], out=s[2])
+    np.clip(s[2], (-np.inf), 0.0, out=s[2])
     np.exp(s[2], out=s[2])
     np.multiply(s[2], 2.0, out=s[3])
     np.add(s[1], s[3], out=s[4])
@@ -3321,6 +3220,8 @@ def _mish_d2_core(x, o, s, b):
     np.multiply(s[9], 2.0, out=s[9])
     np.divide(s[9], s[8], out=s[8])
     np.subtract(s[7], s[8], out=o[0])
+    _rt.root_series(x, o[0], -2.256376396360793, -1.0703174875019247e-16, 0.5, (0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.0033540526593358656, -0.003860493935188506, -0.002480068109334893, -0.0007927886724150866, -0.00010538381919454746, 3.978333053066292e-05, 3.2238496830115364e-05, 1.1646398837640038e-05, 2.1972274370071305e-06, -1.9166311947636233e-07, -3.2886827478945233e-07, -1.3816841246787867e-07, -3.179194815463423e-08, -9.041836791970716e-10, 2.7897687645450417e-09, 1.3947241287864647e-09, 3.7278297023353565e-10, 3.5985149601048556e-11, -1.9587615834869195e-11, -1.2454763156836604e-11), (), (), coarse_ok=True)
+    _rt.root_series(x, o[0], 1.4905711794854284, 7.126036715834263e-17, 0.388, (-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852782, 0.05998888116276497, -0.008932244292082872, -0.011535248884490047, 0.0070027488703032735, -0.00026852183677313475, -0.0014013096671622836, 0.0006082701059370484, 4.5850287012401906e-05, -0.00013717566879765472, 4.3428925985047434e-05, 9.503876307943976e-06, -1.1636938135269531e-05, 2.5942176688726364e-06, 1.1453549858100461e-06, -8.865033422620115e-07, 1.222151382038124e-07, 1.1103700734940431e-07, -6.16810624585734e-08, 3.1677243749092252e-09), (), (), coarse_ok=True)
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -3336,6 +3237,10 @@ def mish_d2(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sech2, Sigmoid, Softplus, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -2.25638 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 1.49057 where the terms cancel (|x - x0| <
+    0.388).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d2_core, (1, 11, 0, True), x, None if out is None else (out,),
@@ -3344,10 +3249,10 @@ def mish_d2(x, *, out=None):
 
 def _mish_value_and_grad_core(x, o, s, b):
     np.negative(x, out=s[0])
-    np.minimum(0.0, s[0], out=s[0])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 2.0, out=s[1])
-    np.minimum(0.0, x, out=s[2])
+    np.clip(x, (-np.inf), 0.0, out=s[2])
     np.exp(s[2], out=s[3])
     np.add(s[1], s[3], out=s[4])
     np.square(s[0], out=s[5])
@@ -3371,6 +3276,7 @@ def _mish_value_and_grad_core(x, o, s, b):
     np.divide(s[0], s[6], out=s[6])
     _rt.mul_exp(s[4], s[3], s[2], out=s[2])
     np.add(s[6], s[2], out=o[1])
+    _rt.root_series(x, o[1], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), coarse_ok=False)
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -3386,6 +3292,8 @@ def mish_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Softplus, Tanh.
     Numerics: stable forms: Sech2, Sigmoid, Softplus, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
+    0.464).
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
@@ -3394,10 +3302,20 @@ def mish_value_and_grad(x, *, out=None):
 
 
 def _prelu_core(x, o, s, b, p_weight):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], p_weight, out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
+    if not isinstance(p_weight, np.ndarray):
+        if ((p_weight <= 1.0) and (p_weight > 0.0)):
+            np.multiply(x, p_weight, out=s[0])
+            np.maximum(x, s[0], out=o[0])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_weight, out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], p_weight, out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
 
 
 def prelu(x, *, out=None, weight=0.25):
@@ -3465,14 +3383,32 @@ def prelu_d2(x, *, out=None, weight=0.25):
 
 
 def _prelu_value_and_grad_core(x, o, s, b, p_weight):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], p_weight, out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], p_weight, out=s[1])
-    np.greater(x, 0.0, out=b[0])
-    np.add(s[1], b[0], out=o[1])
+    if not isinstance(p_weight, np.ndarray):
+        if ((p_weight <= 1.0) and (p_weight > 0.0)):
+            np.multiply(x, p_weight, out=s[0])
+            np.maximum(x, s[0], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], p_weight, out=s[0])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[0], b[0], out=o[1])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_weight, out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], p_weight, out=s[1])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[1], b[0], out=o[1])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], p_weight, out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
+        np.less_equal(x, 0.0, out=b[0])
+        np.multiply(b[0], p_weight, out=s[1])
+        np.greater(x, 0.0, out=b[0])
+        np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -3497,7 +3433,7 @@ def prelu_value_and_grad(x, *, out=None, weight=0.25):
 
 def _prelu_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.divide(b[0], 4.0, out=s[0])
+    np.multiply(b[0], 0.25, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -3517,7 +3453,7 @@ def prelu_d1_from_output(x, *, out=None):
 
 
 def _relu_core(x, o, s, b):
-    np.maximum(0.0, x, out=o[0])
+    np.clip(x, 0.0, np.inf, out=o[0])
 
 
 def relu(x, *, out=None):
@@ -3576,7 +3512,7 @@ def relu_d2(x, *, out=None):
 
 
 def _relu_value_and_grad_core(x, o, s, b):
-    np.maximum(0.0, x, out=o[0])
+    np.clip(x, 0.0, np.inf, out=o[0])
     np.greater(x, 0.0, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -3710,8 +3646,8 @@ def _relu6_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
     np.less(x, 6.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -3729,10 +3665,20 @@ def relu6_d1_from_output(x, *, out=None):
 
 
 def _rrelu_core(x, o, s, b, p_lower, p_upper):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
+    if not isinstance(p_lower, np.ndarray) and not isinstance(p_upper, np.ndarray):
+        if ((((0.5 * p_lower) + (0.5 * p_upper)) <= 1.0) and (((0.5 * p_lower) + (0.5 * p_upper)) > 0.0)):
+            np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.maximum(x, s[0], out=o[0])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
 
 
 def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
@@ -3803,14 +3749,32 @@ def rrelu_d2(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
 
 def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
-    np.minimum(0.0, x, out=s[0])
-    np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-    np.maximum(0.0, x, out=s[1])
-    np.add(s[0], s[1], out=o[0])
-    np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
-    np.greater(x, 0.0, out=b[0])
-    np.add(s[1], b[0], out=o[1])
+    if not isinstance(p_lower, np.ndarray) and not isinstance(p_upper, np.ndarray):
+        if ((((0.5 * p_lower) + (0.5 * p_upper)) <= 1.0) and (((0.5 * p_lower) + (0.5 * p_upper)) > 0.0)):
+            np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.maximum(x, s[0], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[0], b[0], out=o[1])
+        else:
+            np.clip(x, (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.clip(x, 0.0, np.inf, out=s[1])
+            np.add(s[0], s[1], out=o[0])
+            np.less_equal(x, 0.0, out=b[0])
+            np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
+            np.greater(x, 0.0, out=b[0])
+            np.add(s[1], b[0], out=o[1])
+    else:
+        np.clip(x, (-np.inf), 0.0, out=s[0])
+        np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+        np.clip(x, 0.0, np.inf, out=s[1])
+        np.add(s[0], s[1], out=o[0])
+        np.less_equal(x, 0.0, out=b[0])
+        np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
+        np.greater(x, 0.0, out=b[0])
+        np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
 
 
@@ -3856,10 +3820,10 @@ def rrelu_d1_from_output(x, *, out=None):
 
 
 def _selu_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
-    np.maximum(0.0, x, out=s[1])
+    np.clip(x, 0.0, np.inf, out=s[1])
     np.multiply(s[1], 1.0507009873554805, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
@@ -3886,11 +3850,11 @@ def selu(x, *, out=None):
 
 def _selu_d1_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 1.0507009873554805)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -3915,11 +3879,11 @@ def selu_d1(x, *, out=None):
 
 def _selu_d2_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -3943,17 +3907,17 @@ def selu_d2(x, *, out=None):
 
 
 def _selu_value_and_grad_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], 1.7580993408473768, out=s[1])
-    np.maximum(0.0, x, out=s[2])
+    np.clip(x, 0.0, np.inf, out=s[2])
     np.multiply(s[2], 1.0507009873554805, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[1], 1.0507009873554805)
-    np.putmask(o[1], b[0], s[0])
+    _rt.select(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -3984,11 +3948,12 @@ def selu_value_and_grad(x, *, out=None):
 def _selu_d1_from_output_core(x, o, s, b):
     np.greater(x, 0.0, out=b[0])
     np.multiply(b[0], 1.0507009873554805, out=s[0])
-    np.minimum(0.0, x, out=s[1])
+    np.clip(x, (-np.inf), 0.0, out=s[1])
     np.add(s[1], 1.7580993408473768, out=s[1])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[1], b[0], out=s[1])
     np.add(s[0], s[1], out=o[0])
+    _rt.root_series(x, o[0], -1.7580993408473768, -1.415351938008446e-17, 0.5, (1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (), (), coarse_ok=True)
 
 
 def selu_d1_from_output(x, *, out=None):
@@ -4002,13 +3967,15 @@ def selu_d1_from_output(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    Numerics: Taylor polynomial at the zero x0 = -1.7581 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_selu_d1_from_output_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _sigmoid_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.abs(x, out=s[1])
     np.negative(s[1], out=s[1])
@@ -4061,7 +4028,7 @@ def _sigmoid_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[1])
-    np.divide(x, 2.0, out=s[2])
+    np.multiply(x, 0.5, out=s[2])
     np.tanh(s[2], out=s[2])
     _rt.mul_exp(s[2], s[1], s[0], out=s[0])
     np.add(s[1], 1.0, out=s[1])
@@ -4090,7 +4057,7 @@ def _sigmoid_value_and_grad_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.minimum(0.0, x, out=s[2])
+    np.clip(x, (-np.inf), 0.0, out=s[2])
     np.exp(s[2], out=s[2])
     np.divide(s[2], s[1], out=o[0])
     np.square(s[1], out=s[1])
@@ -4235,7 +4202,7 @@ def signum_d1_from_output(x, *, out=None):
 
 
 def _silu_core(x, o, s, b):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[1])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.abs(x, out=s[1])
@@ -4265,13 +4232,14 @@ def _silu_d1_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
-    np.minimum(0.0, x, out=s[3])
+    np.clip(x, (-np.inf), 0.0, out=s[3])
     np.exp(s[3], out=s[3])
     np.divide(s[3], s[2], out=s[3])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.square(s[2], out=s[2])
     np.divide(s[0], s[2], out=s[2])
     np.add(s[3], s[2], out=o[0])
+    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (), (), coarse_ok=True)
 
 
 def silu_d1(x, *, out=None):
@@ -4284,6 +4252,8 @@ def silu_d1(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_silu_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (), ())
@@ -4298,12 +4268,14 @@ def _silu_d2_core(x, o, s, b):
     np.divide(1.0, s[2], out=s[2])
     np.multiply(s[1], s[2], out=s[3])
     np.multiply(s[3], 2.0, out=s[3])
-    np.divide(x, 2.0, out=s[4])
+    np.multiply(x, 0.5, out=s[4])
     np.tanh(s[4], out=s[4])
     np.multiply(x, s[4], out=s[4])
     _rt.mul_exp(s[4], s[1], s[0], out=s[0])
     np.multiply(s[2], s[0], out=s[0])
     np.subtract(s[3], s[0], out=o[0])
+    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.5, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11, 8.137678287238519e-13, 3.4204279894581383e-12, 1.0799583236973915e-12), (), (), coarse_ok=True)
+    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.5, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11, -8.137678287238519e-13, 3.4204279894581383e-12, -1.0799583236973915e-12), (), (), coarse_ok=True)
 
 
 def silu_d2(x, *, out=None):
@@ -4317,6 +4289,10 @@ def silu_d2(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_silu_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (), ())
@@ -4328,7 +4304,7 @@ def _silu_value_and_grad_core(x, o, s, b):
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
     np.divide(1.0, s[2], out=s[3])
-    np.minimum(0.0, x, out=s[4])
+    np.clip(x, (-np.inf), 0.0, out=s[4])
     np.exp(s[4], out=s[5])
     _rt.mul_exp(x, s[5], s[4], out=s[4])
     np.multiply(s[3], s[4], out=o[0])
@@ -4337,6 +4313,7 @@ def _silu_value_and_grad_core(x, o, s, b):
     np.square(s[2], out=s[2])
     np.divide(s[0], s[2], out=s[2])
     np.add(s[5], s[2], out=o[1])
+    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (), (), coarse_ok=True)
 
 
 def silu_value_and_grad(x, *, out=None):
@@ -4351,6 +4328,8 @@ def silu_value_and_grad(x, *, out=None):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_silu_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
@@ -4359,10 +4338,10 @@ def silu_value_and_grad(x, *, out=None):
 
 def _sinc_core(x, o, s, b):
     np.not_equal(x, 0.0, out=b[0])
-    np.sin(x, out=s[0])
+    _rt.sin(x, out=s[0])
     np.divide(s[0], x, out=s[0])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
     _rt.fix_inf(x, o[0], (-5.443926309327168e-201), (-5.443926309327168e-201))
 
 
@@ -4387,11 +4366,12 @@ def sinc(x, *, out=None):
 def _sinc_d1_core(x, o, s, b):
     np.square(x, out=s[0])
     np.not_equal(x, 0.0, out=b[0])
-    np.cos(x, out=s[1])
-    np.divide(s[1], x, out=s[1])
-    np.sin(x, out=s[2])
-    np.divide(s[2], s[0], out=s[2])
-    np.subtract(s[1], s[2], out=s[2])
+    _rt.cos(x, out=s[1])
+    np.tan(x, out=s[2])
+    np.subtract(x, s[2], out=s[2])
+    np.divide(s[2], x, out=s[2])
+    np.multiply(s[1], s[2], out=s[2])
+    np.divide(s[2], x, out=s[2])
     np.abs(x, out=s[1])
     np.less(s[1], 3.46, out=b[1])
     np.divide(s[0], 3.157772140621322e+29, out=s[1])
@@ -4421,9 +4401,9 @@ def _sinc_d1_core(x, o, s, b):
     np.multiply(s[0], s[1], out=s[1])
     np.add(s[1], (-0.3333333333333333), out=s[1])
     np.multiply(x, s[1], out=s[1])
-    np.putmask(s[2], b[1], s[1])
+    _rt.select(s[2], b[1], s[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[2])
+    _rt.select(o[0], b[0], s[2])
     _rt.fix_inf(x, o[0], (-8.38830533174702e-201), 8.38830533174702e-201)
 
 
@@ -4447,7 +4427,7 @@ def sinc_d1(x, *, out=None):
 
 def _sinc_d2_core(x, o, s, b):
     np.square(x, out=s[0])
-    np.sin(x, out=s[1])
+    _rt.sin(x, out=s[1])
     np.not_equal(x, 0.0, out=b[0])
     np.divide(1.0, x, out=s[2])
     np.square(s[2], out=s[3])
@@ -4456,7 +4436,7 @@ def _sinc_d2_core(x, o, s, b):
     np.multiply(s[2], 2.0, out=s[2])
     np.divide(s[1], x, out=s[1])
     np.subtract(s[2], s[1], out=s[1])
-    np.cos(x, out=s[2])
+    _rt.cos(x, out=s[2])
     np.multiply(s[2], 2.0, out=s[2])
     np.divide(s[2], s[0], out=s[2])
     np.subtract(s[1], s[2], out=s[2])
@@ -4488,9 +4468,9 @@ def _sinc_d2_core(x, o, s, b):
     np.add(s[1], 0.1, out=s[1])
     np.multiply(s[0], s[1], out=s[1])
     np.add(s[1], (-0.3333333333333333), out=s[1])
-    np.putmask(s[2], b[1], s[1])
+    _rt.select(s[2], b[1], s[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[0], s[2])
+    _rt.select(o[0], b[0], s[2])
     _rt.fix_inf(x, o[0], 5.443926309327168e-201, 5.443926309327168e-201)
 
 
@@ -4513,49 +4493,50 @@ def sinc_d2(x, *, out=None):
 
 
 def _sinc_value_and_grad_core(x, o, s, b):
-    np.divide(1.0, x, out=s[0])
-    np.sin(x, out=s[1])
     np.not_equal(x, 0.0, out=b[0])
-    np.square(x, out=s[2])
-    np.multiply(s[0], s[1], out=s[3])
+    np.square(x, out=s[0])
+    _rt.sin(x, out=s[1])
+    np.divide(s[1], x, out=s[1])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[0], s[3])
-    np.cos(x, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.divide(s[1], s[2], out=s[1])
-    np.subtract(s[3], s[1], out=s[1])
-    np.abs(x, out=s[3])
-    np.less(s[3], 3.46, out=b[1])
-    np.divide(s[2], 3.157772140621322e+29, out=s[3])
-    np.add(s[3], (-2.387759364586842e-27), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 1.5472680682522736e-24, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-8.509974375387505e-22), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 3.9145882126782523e-19, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-1.4797143443923793e-16), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 4.498331606952833e-14, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-1.0706029224547743e-11), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 1.9270852604185937e-09, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-2.505210838544172e-07), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 2.2045855379188714e-05, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-0.0011904761904761906), out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], 0.03333333333333333, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.add(s[3], (-0.3333333333333333), out=s[3])
-    np.multiply(x, s[3], out=s[3])
-    np.putmask(s[1], b[1], s[3])
+    _rt.select(o[0], b[0], s[1])
+    _rt.cos(x, out=s[1])
+    np.tan(x, out=s[2])
+    np.subtract(x, s[2], out=s[2])
+    np.divide(s[2], x, out=s[2])
+    np.multiply(s[1], s[2], out=s[2])
+    np.divide(s[2], x, out=s[2])
+    np.abs(x, out=s[1])
+    np.less(s[1], 3.46, out=b[1])
+    np.divide(s[0], 3.157772140621322e+29, out=s[1])
+    np.add(s[1], (-2.387759364586842e-27), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 1.5472680682522736e-24, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-8.509974375387505e-22), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 3.9145882126782523e-19, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-1.4797143443923793e-16), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 4.498331606952833e-14, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-1.0706029224547743e-11), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 1.9270852604185937e-09, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-2.505210838544172e-07), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 2.2045855379188714e-05, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-0.0011904761904761906), out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], 0.03333333333333333, out=s[1])
+    np.multiply(s[0], s[1], out=s[1])
+    np.add(s[1], (-0.3333333333333333), out=s[1])
+    np.multiply(x, s[1], out=s[1])
+    _rt.select(s[2], b[1], s[1])
     np.copyto(o[1], 0.0)
-    np.putmask(o[1], b[0], s[1])
+    _rt.select(o[1], b[0], s[2])
     _rt.fix_inf(x, o[0], (-5.443926309327168e-201), (-5.443926309327168e-201))
     _rt.fix_inf(x, o[1], (-8.38830533174702e-201), 8.38830533174702e-201)
 
@@ -4577,12 +4558,12 @@ def sinc_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sinc_value_and_grad_core, (2, 4, 2, True), x, None if out is None else tuple(out),
+    return _rt.apply(_sinc_value_and_grad_core, (2, 3, 2, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _sinusoid_core(x, o, s, b):
-    np.sin(x, out=o[0])
+    _rt.sin(x, out=o[0])
 
 
 def sinusoid(x, *, out=None):
@@ -4601,7 +4582,7 @@ def sinusoid(x, *, out=None):
 
 
 def _sinusoid_d1_core(x, o, s, b):
-    np.cos(x, out=o[0])
+    _rt.cos(x, out=o[0])
 
 
 def sinusoid_d1(x, *, out=None):
@@ -4620,7 +4601,7 @@ def sinusoid_d1(x, *, out=None):
 
 
 def _sinusoid_d2_core(x, o, s, b):
-    np.sin(x, out=s[0])
+    _rt.sin(x, out=s[0])
     np.negative(s[0], out=o[0])
 
 
@@ -4640,8 +4621,8 @@ def sinusoid_d2(x, *, out=None):
 
 
 def _sinusoid_value_and_grad_core(x, o, s, b):
-    np.sin(x, out=o[0])
-    np.cos(x, out=o[1])
+    _rt.sin(x, out=o[0])
+    _rt.cos(x, out=o[1])
 
 
 def sinusoid_value_and_grad(x, *, out=None):
@@ -4663,8 +4644,7 @@ def sinusoid_value_and_grad(x, *, out=None):
 
 def _snake_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
-    np.sin(s[0], out=s[0])
-    np.square(s[0], out=s[0])
+    _rt.sin_sq(s[0], out=s[0])
     np.multiply(s[0], (1.0 / p_a), out=s[0])
     np.add(x, s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (-np.inf))
@@ -4689,11 +4669,15 @@ def snake(x, *, out=None, a=1.0):
 
 def _snake_d1_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
-    np.cos(s[0], out=s[1])
-    np.sin(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], 2.0, out=s[0])
-    np.add(s[0], 1.0, out=o[0])
+    _rt.trig_double(s[0], False, out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.less(s[1], 0.0, out=b[0])
+    _rt.trig_double(s[0], True, out=s[0])
+    np.square(s[0], out=s[0])
+    np.subtract(1.0, s[1], out=s[1])
+    np.divide(s[0], s[1], out=s[1])
+    np.copyto(o[0], s[2])
+    _rt.select(o[0], b[0], s[1])
 
 
 def snake_d1(x, *, out=None, a=1.0):
@@ -4707,18 +4691,18 @@ def snake_d1(x, *, out=None, a=1.0):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
+    Numerics: stable forms: OnePlusSin.
     """
-    return _rt.apply(_snake_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_snake_d1_core, (1, 3, 1, True), x, None if out is None else (out,),
                      (a, ), ('a',))
 
 
 def _snake_d2_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
-    np.cos(s[0], out=s[1])
+    _rt.cos(s[0], out=s[1])
     np.square(s[1], out=s[1])
     np.multiply(s[1], (2.0 * p_a), out=s[1])
-    np.sin(s[0], out=s[0])
-    np.square(s[0], out=s[0])
+    _rt.sin_sq(s[0], out=s[0])
     np.multiply(s[0], (2.0 * p_a), out=s[0])
     np.subtract(s[1], s[0], out=o[0])
 
@@ -4741,14 +4725,18 @@ def snake_d2(x, *, out=None, a=1.0):
 
 def _snake_value_and_grad_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
-    np.sin(s[0], out=s[1])
-    np.square(s[1], out=s[2])
+    _rt.trig_double(s[0], False, out=s[1])
+    _rt.sin_sq(s[0], out=s[2])
     np.multiply(s[2], (1.0 / p_a), out=s[2])
     np.add(x, s[2], out=o[0])
-    np.cos(s[0], out=s[0])
-    np.multiply(s[1], s[0], out=s[0])
-    np.multiply(s[0], 2.0, out=s[0])
-    np.add(s[0], 1.0, out=o[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.less(s[1], 0.0, out=b[0])
+    _rt.trig_double(s[0], True, out=s[0])
+    np.square(s[0], out=s[0])
+    np.subtract(1.0, s[1], out=s[1])
+    np.divide(s[0], s[1], out=s[1])
+    np.copyto(o[1], s[2])
+    _rt.select(o[1], b[0], s[1])
     _rt.fix_inf(x, o[0], np.inf, (-np.inf))
 
 
@@ -4764,25 +4752,41 @@ def snake_value_and_grad(x, *, out=None, a=1.0):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
+    Numerics: stable forms: OnePlusSin.
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_snake_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_snake_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
                      (a, ), ('a',))
 
 
 def _soft_exponential_core(x, o, s, b, p_alpha):
-    np.multiply(x, p_alpha, out=s[0])
-    np.expm1(s[0], out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
-    np.add(s[0], p_alpha, out=s[0])
-    np.add(x, p_alpha, out=s[1])
-    np.multiply(s[1], ((-1.0) * p_alpha), out=s[1])
-    np.log1p(s[1], out=s[1])
-    np.multiply(s[1], ((-1.0) * (1.0 / p_alpha)), out=s[1])
-    np.copyto(o[0], s[0])
-    np.copyto(o[0], x, where=(p_alpha == 0.0))
-    np.copyto(o[0], s[1], where=(p_alpha < 0.0))
+    if not isinstance(p_alpha, np.ndarray):
+        if (p_alpha < 0.0):
+            np.add(x, p_alpha, out=s[0])
+            np.multiply(s[0], ((-1.0) * p_alpha), out=s[0])
+            np.log1p(s[0], out=s[0])
+            np.multiply(s[0], ((-1.0) * (1.0 / p_alpha)), out=o[0])
+        elif (p_alpha == 0.0):
+            np.copyto(o[0], x)
+        else:
+            np.multiply(x, p_alpha, out=s[0])
+            np.expm1(s[0], out=s[0])
+            np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+            np.add(s[0], p_alpha, out=o[0])
+    else:
+        np.multiply(x, p_alpha, out=s[0])
+        np.expm1(s[0], out=s[0])
+        np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+        np.add(s[0], p_alpha, out=s[0])
+        np.add(x, p_alpha, out=s[1])
+        np.multiply(s[1], ((-1.0) * p_alpha), out=s[1])
+        np.log1p(s[1], out=s[1])
+        np.multiply(s[1], ((-1.0) * (1.0 / p_alpha)), out=s[1])
+        np.copyto(o[0], s[0])
+        np.copyto(o[0], x, where=(p_alpha == 0.0))
+        np.copyto(o[0], s[1], where=(p_alpha < 0.0))
+    _rt.root_series(x, o[0], -0.5753641449035618, -5.214321232885128e-17, 0.5, (0.75, 0.1875, 0.03125, 0.00390625, 0.000390625, 3.255208333333333e-05, 2.3251488095238097e-06, 1.453218005952381e-07, 8.073433366402117e-09, 4.0367166832010584e-10, 1.8348712196368447e-11, 7.645296748486853e-13, 2.94049874941802e-14, 1.0501781247921501e-15, 3.500593749307167e-17, 1.0939355466584896e-18, 3.2174574901720286e-20, 8.937381917144524e-22, 2.3519426097748747e-23, 5.879856524437187e-25, 1.399965839151711e-26, 3.181740543526616e-28, 6.916827268536121e-30), (p_alpha, ), (0.5,), coarse_ok=True)
 
 
 def soft_exponential(x, *, out=None, alpha=0.5):
@@ -4798,19 +4802,32 @@ def soft_exponential(x, *, out=None, alpha=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Expm1, Log1p.
+    Numerics: Taylor polynomial at the zero x0 = -0.575364 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_soft_exponential_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
 def _soft_exponential_d1_core(x, o, s, b, p_alpha):
-    np.multiply(x, p_alpha, out=s[0])
-    np.exp(s[0], out=s[1])
-    np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
-    np.divide((-1.0), s[0], out=s[0])
-    np.copyto(o[0], s[1])
-    np.copyto(o[0], 1.0, where=(p_alpha == 0.0))
-    np.copyto(o[0], s[0], where=(p_alpha < 0.0))
+    if not isinstance(p_alpha, np.ndarray):
+        if (p_alpha < 0.0):
+            np.multiply(x, p_alpha, out=s[0])
+            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.divide((-1.0), s[0], out=o[0])
+        elif (p_alpha == 0.0):
+            np.copyto(o[0], 1.0)
+        else:
+            np.multiply(x, p_alpha, out=s[0])
+            np.exp(s[0], out=o[0])
+    else:
+        np.multiply(x, p_alpha, out=s[0])
+        np.exp(s[0], out=s[1])
+        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.divide((-1.0), s[0], out=s[0])
+        np.copyto(o[0], s[1])
+        np.copyto(o[0], 1.0, where=(p_alpha == 0.0))
+        np.copyto(o[0], s[0], where=(p_alpha < 0.0))
 
 
 def soft_exponential_d1(x, *, out=None, alpha=0.5):
@@ -4831,16 +4848,30 @@ def soft_exponential_d1(x, *, out=None, alpha=0.5):
 
 
 def _soft_exponential_d2_core(x, o, s, b, p_alpha):
-    np.multiply(x, p_alpha, out=s[0])
-    np.exp(s[0], out=s[1])
-    np.multiply(s[1], p_alpha, out=s[1])
-    np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.square(s[0], out=s[0])
-    np.multiply(s[0], p_alpha, out=s[0])
-    np.copyto(o[0], s[1])
-    np.copyto(o[0], 0.0, where=(p_alpha == 0.0))
-    np.copyto(o[0], s[0], where=(p_alpha < 0.0))
+    if not isinstance(p_alpha, np.ndarray):
+        if (p_alpha < 0.0):
+            np.multiply(x, p_alpha, out=s[0])
+            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.divide(1.0, s[0], out=s[0])
+            np.square(s[0], out=s[0])
+            np.multiply(s[0], p_alpha, out=o[0])
+        elif (p_alpha == 0.0):
+            np.copyto(o[0], 0.0)
+        else:
+            np.multiply(x, p_alpha, out=s[0])
+            np.exp(s[0], out=s[0])
+            np.multiply(s[0], p_alpha, out=o[0])
+    else:
+        np.multiply(x, p_alpha, out=s[0])
+        np.exp(s[0], out=s[1])
+        np.multiply(s[1], p_alpha, out=s[1])
+        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.divide(1.0, s[0], out=s[0])
+        np.square(s[0], out=s[0])
+        np.multiply(s[0], p_alpha, out=s[0])
+        np.copyto(o[0], s[1])
+        np.copyto(o[0], 0.0, where=(p_alpha == 0.0))
+        np.copyto(o[0], s[0], where=(p_alpha < 0.0))
 
 
 def soft_exponential_d2(x, *, out=None, alpha=0.5):
@@ -4861,23 +4892,43 @@ def soft_exponential_d2(x, *, out=None, alpha=0.5):
 
 
 def _soft_exponential_value_and_grad_core(x, o, s, b, p_alpha):
-    np.multiply(x, p_alpha, out=s[0])
-    np.expm1(s[0], out=s[1])
-    np.multiply(s[1], (1.0 / p_alpha), out=s[1])
-    np.add(s[1], p_alpha, out=s[1])
-    np.add(x, p_alpha, out=s[2])
-    np.multiply(s[2], ((-1.0) * p_alpha), out=s[2])
-    np.log1p(s[2], out=s[2])
-    np.multiply(s[2], ((-1.0) * (1.0 / p_alpha)), out=s[2])
-    np.copyto(o[0], s[1])
-    np.copyto(o[0], x, where=(p_alpha == 0.0))
-    np.copyto(o[0], s[2], where=(p_alpha < 0.0))
-    np.exp(s[0], out=s[2])
-    np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
-    np.divide((-1.0), s[0], out=s[0])
-    np.copyto(o[1], s[2])
-    np.copyto(o[1], 1.0, where=(p_alpha == 0.0))
-    np.copyto(o[1], s[0], where=(p_alpha < 0.0))
+    if not isinstance(p_alpha, np.ndarray):
+        if (p_alpha < 0.0):
+            np.add(x, p_alpha, out=s[0])
+            np.multiply(s[0], ((-1.0) * p_alpha), out=s[0])
+            np.log1p(s[0], out=s[0])
+            np.multiply(s[0], ((-1.0) * (1.0 / p_alpha)), out=o[0])
+            np.multiply(x, p_alpha, out=s[0])
+            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.divide((-1.0), s[0], out=o[1])
+        elif (p_alpha == 0.0):
+            np.copyto(o[0], x)
+            np.copyto(o[1], 1.0)
+        else:
+            np.multiply(x, p_alpha, out=s[0])
+            np.expm1(s[0], out=s[1])
+            np.multiply(s[1], (1.0 / p_alpha), out=s[1])
+            np.add(s[1], p_alpha, out=o[0])
+            np.exp(s[0], out=o[1])
+    else:
+        np.multiply(x, p_alpha, out=s[0])
+        np.expm1(s[0], out=s[1])
+        np.multiply(s[1], (1.0 / p_alpha), out=s[1])
+        np.add(s[1], p_alpha, out=s[1])
+        np.add(x, p_alpha, out=s[2])
+        np.multiply(s[2], ((-1.0) * p_alpha), out=s[2])
+        np.log1p(s[2], out=s[2])
+        np.multiply(s[2], ((-1.0) * (1.0 / p_alpha)), out=s[2])
+        np.copyto(o[0], s[1])
+        np.copyto(o[0], x, where=(p_alpha == 0.0))
+        np.copyto(o[0], s[2], where=(p_alpha < 0.0))
+        np.exp(s[0], out=s[2])
+        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.divide((-1.0), s[0], out=s[0])
+        np.copyto(o[1], s[2])
+        np.copyto(o[1], 1.0, where=(p_alpha == 0.0))
+        np.copyto(o[1], s[0], where=(p_alpha < 0.0))
+    _rt.root_series(x, o[0], -0.5753641449035618, -5.214321232885128e-17, 0.5, (0.75, 0.1875, 0.03125, 0.00390625, 0.000390625, 3.255208333333333e-05, 2.3251488095238097e-06, 1.453218005952381e-07, 8.073433366402117e-09, 4.0367166832010584e-10, 1.8348712196368447e-11, 7.645296748486853e-13, 2.94049874941802e-14, 1.0501781247921501e-15, 3.500593749307167e-17, 1.0939355466584896e-18, 3.2174574901720286e-20, 8.937381917144524e-22, 2.3519426097748747e-23, 5.879856524437187e-25, 1.399965839151711e-26, 3.181740543526616e-28, 6.916827268536121e-30), (p_alpha, ), (0.5,), coarse_ok=True)
 
 
 def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
@@ -4895,6 +4946,8 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Expm1, Log1p.
+    Numerics: Taylor polynomial at the zero x0 = -0.575364 where the terms cancel (|x - x0| <
+    0.5).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_soft_exponential_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
@@ -4904,7 +4957,7 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
 def _soft_exponential_d1_from_output_core(x, o, s, b):
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 3.0, out=s[0])
-    np.divide(s[0], 4.0, out=o[0])
+    np.multiply(s[0], 0.25, out=o[0])
 
 
 def soft_exponential_d1_from_output(x, *, out=None):
@@ -4926,7 +4979,7 @@ def _softplus_core(x, o, s, b, p_beta):
     np.exp(s[0], out=s[0])
     np.log1p(s[0], out=s[0])
     np.multiply(x, p_beta, out=s[1])
-    np.maximum(0.0, s[1], out=s[1])
+    np.clip(s[1], 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=s[1])
     np.multiply(s[1], (1.0 / p_beta), out=o[0])
 
@@ -4949,7 +5002,7 @@ def softplus(x, *, out=None, beta=1.0):
 
 
 def _softplus_d1_core(x, o, s, b, p_beta):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], p_beta, out=s[0])
     np.exp(s[0], out=s[0])
     np.abs(x, out=s[1])
@@ -5009,10 +5062,10 @@ def _softplus_value_and_grad_core(x, o, s, b, p_beta):
     np.exp(s[0], out=s[0])
     np.log1p(s[0], out=s[1])
     np.multiply(x, p_beta, out=s[2])
-    np.maximum(0.0, s[2], out=s[2])
+    np.clip(s[2], 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=s[2])
     np.multiply(s[2], (1.0 / p_beta), out=o[0])
-    np.minimum(0.0, x, out=s[2])
+    np.clip(x, (-np.inf), 0.0, out=s[2])
     np.multiply(s[2], p_beta, out=s[2])
     np.exp(s[2], out=s[2])
     np.add(s[0], 1.0, out=s[0])
@@ -5084,11 +5137,9 @@ def softshrink(x, *, out=None, lambd=0.5):
 
 
 def _softshrink_d1_core(x, o, s, b, p_lambd):
-    np.less(p_lambd, x, out=b[0])
-    np.negative(x, out=s[0])
-    np.less(p_lambd, s[0], out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.copyto(o[0], b[1])
+    np.abs(x, out=s[0])
+    np.less(p_lambd, s[0], out=b[0])
+    np.copyto(o[0], b[0])
     _rt.fix_nan(x, o[0])
 
 
@@ -5105,7 +5156,7 @@ def softshrink_d1(x, *, out=None, lambd=0.5):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_softshrink_d1_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_softshrink_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (lambd, ), ('lambd',))
 
 
@@ -5134,11 +5185,9 @@ def softshrink_d2(x, *, out=None, lambd=0.5):
 def _softshrink_value_and_grad_core(x, o, s, b, p_lambd):
     np.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
     np.subtract(x, s[0], out=o[0])
-    np.less(p_lambd, x, out=b[0])
-    np.negative(x, out=s[0])
-    np.less(p_lambd, s[0], out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.copyto(o[1], b[1])
+    np.abs(x, out=s[0])
+    np.less(p_lambd, s[0], out=b[0])
+    np.copyto(o[1], b[0])
     _rt.fix_nan(x, o[1])
 
 
@@ -5157,7 +5206,7 @@ def softshrink_value_and_grad(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softshrink_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_softshrink_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
                      (lambd, ), ('lambd',))
 
 
@@ -5165,8 +5214,8 @@ def _softshrink_d1_from_output_core(x, o, s, b):
     np.less(x, 0.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[1], 0.0)
-    np.putmask(o[0], b[0], 1.0)
+    _rt.select(o[0], b[1], 0.0)
+    _rt.select(o[0], b[0], 1.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -5238,7 +5287,7 @@ def _softsign_d2_core(x, o, s, b):
     np.multiply(s[2], s[1], out=s[1])
     np.multiply(s[1], (-2.0), out=s[1])
     np.copyto(o[0], s[0])
-    np.putmask(o[0], b[0], s[1])
+    _rt.select(o[0], b[0], s[1])
 
 
 def softsign_d2(x, *, out=None):
@@ -5289,8 +5338,8 @@ def _softsign_d1_from_output_core(x, o, s, b):
     np.square(s[1], out=s[1])
     np.equal(x, 0.0, out=b[1])
     np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], s[1])
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], s[1])
 
 
 def softsign_d1_from_output(x, *, out=None):
@@ -5307,14 +5356,11 @@ def softsign_d1_from_output(x, *, out=None):
 
 
 def _sparse_plus_core(x, o, s, b):
-    np.add(x, 1.0, out=s[0])
+    np.clip(x, (-1.0), 1.0, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
     np.square(s[0], out=s[0])
-    np.divide(s[0], 4.0, out=s[0])
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
-    np.copyto(o[0], s[0])
-    np.putmask(o[0], b[1], x)
-    np.putmask(o[0], b[0], 0.0)
+    np.multiply(s[0], 0.25, out=s[0])
+    np.maximum(x, s[0], out=o[0])
 
 
 def sparse_plus(x, *, out=None):
@@ -5328,13 +5374,13 @@ def sparse_plus(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sparse_plus_core, (1, 1, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_sparse_plus_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _sparse_plus_d1_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
-    np.divide(s[0], 2.0, out=s[0])
+    np.multiply(s[0], 0.5, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
@@ -5354,10 +5400,9 @@ def sparse_plus_d1(x, *, out=None):
 
 
 def _sparse_plus_d2_core(x, o, s, b):
-    np.greater_equal(x, 1.0, out=b[0])
-    np.less_equal(x, (-1.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.5), out=o[0])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 1.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.5), out=o[0])
     np.add(o[0], 0.5, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -5373,20 +5418,18 @@ def sparse_plus_d2(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sparse_plus_d2_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_sparse_plus_d2_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _sparse_plus_value_and_grad_core(x, o, s, b):
+    np.clip(x, (-1.0), 1.0, out=s[0])
+    np.add(s[0], 1.0, out=s[0])
+    np.square(s[0], out=s[0])
+    np.multiply(s[0], 0.25, out=s[0])
+    np.maximum(x, s[0], out=o[0])
     np.add(x, 1.0, out=s[0])
-    np.square(s[0], out=s[1])
-    np.divide(s[1], 4.0, out=s[1])
-    np.less_equal(x, (-1.0), out=b[0])
-    np.greater_equal(x, 1.0, out=b[1])
-    np.copyto(o[0], s[1])
-    np.putmask(o[0], b[1], x)
-    np.putmask(o[0], b[0], 0.0)
-    np.divide(s[0], 2.0, out=s[0])
+    np.multiply(s[0], 0.5, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[1])
 
 
@@ -5403,13 +5446,13 @@ def sparse_plus_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sparse_plus_value_and_grad_core, (2, 2, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_sparse_plus_value_and_grad_core, (2, 1, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _sparse_sigmoid_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
-    np.divide(s[0], 2.0, out=s[0])
+    np.multiply(s[0], 0.5, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[0])
 
 
@@ -5429,10 +5472,9 @@ def sparse_sigmoid(x, *, out=None):
 
 
 def _sparse_sigmoid_d1_core(x, o, s, b):
-    np.greater_equal(x, 1.0, out=b[0])
-    np.less_equal(x, (-1.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.5), out=o[0])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 1.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.5), out=o[0])
     np.add(o[0], 0.5, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -5448,7 +5490,7 @@ def sparse_sigmoid_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sparse_sigmoid_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_sparse_sigmoid_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5474,12 +5516,11 @@ def sparse_sigmoid_d2(x, *, out=None):
 
 def _sparse_sigmoid_value_and_grad_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
-    np.divide(s[0], 2.0, out=s[0])
+    np.multiply(s[0], 0.5, out=s[0])
     np.clip(s[0], 0.0, 1.0, out=o[0])
-    np.greater_equal(x, 1.0, out=b[0])
-    np.less_equal(x, (-1.0), out=b[1])
-    np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 0.5), out=o[1])
+    np.abs(x, out=s[0])
+    np.greater_equal(s[0], 1.0, out=b[0])
+    np.multiply(b[0], (0.0 - 0.5), out=o[1])
     np.add(o[1], 0.5, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -5497,7 +5538,7 @@ def sparse_sigmoid_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sparse_sigmoid_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_sparse_sigmoid_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -5505,8 +5546,8 @@ def _sparse_sigmoid_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
     np.less(x, 1.0, out=b[1])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[1], 0.5)
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[1], 0.5)
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -5524,20 +5565,11 @@ def sparse_sigmoid_d1_from_output(x, *, out=None):
 
 
 def _sqnl_core(x, o, s, b):
-    np.divide(x, 4.0, out=s[0])
-    np.greater(x, 2.0, out=b[0])
-    np.greater_equal(x, 0.0, out=b[1])
-    np.add(x, (-4.0), out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.negative(s[1], out=s[1])
-    np.greater_equal(x, (-2.0), out=b[2])
-    np.add(x, 4.0, out=s[2])
-    np.multiply(s[0], s[2], out=s[2])
-    np.copyto(o[0], (-1.0))
-    np.putmask(o[0], b[2], s[2])
-    np.putmask(o[0], b[1], s[1])
-    np.putmask(o[0], b[0], 1.0)
-    _rt.fix_nan(x, o[0])
+    np.clip(x, (-2.0), 2.0, out=s[0])
+    np.abs(s[0], out=s[1])
+    np.multiply(s[1], 0.25, out=s[1])
+    np.subtract(1.0, s[1], out=s[1])
+    np.multiply(s[0], s[1], out=o[0])
 
 
 def sqnl(x, *, out=None):
@@ -5549,23 +5581,15 @@ def sqnl(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sqnl_core, (1, 3, 3, False), x, None if out is None else (out,),
+    return _rt.apply(_sqnl_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
 def _sqnl_d1_core(x, o, s, b):
-    np.greater(x, 2.0, out=b[0])
-    np.greater_equal(x, 0.0, out=b[1])
-    np.add(x, (-2.0), out=s[0])
-    np.multiply(s[0], (-0.5), out=s[0])
-    np.greater_equal(x, (-2.0), out=b[2])
-    np.add(x, 2.0, out=s[1])
-    np.divide(s[1], 2.0, out=s[1])
-    np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[2], s[1])
-    np.putmask(o[0], b[1], s[0])
-    np.putmask(o[0], b[0], 0.0)
-    _rt.fix_nan(x, o[0])
+    np.clip(x, (-2.0), 2.0, out=s[0])
+    np.abs(s[0], out=s[0])
+    np.multiply(s[0], 0.5, out=s[0])
+    np.subtract(1.0, s[0], out=o[0])
 
 
 def sqnl_d1(x, *, out=None):
@@ -5577,7 +5601,7 @@ def sqnl_d1(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_sqnl_d1_core, (1, 2, 3, False), x, None if out is None else (out,),
+    return _rt.apply(_sqnl_d1_core, (1, 1, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5586,9 +5610,9 @@ def _sqnl_d2_core(x, o, s, b):
     np.greater_equal(x, 0.0, out=b[1])
     np.greater_equal(x, (-2.0), out=b[2])
     np.copyto(o[0], 0.0)
-    np.putmask(o[0], b[2], 0.5)
-    np.putmask(o[0], b[1], (-0.5))
-    np.putmask(o[0], b[0], 0.0)
+    _rt.select(o[0], b[2], 0.5)
+    _rt.select(o[0], b[1], (-0.5))
+    _rt.select(o[0], b[0], 0.0)
     _rt.fix_nan(x, o[0])
 
 
@@ -5606,29 +5630,13 @@ def sqnl_d2(x, *, out=None):
 
 
 def _sqnl_value_and_grad_core(x, o, s, b):
-    np.greater(x, 2.0, out=b[0])
-    np.divide(x, 4.0, out=s[0])
-    np.greater_equal(x, 0.0, out=b[1])
-    np.greater_equal(x, (-2.0), out=b[2])
-    np.add(x, (-4.0), out=s[1])
-    np.multiply(s[0], s[1], out=s[1])
-    np.negative(s[1], out=s[1])
-    np.add(x, 4.0, out=s[2])
-    np.multiply(s[0], s[2], out=s[2])
-    np.copyto(o[0], (-1.0))
-    np.putmask(o[0], b[2], s[2])
-    np.putmask(o[0], b[1], s[1])
-    np.putmask(o[0], b[0], 1.0)
-    np.add(x, (-2.0), out=s[2])
-    np.multiply(s[2], (-0.5), out=s[2])
-    np.add(x, 2.0, out=s[1])
-    np.divide(s[1], 2.0, out=s[1])
-    np.copyto(o[1], 0.0)
-    np.putmask(o[1], b[2], s[1])
-    np.putmask(o[1], b[1], s[2])
-    np.putmask(o[1], b[0], 0.0)
-    _rt.fix_nan(x, o[0])
-    _rt.fix_nan(x, o[1])
+    np.clip(x, (-2.0), 2.0, out=s[0])
+    np.abs(s[0], out=s[1])
+    np.multiply(s[1], 0.25, out=s[2])
+    np.subtract(1.0, s[2], out=s[2])
+    np.multiply(s[0], s[2], out=o[0])
+    np.multiply(s[1], 0.5, out=s[1])
+    np.subtract(1.0, s[1], out=o[1])
 
 
 def sqnl_value_and_grad(x, *, out=None):
@@ -5642,21 +5650,20 @@ def sqnl_value_and_grad(x, *, out=None):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sqnl_value_and_grad_core, (2, 3, 3, False), x, None if out is None else tuple(out),
+    return _rt.apply(_sqnl_value_and_grad_core, (2, 3, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _squareplus_core(x, o, s, b, p_b):
-    np.divide(x, 2.0, out=s[0])
-    np.hypot(x, np.sqrt(p_b), out=s[1])
-    np.divide(s[1], 2.0, out=s[2])
-    np.add(s[0], s[2], out=s[2])
+    np.multiply(x, 0.5, out=s[0])
+    _rt.hypot_c(x, np.sqrt(p_b), out=s[1])
+    np.multiply(s[1], 0.5, out=s[1])
+    np.add(s[0], s[1], out=s[2])
     np.less(x, 0.0, out=b[0])
-    np.divide(s[1], 2.0, out=s[1])
     np.subtract(s[1], s[0], out=s[0])
     np.divide((0.25 * p_b), s[0], out=s[0])
     np.copyto(o[0], s[2])
-    np.putmask(o[0], b[0], s[0])
+    _rt.select(o[0], b[0], s[0])
 
 
 def squareplus(x, *, out=None, b=4.0):
@@ -5677,16 +5684,15 @@ def squareplus(x, *, out=None, b=4.0):
 
 
 def _squareplus_d1_core(x, o, s, b, p_b):
-    np.hypot(x, np.sqrt(p_b), out=s[0])
-    np.add(x, s[0], out=s[1])
+    _rt.hypot_c(x, np.sqrt(p_b), out=s[0])
+    np.multiply(x, 0.5, out=s[1])
+    np.multiply(s[0], 0.5, out=s[2])
+    np.add(s[1], s[2], out=s[3])
     np.less(x, 0.0, out=b[0])
-    np.divide(s[0], 2.0, out=s[2])
-    np.divide(x, 2.0, out=s[3])
-    np.subtract(s[2], s[3], out=s[3])
-    np.divide((0.5 * p_b), s[3], out=s[3])
-    np.putmask(s[1], b[0], s[3])
-    np.divide(s[1], 2.0, out=s[1])
-    np.divide(s[1], s[0], out=o[0])
+    np.subtract(s[2], s[1], out=s[1])
+    np.divide((0.25 * p_b), s[1], out=s[1])
+    _rt.select(s[3], b[0], s[1])
+    np.divide(s[3], s[0], out=o[0])
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -5709,7 +5715,7 @@ def squareplus_d1(x, *, out=None, b=4.0):
 
 
 def _squareplus_d2_core(x, o, s, b, p_b):
-    np.hypot(x, np.sqrt(p_b), out=s[0])
+    _rt.hypot_c(x, np.sqrt(p_b), out=s[0])
     np.divide(1.0, s[0], out=s[0])
     np.square(s[0], out=s[1])
     np.multiply(s[1], s[0], out=s[0])
@@ -5734,22 +5740,16 @@ def squareplus_d2(x, *, out=None, b=4.0):
 
 
 def _squareplus_value_and_grad_core(x, o, s, b, p_b):
-    np.divide(x, 2.0, out=s[0])
-    np.hypot(x, np.sqrt(p_b), out=s[1])
-    np.divide(s[1], 2.0, out=s[2])
-    np.subtract(s[2], s[0], out=s[2])
-    np.divide(1.0, s[2], out=s[2])
+    np.multiply(x, 0.5, out=s[0])
+    _rt.hypot_c(x, np.sqrt(p_b), out=s[1])
+    np.multiply(s[1], 0.5, out=s[2])
+    np.add(s[0], s[2], out=s[3])
     np.less(x, 0.0, out=b[0])
-    np.divide(s[1], 2.0, out=s[3])
-    np.add(s[0], s[3], out=s[3])
-    np.multiply(s[2], (0.25 * p_b), out=s[0])
+    np.subtract(s[2], s[0], out=s[0])
+    np.divide((0.25 * p_b), s[0], out=s[0])
     np.copyto(o[0], s[3])
-    np.putmask(o[0], b[0], s[0])
-    np.add(s[1], x, out=s[0])
-    np.multiply(s[2], (0.5 * p_b), out=s[2])
-    np.putmask(s[0], b[0], s[2])
-    np.divide(s[0], 2.0, out=s[0])
-    np.divide(s[0], s[1], out=o[1])
+    _rt.select(o[0], b[0], s[0])
+    np.divide(o[0], s[1], out=o[1])
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -5774,20 +5774,41 @@ def squareplus_value_and_grad(x, *, out=None, b=4.0):
 
 
 def _srelu_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
-    np.negative(x, out=s[0])
-    np.greater_equal(p_t_l, x, out=b[0])
-    np.negative(s[0], out=s[1])
-    np.add(s[1], ((-1.0) * p_t_l), out=s[1])
-    np.multiply(s[1], p_a_l, out=s[1])
-    np.add(s[1], p_t_l, out=s[1])
-    np.less_equal(p_t_r, x, out=b[1])
-    np.negative(s[0], out=s[0])
-    np.add(s[0], ((-1.0) * p_t_r), out=s[0])
-    np.multiply(s[0], p_a_r, out=s[0])
-    np.add(s[0], p_t_r, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[1], s[0])
-    np.putmask(o[0], b[0], s[1])
+    if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
+        if (p_t_l <= p_t_r):
+            np.add(x, ((-1.0) * p_t_l), out=s[0])
+            np.clip(s[0], (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_a_l, out=s[0])
+            np.add(x, ((-1.0) * p_t_r), out=s[1])
+            np.clip(s[1], 0.0, np.inf, out=s[1])
+            np.multiply(s[1], p_a_r, out=s[1])
+            np.clip(x, p_t_l, p_t_r, out=s[2])
+            np.add(s[0], s[1], out=s[1])
+            np.add(s[1], s[2], out=o[0])
+        else:
+            np.greater_equal(p_t_l, x, out=b[0])
+            np.add(x, ((-1.0) * p_t_l), out=s[0])
+            np.multiply(s[0], p_a_l, out=s[0])
+            np.add(s[0], p_t_l, out=s[0])
+            np.less_equal(p_t_r, x, out=b[1])
+            np.add(x, ((-1.0) * p_t_r), out=s[1])
+            np.multiply(s[1], p_a_r, out=s[1])
+            np.add(s[1], p_t_r, out=s[1])
+            np.copyto(o[0], x)
+            _rt.select(o[0], b[1], s[1])
+            _rt.select(o[0], b[0], s[0])
+    else:
+        np.greater_equal(p_t_l, x, out=b[0])
+        np.add(x, ((-1.0) * p_t_l), out=s[0])
+        np.multiply(s[0], p_a_l, out=s[0])
+        np.add(s[0], p_t_l, out=s[0])
+        np.less_equal(p_t_r, x, out=b[1])
+        np.add(x, ((-1.0) * p_t_r), out=s[1])
+        np.multiply(s[1], p_a_r, out=s[1])
+        np.add(s[1], p_t_r, out=s[1])
+        np.copyto(o[0], x)
+        _rt.select(o[0], b[1], s[1])
+        _rt.select(o[0], b[0], s[0])
 
 
 def srelu(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
@@ -5805,7 +5826,7 @@ def srelu(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
-    return _rt.apply(_srelu_core, (1, 2, 2, False), x, None if out is None else (out,),
+    return _rt.apply(_srelu_core, (1, 3, 2, False), x, None if out is None else (out,),
                      (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
 
 
@@ -5813,8 +5834,8 @@ def _srelu_d1_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
     np.greater_equal(p_t_l, x, out=b[0])
     np.less_equal(p_t_r, x, out=b[1])
     np.copyto(o[0], 1.0)
-    np.putmask(o[0], b[1], p_a_r)
-    np.putmask(o[0], b[0], p_a_l)
+    _rt.select(o[0], b[1], p_a_r)
+    _rt.select(o[0], b[0], p_a_l)
     _rt.fix_nan(x, o[0])
 
 
@@ -5860,23 +5881,52 @@ def srelu_d2(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 
 
 def _srelu_value_and_grad_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
-    np.negative(x, out=s[0])
-    np.greater_equal(p_t_l, x, out=b[0])
-    np.less_equal(p_t_r, x, out=b[1])
-    np.negative(s[0], out=s[1])
-    np.add(s[1], ((-1.0) * p_t_l), out=s[1])
-    np.multiply(s[1], p_a_l, out=s[1])
-    np.add(s[1], p_t_l, out=s[1])
-    np.negative(s[0], out=s[0])
-    np.add(s[0], ((-1.0) * p_t_r), out=s[0])
-    np.multiply(s[0], p_a_r, out=s[0])
-    np.add(s[0], p_t_r, out=s[0])
-    np.copyto(o[0], x)
-    np.putmask(o[0], b[1], s[0])
-    np.putmask(o[0], b[0], s[1])
-    np.copyto(o[1], 1.0)
-    np.putmask(o[1], b[1], p_a_r)
-    np.putmask(o[1], b[0], p_a_l)
+    if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
+        if (p_t_l <= p_t_r):
+            np.add(x, ((-1.0) * p_t_l), out=s[0])
+            np.clip(s[0], (-np.inf), 0.0, out=s[0])
+            np.multiply(s[0], p_a_l, out=s[0])
+            np.add(x, ((-1.0) * p_t_r), out=s[1])
+            np.clip(s[1], 0.0, np.inf, out=s[1])
+            np.multiply(s[1], p_a_r, out=s[1])
+            np.clip(x, p_t_l, p_t_r, out=s[2])
+            np.add(s[0], s[1], out=s[1])
+            np.add(s[1], s[2], out=o[0])
+            np.greater_equal(p_t_l, x, out=b[0])
+            np.less_equal(p_t_r, x, out=b[1])
+            np.copyto(o[1], 1.0)
+            _rt.select(o[1], b[1], p_a_r)
+            _rt.select(o[1], b[0], p_a_l)
+        else:
+            np.greater_equal(p_t_l, x, out=b[0])
+            np.less_equal(p_t_r, x, out=b[1])
+            np.add(x, ((-1.0) * p_t_l), out=s[0])
+            np.multiply(s[0], p_a_l, out=s[0])
+            np.add(s[0], p_t_l, out=s[0])
+            np.add(x, ((-1.0) * p_t_r), out=s[1])
+            np.multiply(s[1], p_a_r, out=s[1])
+            np.add(s[1], p_t_r, out=s[1])
+            np.copyto(o[0], x)
+            _rt.select(o[0], b[1], s[1])
+            _rt.select(o[0], b[0], s[0])
+            np.copyto(o[1], 1.0)
+            _rt.select(o[1], b[1], p_a_r)
+            _rt.select(o[1], b[0], p_a_l)
+    else:
+        np.greater_equal(p_t_l, x, out=b[0])
+        np.less_equal(p_t_r, x, out=b[1])
+        np.add(x, ((-1.0) * p_t_l), out=s[0])
+        np.multiply(s[0], p_a_l, out=s[0])
+        np.add(s[0], p_t_l, out=s[0])
+        np.add(x, ((-1.0) * p_t_r), out=s[1])
+        np.multiply(s[1], p_a_r, out=s[1])
+        np.add(s[1], p_t_r, out=s[1])
+        np.copyto(o[0], x)
+        _rt.select(o[0], b[1], s[1])
+        _rt.select(o[0], b[0], s[0])
+        np.copyto(o[1], 1.0)
+        _rt.select(o[1], b[1], p_a_r)
+        _rt.select(o[1], b[0], p_a_l)
     _rt.fix_nan(x, o[1])
 
 
@@ -5897,7 +5947,7 @@ def srelu_value_and_grad(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_srelu_value_and_grad_core, (2, 2, 2, False), x, None if out is None else tuple(out),
+    return _rt.apply(_srelu_value_and_grad_core, (2, 3, 2, False), x, None if out is None else tuple(out),
                      (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
 
 
@@ -5905,8 +5955,8 @@ def _srelu_d1_from_output_core(x, o, s, b):
     np.less_equal(x, (-1.0), out=b[0])
     np.less(x, 1.0, out=b[1])
     np.copyto(o[0], 0.1)
-    np.putmask(o[0], b[1], 1.0)
-    np.putmask(o[0], b[0], 0.1)
+    _rt.select(o[0], b[1], 1.0)
+    _rt.select(o[0], b[0], 0.1)
     _rt.fix_nan(x, o[0])
 
 
@@ -6030,7 +6080,7 @@ def step_d1_from_output(x, *, out=None):
 
 
 def _swish_core(x, o, s, b, p_beta):
-    np.minimum(0.0, x, out=s[0])
+    np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], p_beta, out=s[0])
     np.exp(s[0], out=s[1])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
@@ -6063,7 +6113,7 @@ def _swish_d1_core(x, o, s, b, p_beta):
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
-    np.minimum(0.0, x, out=s[3])
+    np.clip(x, (-np.inf), 0.0, out=s[3])
     np.multiply(s[3], p_beta, out=s[3])
     np.exp(s[3], out=s[3])
     np.divide(s[3], s[2], out=s[3])
@@ -6072,6 +6122,7 @@ def _swish_d1_core(x, o, s, b, p_beta):
     np.multiply(s[0], p_beta, out=s[0])
     np.divide(s[0], s[2], out=s[2])
     np.add(s[3], s[2], out=o[0])
+    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (p_beta, ), (1.0,), coarse_ok=True)
 
 
 def swish_d1(x, *, out=None, beta=1.0):
@@ -6086,6 +6137,8 @@ def swish_d1(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_swish_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
@@ -6107,6 +6160,8 @@ def _swish_d2_core(x, o, s, b, p_beta):
     np.multiply(s[2], s[0], out=s[0])
     np.multiply(s[0], (p_beta ** 2.0), out=s[0])
     np.subtract(s[3], s[0], out=o[0])
+    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.5, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11, 8.137678287238519e-13, 3.4204279894581383e-12, 1.0799583236973915e-12), (p_beta, ), (1.0,), coarse_ok=True)
+    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.5, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11, -8.137678287238519e-13, 3.4204279894581383e-12, -1.0799583236973915e-12), (p_beta, ), (1.0,), coarse_ok=True)
 
 
 def swish_d2(x, *, out=None, beta=1.0):
@@ -6122,6 +6177,10 @@ def swish_d2(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
+    Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
+    0.5).
+    Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
+    0.5).
     """
     return _rt.apply(_swish_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
@@ -6133,7 +6192,7 @@ def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
     np.divide(1.0, s[2], out=s[3])
-    np.minimum(0.0, x, out=s[4])
+    np.clip(x, (-np.inf), 0.0, out=s[4])
     np.multiply(s[4], p_beta, out=s[4])
     np.exp(s[4], out=s[5])
     _rt.mul_exp(x, s[5], s[4], out=s[4])
@@ -6144,6 +6203,7 @@ def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.multiply(s[0], p_beta, out=s[0])
     np.divide(s[0], s[2], out=s[2])
     np.add(s[5], s[2], out=o[1])
+    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.5, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11, 3.998547874723996e-12, 8.04274075537398e-12), (p_beta, ), (1.0,), coarse_ok=True)
 
 
 def swish_value_and_grad(x, *, out=None, beta=1.0):
@@ -6160,6 +6220,8 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
+    Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
+    0.5).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_swish_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
@@ -6167,7 +6229,7 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
 
 
 def _symmetric_sigmoid_core(x, o, s, b):
-    np.divide(x, 2.0, out=s[0])
+    np.multiply(x, 0.5, out=s[0])
     np.tanh(s[0], out=o[0])
 
 
@@ -6220,7 +6282,7 @@ def _symmetric_sigmoid_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[1])
-    np.divide(x, 2.0, out=s[2])
+    np.multiply(x, 0.5, out=s[2])
     np.tanh(s[2], out=s[2])
     _rt.mul_exp(s[2], s[1], s[0], out=s[0])
     np.add(s[1], 1.0, out=s[1])
@@ -6250,7 +6312,7 @@ def _symmetric_sigmoid_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.divide(x, 2.0, out=s[1])
+    np.multiply(x, 0.5, out=s[1])
     np.tanh(s[1], out=o[0])
     np.add(s[0], 1.0, out=s[1])
     np.square(s[1], out=s[1])
@@ -6420,43 +6482,9 @@ def tanh_d1_from_output(x, *, out=None):
 
 
 def _tanhshrink_core(x, o, s, b):
-    np.square(x, out=s[0])
-    np.tanh(x, out=s[1])
-    np.subtract(x, s[1], out=s[1])
-    np.abs(x, out=s[2])
-    np.less(s[2], 0.393, out=b[0])
-    np.square(x, out=s[2])
-    np.multiply(s[2], x, out=s[2])
-    np.multiply(s[0], 2.6147711512907546e-06, out=s[3])
-    np.negative(s[3], out=s[3])
-    np.add(s[3], 6.451689215655431e-06, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-1.5918905069328964e-05), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 3.927832388331683e-05, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-9.691537956929451e-05), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 0.00023912911424355248, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-0.000590027440945586), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 0.0014558343870513183, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-0.003592128036572481), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 0.008863235529902197, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-0.021869488536155203), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 0.05396825396825397, out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], (-0.13333333333333333), out=s[3])
-    np.multiply(s[0], s[3], out=s[3])
-    np.add(s[3], 0.3333333333333333, out=s[3])
-    np.multiply(s[2], s[3], out=s[3])
-    np.copyto(o[0], s[1])
-    np.putmask(o[0], b[0], s[3])
+    np.tanh(x, out=s[0])
+    np.subtract(x, s[0], out=o[0])
+    _rt.root_series(x, o[0], 0.0, 0.0, 0.7837, (0.3333333333333333, -0.13333333333333333, 0.05396825396825397, -0.021869488536155203, 0.008863235529902197, -0.003592128036572481, 0.0014558343870513183, -0.000590027440945586, 0.00023912911424355248, -9.691537956929451e-05, 3.927832388331683e-05, -1.5918905069328964e-05, 6.451689215655431e-06, -2.6147711512907546e-06, 1.0597268320104654e-06, -4.294911078273806e-07, 1.7406618963571648e-07, -7.054636946400968e-08, 2.859136662305254e-08, -1.1587644432798853e-08, 4.6962953982309016e-09, -1.903336833931276e-09, 7.713933635359062e-10, -3.126339545892087e-10, 1.26705769303054e-10, -5.135191408039368e-11, 2.0812146867700473e-11, -8.434845419094337e-12), (), (), 3, 2)
 
 
 def tanhshrink(x, *, out=None):
@@ -6468,10 +6496,11 @@ def tanhshrink(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
-    Numerics: Taylor polynomial near 0 where the terms of a sum cancel.
     Numerics: stable forms: Tanh.
+    Numerics: Taylor polynomial of degree 57 on |x| < 0.7837 where the terms of the sum cancel
+    (those elements only).
     """
-    return _rt.apply(_tanhshrink_core, (1, 4, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_tanhshrink_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -6524,44 +6553,10 @@ def tanhshrink_d2(x, *, out=None):
 
 
 def _tanhshrink_value_and_grad_core(x, o, s, b):
-    np.square(x, out=s[0])
-    np.tanh(x, out=s[1])
-    np.subtract(x, s[1], out=s[2])
-    np.abs(x, out=s[3])
-    np.less(s[3], 0.393, out=b[0])
-    np.square(x, out=s[3])
-    np.multiply(s[3], x, out=s[3])
-    np.multiply(s[0], 2.6147711512907546e-06, out=s[4])
-    np.negative(s[4], out=s[4])
-    np.add(s[4], 6.451689215655431e-06, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-1.5918905069328964e-05), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 3.927832388331683e-05, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-9.691537956929451e-05), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 0.00023912911424355248, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-0.000590027440945586), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 0.0014558343870513183, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-0.003592128036572481), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 0.008863235529902197, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-0.021869488536155203), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 0.05396825396825397, out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], (-0.13333333333333333), out=s[4])
-    np.multiply(s[0], s[4], out=s[4])
-    np.add(s[4], 0.3333333333333333, out=s[4])
-    np.multiply(s[3], s[4], out=s[4])
-    np.copyto(o[0], s[2])
-    np.putmask(o[0], b[0], s[4])
-    np.square(s[1], out=o[1])
+    np.tanh(x, out=s[0])
+    np.subtract(x, s[0], out=o[0])
+    np.square(s[0], out=o[1])
+    _rt.root_series(x, o[0], 0.0, 0.0, 0.7837, (0.3333333333333333, -0.13333333333333333, 0.05396825396825397, -0.021869488536155203, 0.008863235529902197, -0.003592128036572481, 0.0014558343870513183, -0.000590027440945586, 0.00023912911424355248, -9.691537956929451e-05, 3.927832388331683e-05, -1.5918905069328964e-05, 6.451689215655431e-06, -2.6147711512907546e-06, 1.0597268320104654e-06, -4.294911078273806e-07, 1.7406618963571648e-07, -7.054636946400968e-08, 2.859136662305254e-08, -1.1587644432798853e-08, 4.6962953982309016e-09, -1.903336833931276e-09, 7.713933635359062e-10, -3.126339545892087e-10, 1.26705769303054e-10, -5.135191408039368e-11, 2.0812146867700473e-11, -8.434845419094337e-12), (), (), 3, 2)
 
 
 def tanhshrink_value_and_grad(x, *, out=None):
@@ -6574,18 +6569,19 @@ def tanhshrink_value_and_grad(x, *, out=None):
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
-    Numerics: Taylor polynomial near 0 where the terms of a sum cancel.
     Numerics: stable forms: Tanh.
+    Numerics: Taylor polynomial of degree 57 on |x| < 0.7837 where the terms of the sum cancel
+    (those elements only).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_tanhshrink_value_and_grad_core, (2, 5, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_tanhshrink_value_and_grad_core, (2, 1, 0, True), x, None if out is None else tuple(out),
                      (), ())
 
 
 def _threshold_core(x, o, s, b, p_threshold, p_value):
     np.greater_equal(p_threshold, x, out=b[0])
     np.multiply(b[0], p_value, out=s[0])
-    np.maximum(p_threshold, x, out=s[1])
+    np.clip(x, p_threshold, np.inf, out=s[1])
     np.less(p_threshold, x, out=b[0])
     np.multiply(s[1], b[0], out=s[1])
     np.add(s[0], s[1], out=o[0])
@@ -6654,7 +6650,7 @@ def threshold_d2(x, *, out=None, threshold=1.0, value=0.0):
 
 def _threshold_value_and_grad_core(x, o, s, b, p_threshold, p_value):
     np.less(p_threshold, x, out=o[1])
-    np.maximum(p_threshold, x, out=s[0])
+    np.clip(x, p_threshold, np.inf, out=s[0])
     np.multiply(o[1], s[0], out=s[0])
     np.greater_equal(p_threshold, x, out=b[0])
     np.multiply(b[0], p_value, out=s[1])

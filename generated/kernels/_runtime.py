@@ -10,6 +10,11 @@ chunking into cache-sized pieces, spreading the chunks over two threads (NumPy r
 inside ufuncs) and suppressing floating-point warnings (every special value is handled by the
 kernel itself).
 
+While a core runs, the thread-local flags ``narrow`` (every input value has at most 24
+significant bits and is computed in float64: products of two are exact) and ``rounded`` (the
+results are rounded to float32 or narrower) let helpers take cheaper forms that are exact or
+far below the final rounding (:func:`exp_neg_sq`, :func:`sin_sq`).
+
 Conventions, as NumPy ufuncs: float16/32/64 in gives the same dtype out; ints and bools give
 float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honoured (also when it is
 ``x`` itself); the input is never modified; 0-d input without ``out`` gives a NumPy scalar.
@@ -151,8 +156,24 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     pfull = [np.broadcast_to(p, shape) if isinstance(p, np.ndarray) else p for p in pvals]
 
     array_params = any(isinstance(p, np.ndarray) for p in pfull)
+    # every input value has at most 24 significant bits and is computed in float64: the
+    # product of two of them is exact (helpers skip Dekker's split, see :func:`exp_neg_sq`)
+    narrow = cdtype == np.float64 and (
+        (x.dtype.kind == "f" and x.dtype.itemsize <= 4)
+        or (x.dtype.kind in "biu" and x.dtype.itemsize <= 2))
+
+    # the results are rounded to float32 or narrower: helpers may use float64 forms a few
+    # float64 ULPs off (see :func:`sin_sq`)
+    rounded = cdtype == np.float64 and all(o.dtype.itemsize <= 4 for o in outs)
 
     def work(starts: range) -> None:
+        _local.narrow, _local.rounded = narrow, rounded
+        try:
+            chunks(starts)
+        finally:
+            _local.narrow = _local.rounded = False
+
+    def chunks(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
         s_full, b_full = s_all[:nfloat], b_all
         ps = pfull
@@ -258,6 +279,19 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
     not reach the Gaussian factor. With ``p``, where exp(-c2 x^2) is subnormal the product is
     scaled by 2^512 before the cofactor multiplies it (the result can be far above the
     subnormal range, e.g. x erfc(x) at x = 27)."""
+    if getattr(_local, "rounded", False):
+        # results rounded to float32/16: erfc(c x) in double has a relative error ~2 z^2 2^-53
+        # < 2^-40 wherever the float32 result is a normal number (z < 10): no tail treatment
+        if p is out:
+            p = p.copy()
+        np.multiply(x, c, out=out)
+        _sc.erfc(out, out=out)
+        if p is not None:
+            gone = np.isinf(p) & (out == 0)  # p erfc(+inf): the erfc wins
+            np.multiply(out, p, out=out)
+            if gone.any():
+                np.copyto(out, 0.0, where=gone)
+        return out
     pv = None if p is None else p if p is not out else p.copy()
     np.multiply(x, c, out=out)
     for a in range(0, out.shape[0], TAIL_BLOCK):
@@ -282,12 +316,15 @@ def erfc_scaled(x: np.ndarray, c: float, c2: float, p: np.ndarray | None = None,
                     tail[deep] = np.ldexp(tail[deep], -512)
                     g[deep] = 1.0
                 tail *= g
+        if full:
+            z[...] = tail
+            continue
+        if idx.size:  # (erfc(0) is its cheap branch; the tail is overwritten below)
+            z[idx] = 0.0
         _sc.erfc(z, out=z)
         if pv is not None:
             z *= pv[a:a + TAIL_BLOCK]
-        if full:
-            z[...] = tail
-        elif idx.size:
+        if idx.size:
             z[idx] = tail
     return out
 
@@ -405,4 +442,477 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
         np.copyto(out, hi)
     else:
         np.put(out, idx, hi)
+    return out
+
+
+def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndarray:
+    """(z^2 + c2)^h for a constant c2 > 0 and h < 0 (``Hypot(z, c)^(2 h)``): z^2 = hi + lo
+    exactly (Dekker's product) and z^2 + c2 = s + e as a double-double (TwoSum), then
+    pow(s, h) (1 + h e / s). The roundings of z^2 and of the sum never reach the power, whose
+    condition number is |h| (3/2 for (1 + x^2)^(-3/2)): one pow (NumPy's, ~1 ULP) and one
+    product instead of a chain of roundings amplified by the power. z is clipped at +-2^500
+    (z^2 finite, the result 0 for h <= -1.1 as for any larger |z|); ``out`` may be ``z``.
+    For results rounded to float32 (``_local.rounded``) pow(z^2 + c2, h) in float64 is
+    already far below half a float32 ULP: four passes instead of twenty-four."""
+    n = z.shape[0]
+    if getattr(_local, "rounded", False):
+        a = _work(n, 1)[0]
+        np.clip(z, -2.0**500, 2.0**500, out=a)
+        np.square(a, out=a)
+        a += c2
+        return np.power(a, h, out=out)
+    a, hi, t, e = _work(n, 4)
+    np.clip(z, -2.0**500, 2.0**500, out=a)
+    np.multiply(a, a, out=hi)
+    np.multiply(a, _SPLIT, out=t)  # ah = t - (t - a), al = a - ah
+    np.subtract(t, a, out=e)
+    np.subtract(t, e, out=t)
+    np.subtract(a, t, out=a)
+    np.multiply(t, t, out=e)  # lo = (ah^2 - hi) + al (2 ah + al) (the last product's rounding
+    e -= hi  # is 2^-79 hi: negligible)
+    t *= 2.0
+    t += a
+    t *= a
+    e += t
+    np.add(hi, c2, out=a)  # s = hi + c2; TwoSum error (hi - (s - bv)) + (c2 - bv), bv = s - hi
+    np.subtract(a, hi, out=t)
+    np.subtract(a, t, out=out)
+    np.subtract(hi, out, out=out)
+    e += out
+    np.subtract(c2, t, out=t)
+    e += t
+    e /= a
+    e *= h
+    e += 1.0
+    np.power(a, h, out=out)
+    out *= e
+    return out
+
+
+def trig_double(y: np.ndarray, cosine: bool, *, out: np.ndarray) -> np.ndarray:
+    """sin(2 y) (``cosine``: cos(2 y)): the doubling is exact, except where 2 y overflows
+    (|y| > 2^1023, finite y): there, on those elements only, the double-angle forms
+    2 sin(y) cos(y) and (cos(y) - sin(y)) (cos(y) + sin(y)). ``out`` may be ``y``."""
+    big = 8.98846567431158e307  # 2^1023
+    huge = None
+    if not (y.max(initial=0.0) < big and y.min(initial=0.0) > -big):  # (NaN: checked too)
+        huge = np.flatnonzero(np.isfinite(y) & (np.abs(y) >= big))
+        yh = y[huge]
+    np.multiply(y, 2.0, out=out)
+    (np.cos if cosine else np.sin)(out, out=out)
+    if huge is not None and huge.size:
+        s, c = np.sin(yh), np.cos(yh)
+        out[huge] = (c - s) * (c + s) if cosine else 2.0 * s * c
+    return out
+
+
+def exp_neg_sq(x: np.ndarray, k: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(-k x^2), k a power of two, on a chunk of the kernel input: x^2 = hi + lo exactly
+    (Dekker's product), then exp(-k hi) (1 - k lo), so the rounding of x^2 never reaches the
+    exponent (a relative error of k x^2 2^-53 otherwise: 1e4 ULP at x = 100). |x| is clipped
+    at 1e150 so the split cannot overflow. When the input had at most 24 significant bits
+    (float16/float32 computed in float64: ``_local.narrow``), x^2 is exact in float64 and the
+    split is skipped: three passes instead of seventeen."""
+    if getattr(_local, "narrow", False):
+        np.square(x, out=out)
+        out *= -k
+        return np.exp(out, out=out)
+    n = x.shape[0]
+    a, hi, t, lo = _work(n, 4)
+    np.clip(x, -1e150, 1e150, out=a)  # (before out, which may be x, is written)
+    np.square(a, out=hi)
+    np.multiply(a, _SPLIT, out=t)  # xh = t - (t - a), xl = a - xh
+    np.subtract(t, a, out=lo)
+    np.subtract(t, lo, out=t)
+    np.subtract(a, t, out=a)
+    np.square(t, out=lo)  # lo = ((xh^2 - hi) + 2 xh xl) + xl^2
+    lo -= hi
+    t *= a
+    t *= 2.0
+    lo += t
+    np.square(a, out=a)
+    lo += a
+    np.multiply(hi, -k, out=out)
+    np.exp(out, out=out)
+    lo *= -k
+    lo += 1.0
+    out *= lo
+    return out
+
+
+def sin_sq(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """sin(y)^2. When the result is rounded to float32 or narrower (``_local.rounded``) it is
+    t^2 / (1 + t^2) with t = tan(y): NumPy's float64 tan is SIMD and ~10x faster than its sin
+    (0.52 ULP measured, exact reduction of huge arguments), and the form has no cancellation
+    (relative condition 2 / (1 + t^2) <= 2 in t, three roundings: <= 2.6 float64 ULPs, far
+    below half a float32 ULP). Otherwise sin(y) squared. ``out`` may be ``y``."""
+    if getattr(_local, "rounded", False):
+        d = _work(y.shape[0], 1)[0]
+        np.tan(y, out=out)
+        np.square(out, out=out)
+        np.add(out, 1.0, out=d)
+        return np.divide(out, d, out=out)
+    np.sin(y, out=out)
+    return np.square(out, out=out)
+
+
+def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
+    """hypot(a, c) for a scalar c (a parameter): where |c| <= 2^20, sqrt(min(|a|, 2^60)^2 +
+    c^2) then max(., |a|), as the emitter does for a constant c (two correctly rounded steps
+    below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|); np.hypot costs ~5x these six
+    passes. Otherwise (an array c, |c| > 2^20, NaN) np.hypot itself."""
+    if isinstance(c, np.ndarray) or not abs(c) <= 2.0**20 or a.dtype != np.float64:
+        return np.hypot(a, c, out=out)
+    u = _work(a.shape[0], 1)[0]
+    np.abs(a, out=u)  # (before out, which may be a, is written)
+    np.clip(u, 0.0, 1.152921504606847e18, out=out)
+    np.square(out, out=out)
+    np.add(out, float(c) * float(c), out=out)
+    np.sqrt(out, out=out)
+    np.maximum(out, u, out=out)
+    return out
+
+
+_INT = {8: np.int64, 4: np.int32, 2: np.int16}
+
+
+def select(out: np.ndarray, cond: np.ndarray, v) -> None:
+    """``np.putmask(out, cond, v)`` without a branch per element: out ^ ((out ^ v) & m) on the
+    bits, m all ones where cond holds (five integer passes; putmask costs ~10x a plain pass on
+    an unpredictable mask). Bit for bit the same result (NaN, -0.0 and infinities included).
+    Falls back to a masked copy when v is an array of another dtype (a float64 parameter
+    array with float32 compute: rounded to float32 as the other operations round it) or a
+    layout without a view."""
+    n = out.shape[0]
+    it = _INT.get(out.dtype.itemsize)
+    if (it is None or out.ndim != 1 or not out.flags.c_contiguous or n > CHUNK
+            or (isinstance(v, np.ndarray) and (v.dtype != out.dtype or v.shape != out.shape
+                                                or not v.flags.c_contiguous))):
+        np.copyto(out, v, where=cond, casting="same_kind")
+        return
+    m, t = (w.view(it)[:n] for w in _work(n, 2))
+    np.copyto(m, cond, casting="unsafe")
+    np.negative(m, out=m)
+    oi = out.view(it)
+    vi = v.view(it) if isinstance(v, np.ndarray) else np.asarray(v, out.dtype).view(it)[()]
+    np.bitwise_xor(oi, vi, out=t)
+    np.bitwise_and(t, m, out=t)
+    np.bitwise_xor(oi, t, out=oi)
+
+
+#: |tan y| above which |cos y| < 1e-12: the sign test on tan(y / 2) in :func:`_trig` could
+#: fail within a rounding of cos y = 0, so these (rare) elements take NumPy's sin/cos
+_TAN_BIG = 1e12
+
+
+def _trig(y: np.ndarray, sine: bool, out: np.ndarray) -> np.ndarray:
+    """sin(y) or cos(y). In float64, NumPy's sin/cos are scalar libm calls (~12 ns per element;
+    its SIMD versions were disabled for accuracy) while its tan is SIMD (~1.4 ns, correctly
+    reduced, 0.5 ULP): with t = tan(y), cos y = s / sqrt(1 + t^2) and sin y = s t / sqrt(1 + t^2),
+    where s = sign(cos y) = sign(1 - |tan(y / 2)|). No cancellation anywhere (relative
+    condition <= 1 in t): five roundings, ~1 ULP against NumPy's 0.5. Where |t| > 1e12 (y
+    within 1e-12 of a zero of cos, where the sign test is not reliable) NumPy's sin/cos are used
+    on those elements. Other dtypes (float32: SIMD sin/cos) go straight to NumPy. NaN and
+    +-inf give NaN. ``out`` may be ``y``."""
+    if y.dtype != np.float64:
+        return (np.sin if sine else np.cos)(y, out=out)
+    t, s = _work(y.shape[0], 2)
+    np.tan(y, out=t)
+    np.multiply(y, 0.5, out=s)  # (exact but for subnormal y, where the sign is + anyway)
+    np.tan(s, out=s)
+    np.abs(s, out=s)
+    np.subtract(1.0, s, out=s)
+    np.copysign(1.0, s, out=s)
+    if sine:
+        s *= t
+    np.square(t, out=t)
+    big = None
+    if not t.max(initial=0.0) <= _TAN_BIG**2:  # (NaN: only the formula's NaN)
+        big = np.flatnonzero(t > _TAN_BIG**2)
+        yb = y[big]  # (before out, which may be y, is written)
+    t += 1.0
+    np.sqrt(t, out=t)
+    np.divide(s, t, out=out)
+    if big is not None and big.size:
+        out[big] = (np.sin if sine else np.cos)(yb)
+    return out
+
+
+def sin(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """sin(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
+    return _trig(y, True, out)
+
+
+def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """cos(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
+    return _trig(y, False, out)
+
+
+def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
+                params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
+                coarse_ok: bool = False) -> None:
+    """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
+    simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
+    on those elements only, in float64: the kernel's sum cancels there (see
+    ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
+    ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series).
+    ``coarse_ok``: the generator found the unpatched double result good to 2^-26 even at the
+    float32 inputs nearest x0, so results rounded to float32 skip the patch."""
+    if coarse_ok and getattr(_local, "rounded", False):
+        return
+    for p, d in zip(params, defaults, strict=True):
+        if np.ndim(p) or p != d:
+            return
+    t = _work(x.shape[0], 1)[0]
+    np.subtract(x, hi, out=t)
+    np.abs(t, out=t)
+    idx = np.flatnonzero(t < r)
+    if not idx.size:
+        return
+    d = x[idx].astype(np.float64)
+    d -= hi
+    d -= lo
+    v = d if step == 1 else d * d if step == 2 else d**step
+    p = np.full_like(d, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        p *= v
+        p += c
+    for _ in range(lead):
+        p *= d
+    o[idx] = p
+
+
+def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
+                  params: tuple) -> None:
+    """Limits at +-inf for kernels whose limit depends on the parameters (e.g. p x with p = 0
+    gives 0 inf = NaN): the kernel ``core`` itself at the largest finite floats, M and M / 2.
+    Equal values (to 1e-9) are the limit; values beyond M 2^-24 of one sign give +-inf of that
+    sign (growth); anything else gives NaN. Only on the +-inf elements, with scalar
+    parameters (the generator checks this reproduces the limits at the defaults)."""
+    inf = np.isinf(x)
+    if not inf.any() or any(np.ndim(p) for p in params):
+        return
+    n_out, nfloat, nbool = counts
+    big = float(np.finfo(x.dtype).max)
+    xp = np.array([big, big / 2, -big, -big / 2], x.dtype)
+    outs = [np.empty(4, x.dtype) for _ in range(n_out)]
+    core(xp, outs, [np.empty(4, x.dtype) for _ in range(nfloat)],
+         [np.empty(4, np.bool_) for _ in range(nbool)], *params)
+    v = outs[k].astype(np.float64)
+    for sign, a, c in ((1, v[0], v[1]), (-1, v[2], v[3])):
+        if a == c or abs(a - c) <= 1e-9 * abs(a):
+            lim = a
+        elif abs(a) >= big * 2.0**-24 and (a > 0) == (c > 0) and abs(a) >= abs(c):
+            lim = math.copysign(math.inf, a)
+        else:
+            lim = math.nan
+        np.copyto(o, lim, where=inf & ((x > 0) if sign > 0 else (x < 0)))
+
+
+def _exp2_table(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """2^(j/n), j = 0..n-1, as double-doubles (hi, lo), and ln2/n as hi (33 significant bits:
+    m (ln2/n)_hi is exact for |m| < 2^20) + lo; from the decimal module at 50 digits."""
+    import decimal
+
+    ctx = decimal.Context(prec=50)
+    two = decimal.Decimal(2)
+    hi, lo = np.empty(n), np.empty(n)
+    for j in range(n):
+        v = ctx.power(two, ctx.divide(decimal.Decimal(j), decimal.Decimal(n)))
+        hi[j] = float(v)
+        lo[j] = float(ctx.subtract(v, decimal.Decimal(hi[j])))
+    step = ctx.divide(ctx.ln(two), decimal.Decimal(n))
+    step_hi = math.ldexp(round(math.ldexp(float(step), 40)), -40)
+    return hi, lo, step_hi, float(ctx.subtract(step, decimal.Decimal(step_hi)))
+
+
+#: table size of :func:`exp_exp` (|r| <= ln2 / 512: expm1(r) is good to 2^-62 of exp(z))
+_EXP_N = 256
+_EXP_HI, _EXP_LO, _LN2N_HI, _LN2N_LO = _exp2_table(_EXP_N)
+
+
+def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np.ndarray:
+    """exp(rest + c exp(z)), c = +-2^k. exp(z) is rounded to 2^-53 relative, i.e. |c exp(z)|
+    2^-53 absolute in the exponent, |c exp(z)| ULPs in the result (276 ULP for
+    exp(x - exp(x)) at x = 6.33), and the rounding of the sum gives |rest + c exp(z)| ULPs
+    (21 at x = -33). The sum's rounding error is added back everywhere (TwoSum, a few passes);
+    where |c exp(z)| > 2 and the result is finite and nonzero (on those elements only),
+    exp(z) is carried as a double-double: z = m ln2/256 + r (Cody-Waite, r as hi + lo),
+    exp(z) = 2^(m // 256) 2^(j/256) (1 + expm1(r_hi) + r_lo) with 2^(j/256) from a
+    double-double table. Results rounded to float32 need neither (|u| 2^-53 < 2^-40 wherever
+    the float32 result is nonzero)."""
+    n = z.shape[0]
+    e, u, lo, bv = _work(n, 4)
+    np.exp(z, out=e)
+    e *= c
+    np.add(rest, e, out=u)
+    if getattr(_local, "rounded", False):
+        return np.exp(u, out=out)
+    np.subtract(u, rest, out=bv)  # TwoSum(rest, c e): lo = (rest - (u - bv)) + (c e - bv)
+    np.subtract(u, bv, out=lo)
+    np.subtract(rest, lo, out=lo)
+    np.subtract(e, bv, out=bv)
+    lo += bv
+    np.copyto(lo, 0.0, where=~np.isfinite(lo))
+    np.abs(e, out=bv)
+    idx = np.flatnonzero(bv > 2.0)
+    if idx.size:
+        ri = rest[idx]
+        zi = np.minimum(z[idx], 710.0)
+    np.exp(u, out=out)
+    lo += 1.0
+    out *= lo
+    if not idx.size:
+        return out
+    oi = out[idx]
+    keep = np.flatnonzero((oi > 0) & np.isfinite(oi) & np.isfinite(ri))
+    if not keep.size:
+        return out
+    idx, ri, zi = idx[keep], ri[keep], zi[keep]
+    m = np.rint(zi * (_EXP_N / math.log(2.0)))
+    kf = np.floor(m * (1.0 / _EXP_N))
+    j = (m - kf * _EXP_N).astype(np.intp)
+    k = kf.astype(np.int32)
+    rh = zi - m * _LN2N_HI  # exact (Sterbenz / exact product)
+    t = m * _LN2N_LO
+    r = rh - t  # TwoSum(rh, -t): r + rl = rh - t
+    bv = r - rh
+    rl = (rh - (r - bv)) - (t + bv)
+    em = np.expm1(r)
+    th, tl = _EXP_HI[j], _EXP_LO[j]
+    s = th * (em + rl) + tl * (1.0 + em)
+    eh = th + s  # Fast2Sum (|th| >= |s|)
+    el = s - (eh - th)
+    eh = np.ldexp(eh, k) * c
+    el = np.ldexp(el, k) * c
+    hi = ri + eh  # TwoSum(ri, c exp(z)_hi)
+    bv = hi - ri
+    lo = (ri - (hi - bv)) + (eh - bv) + el
+    np.exp(hi, out=hi)
+    lo += 1.0
+    hi *= lo
+    out[idx] = hi
+    return out
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a b = p + e exactly (Dekker's product; |a|, |b| < 1e150)."""
+    p = a * b
+    t = a * _SPLIT
+    ah = t - (t - a)
+    al = a - ah
+    t = b * _SPLIT
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
+             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
+    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
+    polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
+    "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an absolute error ~|q| 2^-53, i.e.
+    |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
+    x = -20.7). Where |F(q)| > 1 (on those elements only; not when the result is rounded to
+    float32, where |q| 2^-53 < 2^-42 is harmless), q is recomputed by Horner in
+    double-double (Dekker's product, TwoSum) and the result is exp(hi) (1 + lo); with ``p``,
+    exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
+    exponential keeps its bits before p multiplies it."""
+    n = x.shape[0]
+    t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 10)
+    if getattr(_local, "rounded", False):
+        idx = np.empty(0, np.intp)
+    else:
+        np.abs(w, out=t)
+        idx = np.flatnonzero(t > 1.0)
+        if idx.size:  # (exp is 0 or inf there whatever the low part)
+            wi = w[idx]
+            idx = idx[(wi > -1400.0) & (wi < 710.0)]
+    m = idx.size
+    if m:
+        xi, xh, xl, ah, al, b1, b2, b3, b4 = (a[:m] for a in (xi, xh, xl, ah, al, b1, b2, b3,
+                                                                b4))
+        np.take(x, idx, out=xi)
+        np.clip(xi, -1e150, 1e150, out=xi)
+        pi = None if p is None else p[idx].astype(np.float64)
+    if p is None:
+        np.exp(w, out=out)
+    else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
+        np.exp(w, out=t)
+        gone = np.isinf(p)
+        if gone.any():
+            gone &= t == 0
+            np.multiply(p, t, out=out)
+            np.copyto(out, 0.0, where=gone)
+        else:
+            np.multiply(p, t, out=out)
+    if not m:
+        return out
+    np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
+    np.subtract(b1, xi, out=xh)
+    np.subtract(b1, xh, out=xh)
+    np.subtract(xi, xh, out=xl)
+    ah.fill(hi[-1])
+    al.fill(lo[-1])
+    for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
+        np.multiply(ah, xi, out=b1)  # ph
+        np.multiply(ah, _SPLIT, out=b2)  # split of ah: b3 = high, b2 = low
+        np.subtract(b2, ah, out=b3)
+        np.subtract(b2, b3, out=b3)
+        np.subtract(ah, b3, out=b2)
+        np.multiply(b3, xh, out=b4)  # pl = ((ahh xh - ph) + ahh xl + ahl xh) + ahl xl
+        b4 -= b1
+        b3 *= xl
+        b4 += b3
+        np.multiply(b2, xh, out=b3)
+        b4 += b3
+        b2 *= xl
+        b4 += b2
+        np.multiply(al, xi, out=b3)  # + al xi
+        b4 += b3
+        if ch == 0.0 and cl == 0.0:  # a zero coefficient: (ph, pl) renormalised (Fast2Sum)
+            np.add(b1, b4, out=ah)
+            np.subtract(ah, b1, out=b3)
+            np.subtract(b4, b3, out=al)
+            continue
+        np.add(b1, ch, out=b2)  # sh = ph + ch; TwoSum's low part into b1
+        np.subtract(b2, b1, out=b3)  # bv
+        np.subtract(b2, b3, out=ah)
+        np.subtract(b1, ah, out=b1)  # ph - (sh - bv)
+        np.subtract(ch, b3, out=b3)
+        b1 += b3
+        b1 += b4
+        b1 += cl  # sl
+        np.add(b2, b1, out=ah)  # Fast2Sum(sh, sl)
+        np.subtract(ah, b2, out=b3)
+        np.subtract(b1, b3, out=al)
+    if kind == "min0":
+        np.putmask(al, ah > 0, 0.0)
+        np.minimum(ah, 0.0, out=ah)
+    elif kind == "max0":
+        np.putmask(al, ah < 0, 0.0)
+        np.maximum(ah, 0.0, out=ah)
+    elif kind in ("abs", "negabs"):
+        flip = (ah < 0) if kind == "abs" else (ah > 0)
+        np.negative(ah, out=ah, where=flip)
+        np.negative(al, out=al, where=flip)
+    deep = (ah < -700.0) if p is not None else None
+    if deep is not None and deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
+        sh = ah + _SHIFT_HI
+        bv = sh - ah
+        sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
+        np.copyto(al, al + sl, where=deep)
+        np.copyto(ah, sh, where=deep)
+    np.exp(ah, out=ah)
+    al += 1.0
+    ah *= al
+    if p is not None:
+        ah *= pi
+        if deep.any():
+            ah[deep] = np.ldexp(ah[deep], -512)
+    ok = np.isfinite(ah)
+    if ok.all():
+        np.put(out, idx, ah)
+    else:
+        out[idx[ok]] = ah[ok]
     return out
