@@ -83,7 +83,8 @@ def test_guarded_kernels_give_the_branch_values_bit_for_bit(name, params, dtype)
     else:  # float32: the branch in float32 (native), or in float64 rounded once
         with np.errstate(over="ignore"):
             ref64 = _reference(name, xs.astype(np.float64), **params).astype(dtype)
-        ok = (got == ref) | (np.abs(got - ref64) <= 2 * np.finfo(dtype).eps * np.abs(ref64))
+        with np.errstate(invalid="ignore"):  # (inf - inf where both are infinite)
+            ok = (got == ref) | (np.abs(got - ref64) <= 2 * np.finfo(dtype).eps * np.abs(ref64))
         assert ok[finite].all(), xs[finite & ~ok][:5]
     # array parameters (float64) take the general program: the same values in float64
     arr = {n: np.full(xs.shape, v) for n, v in params.items()}
@@ -101,7 +102,9 @@ def test_soft_exponential_picks_its_branch_once():
             warnings.simplefilter("error")
             y = act.numpy()(xs, alpha=alpha)
             yarr = act.numpy()(xs, alpha=np.full(xs.shape, alpha))
-        np.testing.assert_allclose(y, yarr, rtol=0, atol=0)
+        # (equal but near the zero of f at x = -0.575, where the Taylor patch of the default
+        # alpha = 0.5 applies to scalar parameters only: a few ULP apart there)
+        np.testing.assert_allclose(y, yarr, rtol=4 * np.finfo(float).eps, atol=0)
     np.testing.assert_array_equal(act.numpy()(xs, alpha=0.0), xs)  # (no 1 / alpha at alpha = 0)
 
 
