@@ -29,7 +29,9 @@ _LOGIC = {"logical_and": ast.And, "logical_or": ast.Or}
 _CALLS = {"abs": "abs", "absolute": "abs", "maximum": "max", "minimum": "min", "fmax": "max",
           "fmin": "min", "arctan": "arctan"}
 #: runtime fix-ups for NaN and infinite inputs: not part of the formula
-_IGNORED = {"fix_nan", "fix_inf", "fix_nonfinite"}
+#: runtime calls that do not change the function computed: special-value fix-ups and the Taylor
+#: patches at cancelling zeros (``root_series``: the same values, more accurately)
+_IGNORED = {"fix_nan", "fix_inf", "fix_nonfinite", "root_series"}
 
 
 class KernelMathError(Exception):
@@ -199,6 +201,18 @@ class _Machine:
             node = ast.Call(ast.Name("hypot", ast.Load()),
                             [self.read(call.args[0]), self.read(call.args[1])], [])
             self.write(kw["out"], node)
+            return
+        if fn == "exp_poly":  # runtime helper: (p) exp(w), w = F(q(x)) refined as a double-double
+            node = ast.Call(ast.Name("exp", ast.Load()), [self.read(call.args[1])], [])
+            if len(call.args) > 5:
+                node = _multiply(self.read(call.args[5]), node)
+            self.write(kw["out"], node)
+            return
+        if fn == "exp_exp":  # runtime helper: exp(rest + c exp(z)), exp(z) as a double-double
+            inner = ast.Call(ast.Name("exp", ast.Load()), [self.read(call.args[1])], [])
+            arg = ast.BinOp(self.read(call.args[0]), ast.Add(),
+                            _multiply(self.read(call.args[2]), inner))
+            self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
             return
         if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
             node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
