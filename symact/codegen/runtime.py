@@ -22,6 +22,7 @@ float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honou
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -709,9 +710,11 @@ def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
         np.copyto(o, lim, where=inf & ((x > 0) if sign > 0 else (x < 0)))
 
 
+@functools.cache
 def _exp2_table(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     """2^(j/n), j = 0..n-1, as double-doubles (hi, lo), and ln2/n as hi (33 significant bits:
-    m (ln2/n)_hi is exact for |m| < 2^20) + lo; from the decimal module at 50 digits."""
+    m (ln2/n)_hi is exact for |m| < 2^20) + lo; from the decimal module at 50 digits (built on
+    the first call that needs it, ~20 ms, not at import)."""
     import decimal
 
     ctx = decimal.Context(prec=50)
@@ -728,7 +731,6 @@ def _exp2_table(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
 
 #: table size of :func:`exp_exp` (|r| <= ln2 / 512: expm1(r) is good to 2^-62 of exp(z))
 _EXP_N = 256
-_EXP_HI, _EXP_LO, _LN2N_HI, _LN2N_LO = _exp2_table(_EXP_N)
 
 
 def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np.ndarray:
@@ -769,17 +771,18 @@ def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np
     if not keep.size:
         return out
     idx, ri, zi = idx[keep], ri[keep], zi[keep]
+    exp_hi, exp_lo, ln2n_hi, ln2n_lo = _exp2_table(_EXP_N)
     m = np.rint(zi * (_EXP_N / math.log(2.0)))
     kf = np.floor(m * (1.0 / _EXP_N))
     j = (m - kf * _EXP_N).astype(np.intp)
     k = kf.astype(np.int32)
-    rh = zi - m * _LN2N_HI  # exact (Sterbenz / exact product)
-    t = m * _LN2N_LO
+    rh = zi - m * ln2n_hi  # exact (Sterbenz / exact product)
+    t = m * ln2n_lo
     r = rh - t  # TwoSum(rh, -t): r + rl = rh - t
     bv = r - rh
     rl = (rh - (r - bv)) - (t + bv)
     em = np.expm1(r)
-    th, tl = _EXP_HI[j], _EXP_LO[j]
+    th, tl = exp_hi[j], exp_lo[j]
     s = th * (em + rl) + tl * (1.0 + em)
     eh = th + s  # Fast2Sum (|th| >= |s|)
     el = s - (eh - th)
