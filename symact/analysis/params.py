@@ -76,7 +76,8 @@ def parametric_components(expr: sp.Expr, x: sp.Symbol, defaults: dict
     at = {b: sp.nsimplify(b.subs(defaults)) for b in points}
     if any(not v.is_number for v in at.values()):
         raise _NotParametric("a breakpoint is not fixed by the defaults")
-    points.sort(key=lambda b: float(at[b]))
+    # (ties broken by SymPy's canonical order: rels is a set, its order varies from run to run)
+    points.sort(key=lambda b: (float(at[b]), sp.default_sort_key(b)))
     for p, q in zip(points, points[1:], strict=False):
         if at[p] == at[q]:
             raise _NotParametric(f"the breakpoints {p} and {q} coincide at the defaults")
