@@ -45,9 +45,11 @@ def test_root_patch_found_for_a_cancelling_sum():
 
     patches = root_patches(expr, x, naive)
     assert len(patches) == 1
-    hi, lo, r, coeffs, f32_fine = patches[0]
+    hi, lo, r, coeffs, r_rounded, f32_fine = patches[0]
     assert abs(hi + 1.2784645427610738) < 1e-15 and 0 < abs(lo) < 1e-15
     assert 0.05 < r <= 0.5 and len(coeffs) > 3 and isinstance(f32_fine, bool)
+    # results rounded to float32 need the patch only very near the zero
+    assert 0 < r_rounded < 1e-4
     # an accurate evaluation is not patched
     mp = mp_function(expr, x)
 
@@ -70,6 +72,30 @@ def test_root_series_runtime_selects_and_respects_parameters():
     o[:] = 7.0
     runtime.root_series(x, o, 0.5, 0.0, 0.6, (2.0,), (1.5,), (1.0,))  # not the defaults
     assert (o == 7.0).all()
+
+
+def test_root_series_rounded_radius():
+    """Results rounded to float32 use the (smaller) r_rounded; narrow_ok skips float32 input."""
+    x = np.array([0.5, 0.5 + 2.0**-10, 0.5 + 0.125], np.float32)
+    k = np.dtype(np.float64)
+
+    def run(x, out, **kw):
+        def core(xc, o, s, b):
+            o[0][...] = 7.0
+            runtime.root_series(xc, o[0], 0.5, 0.0, 0.6, (2.0,), **kw)
+        return runtime.apply(core, (1, 0, 0, True), x, None if out is None else (out,), (), ())
+
+    assert run(x, None).tolist() == pytest.approx([0.0, 2.0**-9, 0.25], rel=1e-6)
+    assert run(x, None, r_rounded=0.01).tolist() == pytest.approx([0.0, 2.0**-9, 7.0], rel=1e-6)
+    assert run(x, None, r_rounded=0.0).tolist() == [7.0, 7.0, 7.0]
+    assert run(x, None, r_rounded=0.01, narrow_ok=True).tolist() == [7.0, 7.0, 7.0]
+    # double input written into a float32 out: rounded but not narrow
+    o = np.empty(3, np.float32)
+    run(x.astype(k), o, r_rounded=0.01, narrow_ok=True)
+    assert o.tolist() == pytest.approx([0.0, 2.0**-9, 7.0], rel=1e-6)
+    # double results: the full radius
+    assert run(x.astype(k), None, r_rounded=0.0).tolist() == pytest.approx([0.0, 2.0**-9, 0.25],
+                                                                           rel=1e-6)
 
 
 @pytest.mark.parametrize(("name", "x0"), [("silu", -1.2784645427610737),

@@ -238,10 +238,11 @@ def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) ->
 
     expr = to_textbook(tb).subs(defaults_subs)
     lines = []
-    for hi, lo, r, coeffs, f32_fine in root_patches(expr, act.x, out):
+    for hi, lo, r, coeffs, r_rounded, f32_fine in root_patches(expr, act.x, out):
         ps = "".join(f"p_{n}, " for n in names)
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
-                     f"({ps}), {defaults!r}, coarse_ok={f32_fine!r})")
+                     f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
+                     f"narrow_ok={f32_fine!r})")
         note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
                 f"(|x - x0| < {r:g})")
         if note not in notes:
@@ -274,9 +275,9 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
         patch = None if direct is None else _zero_patch(act, textbook, direct)
         if patch is not None:
             stable = direct
-            _, _, r, coeffs, lead, step = patch
+            _, _, r, coeffs, lead, step, r_rounded = patch
             zero_lines.append(f"_rt.root_series(x, o[{k}], 0.0, 0.0, {r!r}, {coeffs!r}, (), (), "
-                              f"{lead}, {step})")
+                              f"{lead}, {step}, r_rounded={r_rounded!r})")
             nts.append(f"Taylor polynomial of degree {lead + step * (len(coeffs) - 1)} on "
                        f"|x| < {r:g} where the terms of the sum cancel (those elements only)")
         elif direct is not None:

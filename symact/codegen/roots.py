@@ -14,7 +14,13 @@ relative error of a few eps for every ``d``.
 ``TRIGGER`` ULP at random points within 1e-3 of the zero, float64): zeros the kernel already
 gets right (sin at pi, an exact product) are left alone. The coefficients come from
 ``mpmath.taylor``; the radius ``r`` is where the first dropped terms fall below 2^-56 of the
-leading term ``c1 d``, so the truncation error stays below half an ulp. At run time
+leading term ``c1 d``, so the truncation error stays below half an ulp; it is then cut to
+where the kernel is actually wrong (``PROBES`` distances from the zero, both sides, against
+mpmath: 1.25 times the farthest point above ``TRIGGER`` ULP), and the polynomial keeps only the
+terms that radius needs. Results rounded to float32 need the patch only where the double result
+is off by more than ``ROUNDED_ULPS`` (2^-32 relative, 1/512 of a float32 ULP): a second, much
+smaller radius, or none for float32 input when the float32 inputs nearest the zero are already
+fine (:func:`_float32_fine`). At run time
 :func:`.runtime.root_series` overwrites the output on the elements with ``|x - x0| < r`` only
 (gather / scatter), and only when the parameters are at the defaults the zero was found for.
 """
@@ -40,6 +46,10 @@ MAX_ROOTS = 6
 TRIGGER = 2.0
 #: Taylor coefficients computed (the polynomial keeps up to TERMS - 2 of them)
 TERMS = 26
+#: double ULPs above which results rounded to float32 are patched (2^-32 relative)
+ROUNDED_ULPS = 2.0**20
+#: probe distances from a zero per side (log-spaced from 2^-50 |x0| to the series radius)
+PROBES = 120
 
 
 def _f64(v) -> float:
@@ -97,8 +107,9 @@ def _zeros(fn) -> list:
     return roots
 
 
-def _patch(fn, x0) -> tuple[float, float, float, tuple[float, ...]] | None:
-    """(x0_hi, x0_lo, r, (c1, c2, ...)) of the Taylor polynomial at the zero x0."""
+def _taylor(fn, x0) -> tuple[list, float] | None:
+    """Taylor coefficients of ``fn`` at x0 (c0, c1, ...) and the radius where the first two
+    dropped terms fall below 2^-56 of ``c1 d`` (at most 0.5)."""
     with mpmath.workdps(60):
         try:
             cs = mpmath.taylor(fn, x0, TERMS)
@@ -113,11 +124,72 @@ def _patch(fn, x0) -> tuple[float, float, float, tuple[float, ...]] | None:
             ck = abs(cs[k])
             radii.append(0.5 if ck == 0 else float((mpmath.mpf(2) ** -56 * c1 / ck)
                                                     ** (mpmath.mpf(1) / (k - 1))))
-        r = min(min(radii), 0.5)
-        hi = _f64(x0)
+    return cs, min(min(radii), 0.5)
+
+
+def _terms_for(cs: list, r: float) -> int:
+    """How many coefficients c1, c2, ... the polynomial needs on |d| < r: the first two
+    dropped terms below 2^-56 of ``c1 d``."""
+    c1 = abs(cs[1])
+    for n in range(1, TERMS - 2):
+        if all(abs(cs[k]) * mpmath.mpf(r) ** (k - 1) <= mpmath.mpf(2) ** -56 * c1
+               for k in (n + 1, n + 2)):
+            return n
+    return TERMS - 3
+
+
+def _probe(fn, kernel_out, x0, r: float) -> tuple[np.ndarray, np.ndarray]:
+    """(|x - x0|, double ULP error of the kernel) at ``PROBES`` log-spaced distances on both
+    sides of x0 (from 2^-50 |x0| to r) and at the doubles next to it."""
+    hi = _f64(x0)
+    dists = np.geomspace(max(abs(hi), 1.0) * 2.0**-50, r, PROBES)
+    near = hi + np.spacing(abs(hi)) * np.arange(-3, 4)
+    pts = np.unique(np.concatenate([hi - dists, hi + dists, near]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
+    err = np.zeros(pts.size)
+    with mpmath.workdps(40):
+        for i, (p, g) in enumerate(zip(pts.tolist(), got.tolist(), strict=True)):
+            ref = mpmath.mpf(fn(mpmath.mpf(p)))
+            rf = float(ref)
+            if rf == 0.0:
+                err[i] = 0.0 if g == 0.0 else math.inf
+            elif not math.isfinite(g):
+                err[i] = math.inf
+            else:
+                err[i] = float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf)))
+    return np.abs(pts - float(x0)), err
+
+
+def _reach(d: np.ndarray, err: np.ndarray, ulps: float) -> float:
+    """The farthest probe distance with an error above ``ulps`` (0 if none)."""
+    bad = d[err > ulps]
+    return float(bad.max()) if bad.size else 0.0
+
+
+def _patch(fn, x0, kernel_out=None) -> tuple[float, float, float, tuple[float, ...], float
+                                                 ] | None:
+    """(x0_hi, x0_lo, r, (c1, c2, ...), r_rounded) of the Taylor polynomial at the zero x0:
+    r where the kernel is wrong (within the series radius), r_rounded where results rounded
+    to float32 still need it (see the module docstring)."""
+    taylor = _taylor(fn, x0)
+    if taylor is None:
+        return None
+    cs, r = taylor
+    r_rounded = r
+    if kernel_out is not None:
+        d, err = _probe(fn, kernel_out, x0, r)
+        reach = _reach(d, err, TRIGGER)
+        if reach > 0.0:
+            r = min(r, 1.25 * reach)
+        r_rounded = min(r, 2.0 * _reach(d, err, ROUNDED_ULPS))
+    hi = _f64(x0)
+    with mpmath.workdps(60):
         lo = _f64(x0 - mpmath.mpf(hi))
-    coeffs = tuple(_f64(c) for c in cs[1:TERMS - 2])
-    return hi, lo, float(f"{r:.3g}"), coeffs
+    r = float(f"{r:.3g}")
+    coeffs = tuple(_f64(c) for c in cs[1:1 + _terms_for(cs, r)])
+    return hi, lo, r, coeffs, float(f"{r_rounded:.3g}") if r_rounded else 0.0
 
 
 def _float32_fine(fn, x0: float, kernel_out) -> bool:
@@ -139,10 +211,10 @@ def _float32_fine(fn, x0: float, kernel_out) -> bool:
 
 
 def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
-                 ) -> list[tuple[float, float, float, tuple[float, ...], bool]]:
+                 ) -> list[tuple[float, float, float, tuple[float, ...], float, bool]]:
     """Patches for the zeros of ``expr`` (textbook, parameters substituted) where the kernel
     output ``kernel_out(points) -> array`` (float64) cancels: (x0_hi, x0_lo, r, coeffs,
-    float32_fine) (see :func:`_float32_fine`)."""
+    r_rounded, float32_fine) (see :func:`_patch` and :func:`_float32_fine`)."""
     from .accuracy import mp_function
 
     if expr.free_symbols != {x}:
@@ -164,7 +236,7 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
                     got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
                 if _ulps(got, ref) <= TRIGGER:
                     continue
-                patch = _patch(fn, x0)
+                patch = _patch(fn, x0, kernel_out)
                 if patch is not None and patch[2] > 1e-6:
                     out.append((*patch, _float32_fine(fn, hi, kernel_out)))
     except BudgetExceeded:
@@ -177,13 +249,14 @@ MAX_TERMS_AT_0 = 90
 
 
 def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
-               ) -> tuple[float, float, float, tuple[float, ...], int, int] | None:
+               ) -> tuple[float, float, float, tuple[float, ...], int, int, float] | None:
     """A patch at x = 0 for an output whose sum cancels there (``x - tanh(x)``), replacing
     the series branch of :func:`.rewrite.series_branches` when that is the whole output: the
     radius is where the kernel *without* it (``kernel_out``) stays above 2.5 ULP (probed
     against mpmath on 2^-30 <= |x| <= 2), the degree what the truncation needs there (at most
     MAX_TERMS_AT_0 terms; odd or even functions step by x^2). Returns (0, 0, r, coeffs, lead,
-    step): f = x^lead P(x^step), or None."""
+    step, r_rounded): f = x^lead P(x^step), or None; ``r_rounded`` is the radius for results
+    rounded to float32 (twice the farthest probe off by more than ``ROUNDED_ULPS``)."""
     from .accuracy import mp_function
 
     if expr.free_symbols != {x}:
@@ -196,7 +269,7 @@ def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
-            bad = 0.0
+            bad = bad_rounded = 0.0
             with mpmath.workdps(60):
                 for p, g in zip(pts.tolist(), got.tolist(), strict=True):
                     ref = mpmath.mpf(fn(mpmath.mpf(p)))
@@ -207,6 +280,8 @@ def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
                            float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf))))
                     if err > 2.5:
                         bad = max(bad, abs(p))
+                    if err > ROUNDED_ULPS:
+                        bad_rounded = max(bad_rounded, abs(p))
             if bad == 0.0:
                 return None
             want = bad * 1.05
@@ -230,4 +305,6 @@ def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
             break
     r = min(r, want)
     coeffs = tuple(_f64(cs[k]) for k in range(lead, last + 1, step))
-    return 0.0, 0.0, float(f"{r:.4g}"), coeffs, lead, step
+    r_rounded = min(r, 2.0 * bad_rounded)
+    return (0.0, 0.0, float(f"{r:.4g}"), coeffs, lead, step,
+            float(f"{r_rounded:.3g}") if r_rounded else 0.0)

@@ -651,22 +651,32 @@ def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
                 params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
-                coarse_ok: bool = False) -> None:
+                r_rounded: float | None = None, narrow_ok: bool = False) -> None:
     """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
     simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
     on those elements only, in float64: the kernel's sum cancels there (see
     ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
     ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series).
-    ``coarse_ok``: the generator found the unpatched double result good to 2^-26 even at the
-    float32 inputs nearest x0, so results rounded to float32 skip the patch."""
-    if coarse_ok and getattr(_local, "rounded", False):
+    Results rounded to float32 (``_local.rounded``) need it only on |x - x0| < ``r_rounded``
+    (where the double result is off by more than 2^-32 relative; 0: nowhere), and not at all
+    with ``narrow_ok`` for float32 input (``_local.narrow``: the generator found the double
+    result fine at the float32 inputs nearest x0, and no float32 input is nearer)."""
+    if getattr(_local, "rounded", False):
+        if narrow_ok and getattr(_local, "narrow", False):
+            return
+        if r_rounded is not None:
+            r = r_rounded
+    if r <= 0.0:
         return
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
     t = _work(x.shape[0], 1)[0]
-    np.subtract(x, hi, out=t)
-    np.abs(t, out=t)
+    if hi == 0.0:
+        np.abs(x, out=t)
+    else:
+        np.subtract(x, hi, out=t)
+        np.abs(t, out=t)
     idx = np.flatnonzero(t < r)
     if not idx.size:
         return
