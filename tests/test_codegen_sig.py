@@ -14,7 +14,7 @@ import sympy as sp
 import symact
 from symact.codegen import runtime
 from symact.codegen.accuracy import _mp_eval, _textbook, mp_function
-from symact.codegen.roots import root_patches
+from symact.codegen.roots import root_patches, zero_patch
 
 
 def _max_ulp(name: str, order: int, points: np.ndarray, **params) -> float:
@@ -176,6 +176,31 @@ def test_tanhshrink_patch_at_zero():
                                                          0.78, 0.79, 5e-324]])
     assert _max_ulp("tanhshrink", 0, pts) <= 4.0
     assert _max_ulp("tanhshrink", 0, pts.astype(np.float32)) <= 1.0
+
+
+def test_zero_patch_chebyshev_fit_is_shorter_and_accurate():
+    """The patch at 0 of x - tanh(x): a Chebyshev fit with about half the Taylor terms, as
+    accurate in double (dense mpmath check of the Horner evaluation on |x| < r)."""
+    x = sp.Symbol("x", real=True)
+
+    def naive(p):
+        return p - np.tanh(p)
+
+    patch = zero_patch(x - sp.tanh(x), x, naive)
+    assert patch is not None
+    _, _, r, coeffs, lead, step, r_rounded = patch
+    assert (lead, step) == (3, 2) and 0.5 < r < 1.0 and len(coeffs) <= 16
+    assert 0 < r_rounded < 0.01  # float32 results: only very near 0
+    pts = np.concatenate([np.linspace(-r, r, 2001)[1:-1], np.geomspace(1e-100, r, 300)[:-1]])
+    got = np.zeros_like(pts)
+    runtime.root_series(pts, got, 0.0, 0.0, r, coeffs, (), (), lead, step)
+    worst = 0.0
+    with mpmath.workdps(400):  # x - tanh(x) ~ x^3 / 3 cancels ~2 log10(1 / x) digits
+        for p, g in zip(pts.tolist(), got.tolist(), strict=True):
+            ref = mpmath.mpf(p) - mpmath.tanh(mpmath.mpf(p))
+            if ref != 0:
+                worst = max(worst, float(abs(mpmath.mpf(g) - ref)) / np.spacing(abs(float(ref))))
+    assert worst <= 3.0
 
 
 def test_rules_on_small_expressions():
