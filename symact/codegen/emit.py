@@ -571,6 +571,9 @@ class Compiled:
     nbool: int
     functions: set[str]
     native_float32: bool = False
+    #: when not native: the x intervals where float32 is rejected, the rest being accepted
+    #: (:func:`.precision.float32_refine`), or None
+    refine: tuple[tuple[float, float], ...] | None = None
 
 
 def _fold_constants(e: sp.Expr) -> sp.Expr:
@@ -782,10 +785,13 @@ def _allocate(prog: Program, results: list) -> Compiled:
         if isinstance(r, int) and reg.get(r) == target:
             continue
         lines.append(f"np.copyto({target}, {operand(r)})")
-    from .precision import native_float32
+    from .precision import float32_refine, native_float32
 
-    return Compiled(lines, nf, nb, functions, native_float32(ops, results, prog.signs)
-                    and "np.hypot" not in functions)
+    if "np.hypot" in functions:
+        return Compiled(lines, nf, nb, functions)
+    if native_float32(ops, results, prog.signs):
+        return Compiled(lines, nf, nb, functions, True)
+    return Compiled(lines, nf, nb, functions, False, float32_refine(ops, results, prog.signs))
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -45,7 +45,8 @@ from .rewrite import (
 #: ufuncs that are exact or correctly rounded in float32: kernels made only of these run
 #: natively in float32; other kernels do when :func:`.precision.native_float32` accepts their
 #: program (error estimate within budget, no cancellation, no float32-only under/overflow),
-#: else float16/float32 input is computed in float64 and rounded once
+#: else float16/float32 input is computed in float64 and rounded once (or, when the analysis
+#: rejects only a few intervals of x, in float32 with those elements recomputed in float64)
 _NATIVE_OK = {
     "np.add", "np.subtract", "np.multiply", "np.divide", "np.negative", "np.square",
     "np.sqrt", "np.abs", "np.sign", "np.maximum", "np.minimum", "np.less", "np.less_equal",
@@ -292,6 +293,8 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
     except EmitError as exc:
         raise CodegenError(f"{act.name}: {exc}") from None
     precise = not (compiled.functions <= _NATIVE_OK or compiled.native_float32)
+    if precise and compiled.refine:
+        precise = compiled.refine  # float32, and float64 on these x intervals
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
@@ -364,7 +367,8 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
         outs = "None if out is None else (out,)"
     else:
         outs = "None if out is None else tuple(out)"
-    lines.append(f"    return _rt.apply({core}, {spec!r}, x, {outs},")
+    spec_code = repr(spec).replace("inf", "np.inf")  # (refinement intervals may be unbounded)
+    lines.append(f"    return _rt.apply({core}, {spec_code}, x, {outs},")
     lines.append(f"                     ({''.join(n + ', ' for n in names)}), {names!r})")
     return "\n".join(lines) + "\n"
 
@@ -388,7 +392,12 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
                "point. NumPy ufunc rules: float16/32/64 keep their dtype (ints and bools give "
                "float64; complex/object raise TypeError); out= is honoured (also out=x); NaN "
                "propagates; no floating-point warnings.")
-    if spec[3]:
+    if isinstance(spec[3], tuple):
+        where = " and ".join(f"[{a:.6g}, {b:.6g}]" for a, b in spec[3])
+        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
+                   "transcendentals), except for x in " + where + ", computed in float64 and "
+                   "rounded once: there the float32 error analysis rejects this program.")
+    elif spec[3]:
         out.append("float16/float32 input is computed in float64 and rounded once.")
     elif native_note:
         out.append("float16/float32 input is computed in float32 (NumPy's float32 "

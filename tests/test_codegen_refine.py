@@ -1,0 +1,127 @@
+"""Float32 kernels refined in float64 on the intervals where the float32 analysis rejects them
+(``precision.float32_refine``, ``runtime._refine``)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import symact
+from symact.codegen import emit, precision, runtime
+from symact.codegen.emit import compile_outputs
+
+
+def _program(expr: sp.Expr, x: sp.Symbol, monkeypatch) -> tuple:
+    """(ops, results, signs) of the straight-line program of ``expr``."""
+    seen = []
+    real = precision.native_float32
+
+    def spy(ops, results, signs=None, *args):
+        seen.append((ops, results, signs))
+        return real(ops, results, signs, *args)
+
+    monkeypatch.setattr(precision, "native_float32", spy)
+    compile_outputs([expr], x, [])
+    monkeypatch.setattr(precision, "native_float32", real)
+    return seen[0]
+
+
+def test_cancellation_bounded_by_the_intervals(monkeypatch):
+    """x - tanh(x): rejected on the whole line and near 0 (the difference cancels), accepted
+    where the interval of the difference keeps away from 0 (amplification max|t| / min|sum|)."""
+    x = sp.Symbol("x", real=True)
+    ops, results, signs = _program(x - sp.tanh(x), x, monkeypatch)
+    assert not precision.native_float32(ops, results, signs)
+    assert not precision.native_float32(ops, results, signs, (-1.0, 1.0))
+    assert not precision.native_float32(ops, results, signs, (1.0, 1.125))
+    assert precision.native_float32(ops, results, signs, (2.0, 4.0))
+    assert precision.native_float32(ops, results, signs, (-64.0, -32.0))
+    # |x| <= 1.125 is rejected: 2.25 of the typical range, more than REFINE_SPAN
+    assert precision.float32_refine(ops, results, signs) is None
+
+
+def test_refine_intervals_of_catalog_kernels():
+    """elu' in float32 except x <= -80 (exp(x) underflows float32's normal range there); silu
+    stays in float64 (its estimate on the pieces exceeds REFINE_BUDGET)."""
+    src = " ".join(symact.get("elu").numpy(1).source.split())
+    assert "((-np.inf, -80.0),)" in src and "except for x in [-inf, -80]" in src
+    assert ", True), x," in symact.get("silu").numpy().source.replace("\n", " ")
+
+
+def _core_third(x, o, s, b):
+    np.multiply(x, 1.0 / 3.0, out=o[0])
+
+
+def test_runtime_refines_only_the_intervals():
+    x = np.linspace(-3.0, 3.0, 2001).astype(np.float32)
+    got = runtime.apply(_core_third, (1, 0, 0, ((-1.0, -0.5), (1.5, np.inf))), x, None, (),
+                        ())
+    native = x * np.float32(1.0 / 3.0)
+    rounded = (x.astype(np.float64) * (1.0 / 3.0)).astype(np.float32)
+    inside = ((x >= -1.0) & (x <= -0.5)) | (x >= 1.5)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got[inside], rounded[inside])
+    np.testing.assert_array_equal(got[~inside], native[~inside])
+    assert (native != rounded)[inside].any()  # the test can tell the two apart
+    # out is x, float16, a non-contiguous view, float64 (no refinement: double throughout)
+    y = x.copy()
+    runtime.apply(_core_third, (1, 0, 0, ((-1.0, -0.5), (1.5, np.inf))), y, (y,), (), ())
+    np.testing.assert_array_equal(y, got)
+    h = runtime.apply(_core_third, (1, 0, 0, ((-1.0, 1.0),)), x.astype(np.float16), None, (),
+                      ())
+    assert h.dtype == np.float16
+    v = runtime.apply(_core_third, (1, 0, 0, ((-1.0, -0.5), (1.5, np.inf))), x[::3], None,
+                      (), ())
+    np.testing.assert_array_equal(v, got[::3])
+    d = runtime.apply(_core_third, (1, 0, 0, ((-1.0, 1.0),)), x.astype(np.float64), None, (),
+                      ())
+    np.testing.assert_array_equal(d, x.astype(np.float64) * (1.0 / 3.0))
+
+
+def _core_scaled(x, o, s, b, p):
+    np.multiply(x, p, out=s[0])
+    np.divide(s[0], 3.0, out=o[0])
+
+
+def test_runtime_refine_gathers_parameter_arrays_across_chunks():
+    n = runtime.CHUNK * 2 + 77
+    x = np.random.default_rng(0).uniform(-2, 2, n).astype(np.float32)
+    p = np.random.default_rng(1).uniform(0.5, 1.5, n)
+    got = runtime.apply(_core_scaled, (1, 1, 0, ((-0.25, 0.25),)), x, None, (p,), ("p",))
+    inside = np.abs(x) <= 0.25
+    ref = ((x.astype(np.float64) * p) / 3.0).astype(np.float32)
+    np.testing.assert_array_equal(got[inside], ref[inside])
+    # elsewhere float32 arithmetic (p rounded to float32), within a few float32 ULPs
+    np.testing.assert_allclose(got[~inside], ref[~inside], rtol=4 * 2.0**-24)
+
+
+@pytest.mark.parametrize(("name", "order"), [("elu", 1), ("selu", 1), ("elu", 2)])
+def test_refined_kernels_float32_accuracy_across_the_boundary(name, order):
+    """Dense float32 check against mpmath on both sides of x = -80 and over [-100, 5]."""
+    act = symact.get(name)
+    k = act.numpy(order)
+    x = np.concatenate([np.linspace(-100, 5, 1500), np.linspace(-80.5, -79.5, 500),
+                        [-np.inf, np.nan, -1e30, 0.0]]).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = k(x)
+    ref64 = act.numpy(order)(x.astype(np.float64))
+    assert np.isnan(got[-3]) and np.array_equal(got[-4:-3], ref64[-4:-3].astype(np.float32))
+    expr = act.expr.subs({act.params[p]: act.defaults[p] for p in act.params})
+    for _ in range(order):
+        expr = sp.diff(expr, act.x)
+    fn = sp.lambdify(act.x, expr, "mpmath")
+    worst = 0.0
+    with mpmath.workdps(40):
+        for xv, g in zip(x[:-4].astype(np.float64).tolist(), got[:-4].tolist(), strict=True):
+            ref = fn(mpmath.mpf(xv))
+            rf = np.float32(float(ref))
+            if rf == 0 or not math.isfinite(float(ref)):
+                continue
+            worst = max(worst, float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf))))
+    assert worst <= 4.0
