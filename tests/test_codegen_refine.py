@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import symact
-from symact.codegen import emit, precision, runtime
+from symact.codegen import precision, runtime
 from symact.codegen.emit import compile_outputs
 
 
