@@ -97,16 +97,21 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
     """Evaluate ``core`` on ``x`` following the ufunc conventions.
 
     ``spec = (n_outputs, n_float_scratch, n_bool_scratch, precise)``; ``precise`` kernels compute
-    float16/float32 input in float64 and round once (``False``: in float32). ``outs`` is ``None``
-    or a tuple of arrays (or ``None`` entries) with one entry per output.
+    float16/float32 input in float64 and round once (``False``: in float32; a tuple of closed
+    intervals: in float32, then the elements in the intervals again in float64, see
+    :func:`_refine`). ``outs`` is ``None`` or a tuple of arrays (or ``None`` entries) with one
+    entry per output.
     """
     n_out, nfloat, nbool, precise = spec
     x = np.asarray(x)
     rdtype = result_dtype(x.dtype)
+    refine = None
     if rdtype == np.float64:
         cdtype = rdtype
     else:
-        cdtype = np.dtype(np.float64 if precise else np.float32)
+        cdtype = np.dtype(np.float64 if precise is True else np.float32)
+        if isinstance(precise, tuple):
+            refine = precise
     pvals = tuple(_param(n, v) for n, v in zip(names, params, strict=True))
     shape = x.shape
     arrays = [p for p in pvals if isinstance(p, np.ndarray)]
@@ -131,7 +136,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
         result.append(o)
     n = math.prod(shape)
     if n:
-        _run(core, (n_out, nfloat, nbool), x, result, pvals, shape, cdtype)
+        _run(core, (n_out, nfloat, nbool), x, result, pvals, shape, cdtype, refine)
     if scalar and outs is None:
         values = tuple(r[()] for r in result)
     else:
@@ -139,7 +144,7 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
     return values[0] if n_out == 1 else values
 
 
-def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
+def _run(core, counts, x, outs, pvals, shape, cdtype, refine=None) -> None:
     n_out, nfloat, nbool = counts
     n = math.prod(shape)
     if x.shape != shape:
@@ -168,11 +173,12 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
     rounded = cdtype == np.float64 and all(o.dtype.itemsize <= 4 for o in outs)
 
     def work(starts: range) -> None:
-        _local.narrow, _local.rounded = narrow, rounded
+        _local.narrow, _local.rounded, _local.refine = narrow, rounded, refine
         try:
             chunks(starts)
         finally:
             _local.narrow = _local.rounded = False
+            _local.refine = None
 
     def chunks(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
@@ -199,6 +205,8 @@ def _run(core, counts, x, outs, pvals, shape, cdtype) -> None:
                 if array_params:
                     ps = [p.flat[a:a + m] if isinstance(p, np.ndarray) else p for p in pfull]
                 core(xc, ocs, s, b, *ps)
+                if refine is not None:
+                    _refine(core, counts, xc, ocs, ps, refine, s[0] if s else None)
                 for k in range(n_out):
                     if oflat[k] is None:
                         o = outs[k]
@@ -649,24 +657,83 @@ def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return _trig(y, False, out)
 
 
+def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where: tuple,
+            tmp: np.ndarray | None = None) -> None:
+    """The elements of the float32 chunk ``x`` in the closed intervals ``where`` computed again
+    by ``core`` in float64 (rounded once into ``outs``): the generator's float32 error analysis
+    rejects the program there and accepts it elsewhere (``precision.float32_refine``). Gathered,
+    in the thread's float64 scratch buffers; parameter arrays gathered alike."""
+    n_out, nfloat, nbool = counts
+    n = x.shape[0]
+    mask, t = (w.view(np.bool_)[:n] for w in _work(n, 2))
+    for j, (lo, hi) in enumerate(where):
+        dest = t if j else mask
+        if lo == -hi:  # |x| <= hi (the core is done with its scratch: ``tmp`` is free)
+            np.less_equal(np.abs(x, out=tmp[:n]) if tmp is not None else np.abs(x), hi,
+                          out=dest)
+        elif lo == -np.inf:
+            np.less_equal(x, hi, out=dest)
+        elif hi == np.inf:
+            np.greater_equal(x, lo, out=dest)
+        else:
+            np.greater_equal(x, lo, out=dest)
+            dest &= x <= hi
+        if j:
+            mask |= t
+    if not mask.any():  # (the common case for tails such as x > 88: no index pass)
+        return
+    idx = np.flatnonzero(mask)
+    k = idx.size
+    s_all, b_all, stage = _scratch(np.dtype(np.float64), nfloat + n_out, nbool)
+    xs = stage[:k]
+    np.copyto(xs, x[idx])  # (float32 -> float64: exact)
+    s = [a[:k] for a in s_all[:nfloat]]
+    o = [a[:k] for a in s_all[nfloat:]]
+    b = [a[:k] for a in b_all]
+    ps = [p[idx] if isinstance(p, np.ndarray) else p for p in params]
+    state = _local.narrow, _local.rounded, _local.refine
+    _local.narrow = _local.rounded = True
+    _local.refine = None
+    try:
+        core(xs, o, s, b, *ps)
+    finally:
+        _local.narrow, _local.rounded, _local.refine = state
+    for dst, v in zip(outs, o, strict=True):
+        dst[idx] = v
+
+
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
                 params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
-                coarse_ok: bool = False) -> None:
+                r_rounded: float | None = None, narrow_ok: bool = False) -> None:
     """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
     simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
     on those elements only, in float64: the kernel's sum cancels there (see
     ``symact.codegen.roots``). Only when the parameters are the defaults the zero belongs to.
     ``lead``/``step``: d^lead (c0 + c1 d^step + ...) (a zero of order lead; odd/even series).
-    ``coarse_ok``: the generator found the unpatched double result good to 2^-26 even at the
-    float32 inputs nearest x0, so results rounded to float32 skip the patch."""
-    if coarse_ok and getattr(_local, "rounded", False):
+    Results rounded to float32 (``_local.rounded``) need it only on |x - x0| < ``r_rounded``
+    (where the double result is off by more than 2^-32 relative; 0: nowhere), and not at all
+    with ``narrow_ok`` for float32 input (``_local.narrow``: the generator found the double
+    result fine at the float32 inputs nearest x0, and no float32 input is nearer). In the
+    float32 pass of a kernel refined in float64 on intervals covering the patch, nothing."""
+    if getattr(_local, "rounded", False):
+        if narrow_ok and getattr(_local, "narrow", False):
+            return
+        if r_rounded is not None:
+            r = r_rounded
+    if r <= 0.0:
         return
+    cover = getattr(_local, "refine", None)
+    if cover and any(lo_ <= hi - r and hi + r <= up for lo_, up in cover):
+        return  # float32 pass of a refined kernel: the float64 pass covers the patch
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
     t = _work(x.shape[0], 1)[0]
-    np.subtract(x, hi, out=t)
-    np.abs(t, out=t)
+    if hi == 0.0:
+        np.abs(x, out=t)
+    else:
+        np.subtract(x, hi, out=t)
+        np.abs(t, out=t)
     idx = np.flatnonzero(t < r)
     if not idx.size:
         return
