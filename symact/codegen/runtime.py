@@ -996,21 +996,22 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         idx = np.flatnonzero(mask)
         m = idx.size
     if m:  # gathered before out (which may be x, w or p) is written
-        bufs = _work(m, 9)
+        bufs = _work(m, 10)
         xi = np.take(x, idx, out=bufs.pop(), mode="clip")
-        pi = None if p is None else np.take(p, idx, out=bufs.pop(), mode="clip")
+        pi = None if p is None else xi if p is x else np.take(p, idx, out=bufs.pop(),
+                                                                 mode="clip")
     if p is None:
         np.exp(w, out=out)
     else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
         t = _work(n, 1)[0]
         np.exp(w, out=t)
-        gone = np.isinf(p)
-        if gone.any():
+        if t.min() > 0.0:  # (one reduction; NaN and 0 take the check)
+            np.multiply(p, t, out=out)
+        else:
+            gone = np.isinf(p)
             gone &= t == 0
             np.multiply(p, t, out=out)
             np.copyto(out, 0.0, where=gone)
-        else:
-            np.multiply(p, t, out=out)
     if not m:
         return out
     plan = _grid_plan(hi, lo, max(float(xi.max()), -float(xi.min())))
@@ -1047,8 +1048,8 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         ah *= pi
         if deep is not None:
             ah[deep] = np.ldexp(ah[deep], -512)
-    if np.isfinite(ah).all():
-        out[idx] = ah
+    if (p is None and kind in ("min0", "negabs")) or np.isfinite(ah).all():
+        out[idx] = ah  # (exp of an exponent <= 0 times 1 + ql: finite)
     else:
         ok = np.isfinite(ah)
         out[idx[ok]] = ah[ok]
