@@ -876,6 +876,29 @@ def _grid_plan(hi: tuple, lo: tuple, xmax: float):
     return egx, lead, steps
 
 
+#: |F(q)| below which :func:`exp_poly` refines (exp is 0 or inf beyond, whatever the low part)
+_REACH_Q = 1400.0
+
+
+@functools.cache
+def _plan_for(hi: tuple, lo: tuple) -> tuple[float, object]:
+    """(X, plan): X bounds |x| wherever |q(x)| <= 1400 (the elements :func:`exp_poly` refines):
+    the ends of that set are roots of q -+ 1400, so the largest root modulus (NumPy's companion
+    eigenvalues), 1% wider for their rounding; the plan of :func:`_grid_plan` for |x| <= X (None
+    when its bound is too large). One plan per polynomial, not per chunk: every element gets
+    the same grids, so the result does not depend on the chunk it falls in (strided input,
+    out=, threads give the same bits)."""
+    reach = 0.0
+    for b in (_REACH_Q, -_REACH_Q):
+        c = list(hi[::-1])
+        c[-1] -= b
+        roots = np.roots(c)
+        if roots.size:
+            reach = max(reach, float(np.abs(roots).max()))
+    reach *= 1.01
+    return reach, (_grid_plan(hi, lo, reach) if math.isfinite(reach) else None)
+
+
 def _poly_grid(xi: np.ndarray, plan, bufs: list) -> tuple[np.ndarray, np.ndarray]:
     """q(x) = qh + ql (|ql| <= ulp(qh) / 2), the absolute error below the plan's bound, by Horner
     on short heads: x = xh + xl with xh on a grid of 2^_KX steps over the range (magic-number
@@ -982,16 +1005,16 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
     if not getattr(_local, "rounded", False) and n and x.dtype == np.float64:
         if kind in ("min0", "negabs"):  # w <= 0 (or NaN)
             mask = np.less(w, -1.0)
-            wide = np.fmin.reduce(w) <= -1400.0
+            wide = np.fmin.reduce(w) <= -_REACH_Q
         elif kind in ("max0", "abs"):  # w >= 0
             mask = np.greater(w, 1.0)
             wide = np.fmax.reduce(w) >= 710.0
         else:
             t = _work(n, 1)[0]
             mask = np.greater(np.abs(w, out=t), 1.0)
-            wide = np.fmin.reduce(w) <= -1400.0 or np.fmax.reduce(w) >= 710.0
+            wide = np.fmin.reduce(w) <= -_REACH_Q or np.fmax.reduce(w) >= 710.0
         if wide:  # (exp is 0 or inf there whatever the low part)
-            mask &= w > -1400.0
+            mask &= w > -_REACH_Q
             mask &= w < 710.0
         idx = np.flatnonzero(mask)
         m = idx.size
@@ -1014,8 +1037,8 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
             np.copyto(out, 0.0, where=gone)
     if not m:
         return out
-    plan = _grid_plan(hi, lo, max(float(xi.max()), -float(xi.min())))
-    if plan is not None:
+    reach, plan = _plan_for(hi, lo)
+    if plan is not None and xi.max() <= reach and xi.min() >= -reach:  # (else a w far off)
         ah, al = _poly_grid(xi, plan, bufs[:6])
     else:
         np.clip(xi, -1e150, 1e150, out=xi)
