@@ -363,9 +363,8 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndar
     if k is not None:
         xc = np.clip(ui, -1e150, 1e150)
         ui = xc * xc
-        t = xc * 134217729.0
-        xh = t - (t - xc)
-        xl = xc - xh
+        xh, xl = np.empty_like(xc), np.empty_like(xc)
+        _split(xc, xh, xl, xl)
         lo = ((xh * xh - ui) + 2.0 * xh * xl) + xl * xl  # x^2 = ui + lo exactly
         ui *= -k
         lo *= -k
@@ -395,6 +394,16 @@ def _work(n: int, k: int) -> list:
 _SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
 
 
+def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> None:
+    """Dekker's split a = h + lo in place, h with 26 significant bits and lo with 26 (t = a
+    (2^27 + 1), h = t - (t - a), lo = a - h; |a| < 2^995): the products of two halves are
+    exact. ``lo`` may be ``a`` or ``tmp``; h and tmp must differ from a."""
+    np.multiply(a, _SPLIT, out=h)
+    np.subtract(h, a, out=tmp)
+    np.subtract(h, tmp, out=h)
+    np.subtract(a, h, out=lo)
+
+
 def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndarray:
     """exp(C y) for a constant C = c + c_lo (c_lo: the rounding of C). exp(c y), then where
     |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo
@@ -421,10 +430,7 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
     ch = t0 - (t0 - c)
     cl = c - ch
     np.multiply(yi, c, out=hi)
-    np.multiply(yi, _SPLIT, out=t)  # yh = t - (t - y), yl = y - yh (in t)
-    np.subtract(t, yi, out=yh)
-    np.subtract(t, yh, out=yh)
-    np.subtract(yi, yh, out=t)
+    _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
     np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cl yh) + cl yl + c_lo y
     lo -= hi
     yh *= cl
@@ -465,10 +471,7 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
     a, hi, t, e = _work(n, 4)
     np.clip(z, -2.0**500, 2.0**500, out=a)
     np.multiply(a, a, out=hi)
-    np.multiply(a, _SPLIT, out=t)  # ah = t - (t - a), al = a - ah
-    np.subtract(t, a, out=e)
-    np.subtract(t, e, out=t)
-    np.subtract(a, t, out=a)
+    _split(a, t, a, e)  # a = ah + al (ah in t, al in a)
     np.multiply(t, t, out=e)  # lo = (ah^2 - hi) + al (2 ah + al) (the last product's rounding
     e -= hi  # is 2^-79 hi: negligible)
     t *= 2.0
@@ -522,10 +525,7 @@ def exp_neg_sq(x: np.ndarray, k: float, *, out: np.ndarray) -> np.ndarray:
     a, hi, t, lo = _work(n, 4)
     np.clip(x, -1e150, 1e150, out=a)  # (before out, which may be x, is written)
     np.square(a, out=hi)
-    np.multiply(a, _SPLIT, out=t)  # xh = t - (t - a), xl = a - xh
-    np.subtract(t, a, out=lo)
-    np.subtract(t, lo, out=t)
-    np.subtract(a, t, out=a)
+    _split(a, t, a, lo)  # x = xh + xl (xh in t, xl in a)
     np.square(t, out=lo)  # lo = ((xh^2 - hi) + 2 xh xl) + xl^2
     lo -= hi
     t *= a
@@ -946,18 +946,12 @@ def _poly_dd(xi: np.ndarray, hi: tuple, lo: tuple, bufs: list) -> tuple[np.ndarr
     """q(x) as a double-double by Horner with Dekker's product and TwoSum (|x| < 1e150): the
     general path of :func:`exp_poly` (cancelling polynomials, huge |x|)."""
     xh, xl, ah, al, b1, b2, b3, b4 = bufs
-    np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
-    np.subtract(b1, xi, out=xh)
-    np.subtract(b1, xh, out=xh)
-    np.subtract(xi, xh, out=xl)
+    _split(xi, xh, xl, b1)  # (once)
     ah.fill(hi[-1])
     al.fill(lo[-1])
     for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
         np.multiply(ah, xi, out=b1)  # ph
-        np.multiply(ah, _SPLIT, out=b2)  # split of ah: b3 = high, b2 = low
-        np.subtract(b2, ah, out=b3)
-        np.subtract(b2, b3, out=b3)
-        np.subtract(ah, b3, out=b2)
+        _split(ah, b3, b2, b2)  # ah = b3 + b2
         np.multiply(b3, xh, out=b4)  # pl = ((ahh xh - ph) + ahh xl + ahl xh) + ahl xl
         b4 -= b1
         b3 *= xl
