@@ -1044,22 +1044,28 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
     elif kind == "max0" and ah.min() < 0:
         np.putmask(al, ah < 0, 0.0)
         np.maximum(ah, 0.0, out=ah)
-    elif (kind == "abs" and ah.min() < 0) or (kind == "negabs" and ah.max() > 0):
-        sgn = np.sign(ah)  # |q| (-|q|): both parts times the sign of q (times -1)
+    neg_lo = False  # (al holds minus the low part)
+    if (kind == "abs" and ah.min() < 0) or (kind == "negabs" and ah.max() > 0):
+        sgn = np.sign(ah)  # |q| (-|q|): both parts times the sign of q (times -1: ah by
+        al *= sgn  # copysign, al's sign at 1 - al below)
         if kind == "negabs":
-            np.negative(sgn, out=sgn)
-        ah *= sgn
-        al *= sgn
+            np.copysign(ah, -1.0, out=ah)
+            neg_lo = True
+        else:
+            np.abs(ah, out=ah)
     deep = None
     if p is not None and ah.min() < -700.0:  # ah + 512 log 2 by TwoSum, the low parts into al
         deep = ah < -700.0
         sh = ah + _SHIFT_HI
         bv = sh - ah
         sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
-        np.copyto(al, al + sl, where=deep)
+        np.copyto(al, al - sl if neg_lo else al + sl, where=deep)
         np.copyto(ah, sh, where=deep)
     np.exp(ah, out=ah)
-    al += 1.0
+    if neg_lo:
+        np.subtract(1.0, al, out=al)
+    else:
+        al += 1.0
     ah *= al
     if p is not None:
         ah *= pi
