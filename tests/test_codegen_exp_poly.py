@@ -242,3 +242,28 @@ def test_exp_poly_same_bits_whatever_the_chunk():
     part = runtime.exp_poly(x[small], w[small], GELU_HI, GELU_LO, "min0", x[small],
                             out=np.empty(int(small.sum())))
     np.testing.assert_array_equal(part, full[small])
+
+
+@pytest.mark.parametrize(("hi", "x"), [((0.0, 1e300, 1e300), 1e-298 * np.linspace(-13, 13, 101)),
+                                       ((5.0, 1e-300, 1e-296),
+                                        np.linspace(-3.7e149, 3.7e149, 101)),
+                                       ((-3.0, 0.0, 1e-12, 0.0, 0.0, 0.0, 0.0, 0.0, 2e-30),
+                                        np.linspace(-12000.0, 12000.0, 101))])
+def test_exp_poly_extreme_coefficients(hi, x):
+    """Coefficients near the ends of the float range: a plan whose grids would leave the range
+    is refused (no exception) and the double-double Horner refines instead; beyond
+    |x| = 1e150 (its splits would overflow) the given exp(w) is kept."""
+    lo = (0.0,) * len(hi)
+    runtime._local.rounded = False
+    w = -np.abs(_horner(hi, x))
+    assert ((w < -1) & (w > -1400)).sum() > 20
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("error")
+        got = runtime.exp_poly(x, w.copy(), hi, lo, "negabs", out=np.empty_like(x))
+    assert _ulps(got, hi, lo, "negabs", x, None, w) <= 2.0
+    big = np.array([2e151, -3e151, 1e300])
+    wb = -np.abs(_horner((5.0, 1e-300, 1e-300), big))
+    with np.errstate(all="ignore"):
+        got = runtime.exp_poly(big, wb, (5.0, 1e-300, 1e-300), (0.0,) * 3, "negabs",
+                               out=np.empty(3))
+    np.testing.assert_array_equal(got, np.exp(wb))

@@ -896,7 +896,10 @@ def _plan_for(hi: tuple, lo: tuple) -> tuple[float, object]:
         if roots.size:
             reach = max(reach, float(np.abs(roots).max()))
     reach *= 1.01
-    return reach, (_grid_plan(hi, lo, reach) if math.isfinite(reach) else None)
+    try:  # (extreme coefficients: a grid outside the float range raises; the fallback then)
+        return reach, (_grid_plan(hi, lo, reach) if math.isfinite(reach) else None)
+    except (OverflowError, ValueError):
+        return reach, None
 
 
 def _poly_grid(xi: np.ndarray, plan, bufs: list) -> tuple[np.ndarray, np.ndarray]:
@@ -1031,10 +1034,13 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
             np.copyto(out, 0.0, where=gone)
     if not m:
         return out
+    keep = None
     reach, plan = _plan_for(hi, lo)
     if plan is not None and xi.max() <= reach and xi.min() >= -reach:  # (else a w far off)
         ah, al = _poly_grid(xi, plan, bufs[:6])
-    else:
+    else:  # (|x| > 1e150 would overflow the splits: those keep exp(w))
+        if xi.max() > 1e150 or xi.min() < -1e150:
+            keep = np.abs(xi) <= 1e150
         np.clip(xi, -1e150, 1e150, out=xi)
         ah, al = _poly_dd(xi, hi, lo, bufs[:8])
     # F on the refined elements (|F(q)| > 1: a sign change of q there is rare, tested first)
@@ -1071,9 +1077,11 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         ah *= pi
         if deep is not None:
             ah[deep] = np.ldexp(ah[deep], -512)
-    if (p is None and kind in ("min0", "negabs")) or np.isfinite(ah).all():
+    if keep is None and ((p is None and kind in ("min0", "negabs")) or np.isfinite(ah).all()):
         out[idx] = ah  # (exp of an exponent <= 0 times 1 + ql: finite)
     else:
         ok = np.isfinite(ah)
+        if keep is not None:
+            ok &= keep
         out[idx[ok]] = ah[ok]
     return out
