@@ -335,8 +335,8 @@ class Program:
 
     def _exp_poly(self, arg: sp.Expr):
         """exp(c F(p)) for a polynomial p of x with two or more terms and F = min(0, .),
-        max(0, .), |.| or nothing: the polynomial is re-evaluated in double-double where the
-        exponent exceeds 1 in magnitude (runtime helper)."""
+        max(0, .), |.| or nothing: the polynomial is re-evaluated to ~2^-60 absolute (as a head and
+        a low part) where the exponent exceeds 1 in magnitude (runtime helper)."""
         for _ in range(20):  # through the CSE symbols
             if not arg.free_symbols & set(self.defs):
                 break
