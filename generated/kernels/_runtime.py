@@ -371,9 +371,8 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndar
     if k is not None:
         xc = np.clip(ui, -1e150, 1e150)
         ui = xc * xc
-        t = xc * 134217729.0
-        xh = t - (t - xc)
-        xl = xc - xh
+        xh, xl = np.empty_like(xc), np.empty_like(xc)
+        _split(xc, xh, xl, xl)
         lo = ((xh * xh - ui) + 2.0 * xh * xl) + xl * xl  # x^2 = ui + lo exactly
         ui *= -k
         lo *= -k
@@ -403,6 +402,16 @@ def _work(n: int, k: int) -> list:
 _SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
 
 
+def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> None:
+    """Dekker's split a = h + lo in place, h with 26 significant bits and lo with 26 (t = a
+    (2^27 + 1), h = t - (t - a), lo = a - h; |a| < 2^995): the products of two halves are
+    exact. ``lo`` may be ``a`` or ``tmp``; h and tmp must differ from a."""
+    np.multiply(a, _SPLIT, out=h)
+    np.subtract(h, a, out=tmp)
+    np.subtract(h, tmp, out=h)
+    np.subtract(a, h, out=lo)
+
+
 def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndarray:
     """exp(C y) for a constant C = c + c_lo (c_lo: the rounding of C). exp(c y), then where
     |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo
@@ -429,10 +438,7 @@ def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndar
     ch = t0 - (t0 - c)
     cl = c - ch
     np.multiply(yi, c, out=hi)
-    np.multiply(yi, _SPLIT, out=t)  # yh = t - (t - y), yl = y - yh (in t)
-    np.subtract(t, yi, out=yh)
-    np.subtract(t, yh, out=yh)
-    np.subtract(yi, yh, out=t)
+    _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
     np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cl yh) + cl yl + c_lo y
     lo -= hi
     yh *= cl
@@ -473,10 +479,7 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
     a, hi, t, e = _work(n, 4)
     np.clip(z, -2.0**500, 2.0**500, out=a)
     np.multiply(a, a, out=hi)
-    np.multiply(a, _SPLIT, out=t)  # ah = t - (t - a), al = a - ah
-    np.subtract(t, a, out=e)
-    np.subtract(t, e, out=t)
-    np.subtract(a, t, out=a)
+    _split(a, t, a, e)  # a = ah + al (ah in t, al in a)
     np.multiply(t, t, out=e)  # lo = (ah^2 - hi) + al (2 ah + al) (the last product's rounding
     e -= hi  # is 2^-79 hi: negligible)
     t *= 2.0
@@ -530,10 +533,7 @@ def exp_neg_sq(x: np.ndarray, k: float, *, out: np.ndarray) -> np.ndarray:
     a, hi, t, lo = _work(n, 4)
     np.clip(x, -1e150, 1e150, out=a)  # (before out, which may be x, is written)
     np.square(a, out=hi)
-    np.multiply(a, _SPLIT, out=t)  # xh = t - (t - a), xl = a - xh
-    np.subtract(t, a, out=lo)
-    np.subtract(t, lo, out=t)
-    np.subtract(a, t, out=a)
+    _split(a, t, a, lo)  # x = xh + xl (xh in t, xl in a)
     np.square(t, out=lo)  # lo = ((xh^2 - hi) + 2 xh xl) + xl^2
     lo -= hi
     t *= a
@@ -865,71 +865,153 @@ def exp_exp(rest: np.ndarray, z: np.ndarray, c: float, *, out: np.ndarray) -> np
     return out
 
 
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """a b = p + e exactly (Dekker's product; |a|, |b| < 1e150)."""
-    p = a * b
-    t = a * _SPLIT
-    ah = t - (t - a)
-    al = a - ah
-    t = b * _SPLIT
-    bh = t - (t - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+#: bits of the head xh of x (a multiple of gx = 2^(e - _KX), |x| < 2^e) and of the running
+#: heads H of :func:`_poly_grid`: H xh is an integer times gx g below 2^(_KH + _KX) = 2^51, exact
+_KX = 25
+_KH = 26
+#: largest bound on the absolute error of :func:`_poly_grid`'s exponent that is accepted: 2^-60,
+#: 1/128 of the exponential's ULP (beyond it: the double-double Horner of :func:`_poly_dd`)
+_GRID_ERR = 2.0**-60
+_U = 2.0**-53
 
 
-def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
-             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
-    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
-    polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
-    "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an absolute error ~|q| 2^-53, i.e.
-    |q| ULPs in the exponential (888 for x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at
-    x = -20.7). Where |F(q)| > 1 (on those elements only; not when the result is rounded to
-    float32, where |q| 2^-53 < 2^-42 is harmless), q is recomputed by Horner in
-    double-double (Dekker's product, TwoSum) and the result is exp(hi) (1 + lo); with ``p``,
-    exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a subnormal
-    exponential keeps its bits before p multiplies it."""
-    n = x.shape[0]
-    t, xi, xh, xl, ah, al, b1, b2, b3, b4 = _work(n, 10)
-    if getattr(_local, "rounded", False):
-        idx = np.empty(0, np.intp)
-    else:
-        np.abs(w, out=t)
-        idx = np.flatnonzero(t > 1.0)
-        if idx.size:  # (exp is 0 or inf there whatever the low part)
-            wi = w[idx]
-            idx = idx[(wi > -1400.0) & (wi < 710.0)]
-    m = idx.size
-    if m:
-        xi, xh, xl, ah, al, b1, b2, b3, b4 = (a[:m] for a in (xi, xh, xl, ah, al, b1, b2, b3,
-                                                                b4))
-        np.take(x, idx, out=xi)
-        np.clip(xi, -1e150, 1e150, out=xi)
-        pi = None if p is None else p[idx].astype(np.float64)
-    if p is None:
-        np.exp(w, out=out)
-    else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
-        np.exp(w, out=t)
-        gone = np.isinf(p)
-        if gone.any():
-            gone &= t == 0
-            np.multiply(p, t, out=out)
-            np.copyto(out, 0.0, where=gone)
-        else:
-            np.multiply(p, t, out=out)
-    if not m:
-        return out
-    np.multiply(xi, _SPLIT, out=b1)  # xi = xh + xl (Dekker's split, once)
-    np.subtract(b1, xi, out=xh)
-    np.subtract(b1, xh, out=xh)
+def _pow2_above(v: float) -> int:
+    """The e with 2^(e-1) <= |v| < 2^e (v finite and nonzero)."""
+    return math.frexp(v)[1]
+
+
+def _to_grid(v: float, e: int) -> float:
+    """v rounded to the nearest multiple of 2^e (exact: a power-of-two scaling, an integer)."""
+    return math.ldexp(round(math.ldexp(v, -e)), e)
+
+
+def _grid_plan(hi: tuple, lo: tuple, xmax: float):
+    """The scalars of :func:`_poly_grid` for |x| <= ``xmax``: (the exponent of gx, the head and
+    low part of the leading coefficient, per Horner step (coefficient on the step's grid, its
+    remainder, the magic constant rounding to the next head's grid or None at the last step)),
+    or None when the error bound exceeds ``_GRID_ERR`` (or an exponent leaves the safe range).
+
+    Grids: H_{i+1} is a multiple of g_{i+1} with |H_{i+1}| <= 2^_KH g_{i+1}, chosen so that
+    |c_i| < 2^51 g_{i+1} gx too; then t_i = H_{i+1} xh + C_i (C_i: c_i on the grid g_{i+1} gx) is
+    an integer below 2^53 times g_{i+1} gx, exact. The bound on the error: L_i takes five
+    roundings, each at most 2^-53 of lb_i (the bound on |L_i|: |L_{i+1}| xmax +
+    |H_{i+1}| gx / 2 + |c_i - C_i| + g_i / 2), and is then multiplied by x i times."""
+    deg = len(hi) - 1
+    ex = _pow2_above(xmax) if xmax > 0 else 0
+    egx = ex - _KX
+    xb = math.ldexp(1.0, ex)
+
+    def head_exp(bound: float, c_next: float) -> int:
+        e = _pow2_above(bound) - _KH if bound > 0 else -1000
+        return max(e, _pow2_above(c_next) - 51 - egx) if c_next else e
+
+    eg = head_exp(abs(hi[deg]), hi[deg - 1])
+    h = _to_grid(hi[deg], eg)
+    lead = (h, (hi[deg] - h) + lo[deg])
+    hb, lb = abs(h), abs(lead[1])
+    err = _U * lb
+    steps = []
+    exps = [egx, eg]
+    for i in range(deg - 1, -1, -1):
+        ec = eg + egx
+        exps.append(ec)
+        ch = _to_grid(hi[i], ec) if hi[i] else 0.0
+        cl = (hi[i] - ch) + lo[i]
+        bt = hb * xb + abs(ch)  # |t_i|
+        lb = lb * xmax + hb * math.ldexp(1.0, egx - 1) + abs(cl)
+        magic = None
+        if i:
+            eg = head_exp(bt, hi[i - 1])
+            exps.append(eg)
+            magic = math.ldexp(1.5, 52 + eg)
+            hb = bt + math.ldexp(1.0, eg - 1)
+            lb += math.ldexp(1.0, eg - 1)
+        err = err * xmax * (1.0 + _U) + 5.0 * _U * lb
+        steps.append((ch, cl, magic))
+    if not (err <= _GRID_ERR and lb <= 0.25 and -1000 < min(exps) and max(exps) < 900):
+        return None
+    return egx, lead, steps
+
+
+#: |F(q)| below which :func:`exp_poly` refines (exp is 0 or inf beyond, whatever the low part)
+_REACH_Q = 1400.0
+
+
+@functools.cache
+def _plan_for(hi: tuple, lo: tuple) -> tuple[float, object]:
+    """(X, plan): X bounds |x| wherever |q(x)| <= 1400 (the elements :func:`exp_poly` refines):
+    the ends of that set are roots of q -+ 1400, so the largest root modulus (NumPy's companion
+    eigenvalues), 1% wider for their rounding; the plan of :func:`_grid_plan` for |x| <= X (None
+    when its bound is too large). One plan per polynomial, not per chunk: every element gets
+    the same grids, so the result does not depend on the chunk it falls in (strided input,
+    out=, threads give the same bits)."""
+    reach = 0.0
+    for b in (_REACH_Q, -_REACH_Q):
+        c = list(hi[::-1])
+        c[-1] -= b
+        roots = np.roots(c)
+        if roots.size:
+            reach = max(reach, float(np.abs(roots).max()))
+    reach *= 1.01
+    try:  # (extreme coefficients: a grid outside the float range raises; the fallback then)
+        return reach, (_grid_plan(hi, lo, reach) if math.isfinite(reach) else None)
+    except (OverflowError, ValueError):
+        return reach, None
+
+
+def _poly_grid(xi: np.ndarray, plan, bufs: list) -> tuple[np.ndarray, np.ndarray]:
+    """q(x) = qh + ql (|ql| <= ulp(qh) / 2), the absolute error below the plan's bound, by Horner
+    on short heads: x = xh + xl with xh on a grid of 2^_KX steps over the range (magic-number
+    rounding, two passes, xl = x - xh exact); the running value S_i = H_i + L_i with H_i
+    rounded (exactly) to a grid where H_{i+1} xh + c_i is an exact double, and the small rest
+    L_i = L_{i+1} x + H_{i+1} xl + (c_i's remainder) + (t_i - H_i) in plain double: every
+    rounding of L is ~2^-25 relative to the terms, ~2^-78 of them. Ten passes per nonzero
+    coefficient (eight for a zero one) where the double-double Horner takes ~27 (Dekker's
+    split and product need four partial products and six TwoSum passes a step)."""
+    egx, (h0, l0), steps = plan
+    xh, xl, t, h, lw, r = bufs
+    mx = math.ldexp(1.5, 52 + egx)
+    np.add(xi, mx, out=xh)  # xh = x rounded to a multiple of gx (|x| < 2^51 gx)
+    xh -= mx
     np.subtract(xi, xh, out=xl)
+    head = h0
+    np.multiply(xi, l0, out=lw)
+    for ch, cl, magic in steps:
+        if isinstance(head, float):
+            np.multiply(xh, head, out=t)
+            np.multiply(xl, head, out=r)
+        else:
+            np.multiply(head, xh, out=t)
+            np.multiply(head, xl, out=r)
+            lw *= xi
+        lw += r
+        if ch:
+            t += ch
+        if cl:
+            lw += cl
+        if magic is None:
+            break
+        np.add(t, magic, out=h)  # H = t rounded to the next grid, r = t - H exact
+        h -= magic
+        np.subtract(t, h, out=r)
+        lw += r
+        head = h
+    np.add(t, lw, out=h)  # Fast2Sum (|t| > |L|: |q| > 1 here, |L| <= 1/4)
+    np.subtract(h, t, out=r)
+    lw -= r
+    return h, lw
+
+
+def _poly_dd(xi: np.ndarray, hi: tuple, lo: tuple, bufs: list) -> tuple[np.ndarray, np.ndarray]:
+    """q(x) as a double-double by Horner with Dekker's product and TwoSum (|x| < 1e150): the
+    general path of :func:`exp_poly` (cancelling polynomials, huge |x|)."""
+    xh, xl, ah, al, b1, b2, b3, b4 = bufs
+    _split(xi, xh, xl, b1)  # (once)
     ah.fill(hi[-1])
     al.fill(lo[-1])
     for ch, cl in zip(hi[-2::-1], lo[-2::-1], strict=True):
         np.multiply(ah, xi, out=b1)  # ph
-        np.multiply(ah, _SPLIT, out=b2)  # split of ah: b3 = high, b2 = low
-        np.subtract(b2, ah, out=b3)
-        np.subtract(b2, b3, out=b3)
-        np.subtract(ah, b3, out=b2)
+        _split(ah, b3, b2, b2)  # ah = b3 + b2
         np.multiply(b3, xh, out=b4)  # pl = ((ahh xh - ph) + ahh xl + ahl xh) + ahl xl
         b4 -= b1
         b3 *= xl
@@ -956,33 +1038,107 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         np.add(b2, b1, out=ah)  # Fast2Sum(sh, sl)
         np.subtract(ah, b2, out=b3)
         np.subtract(b1, b3, out=al)
-    if kind == "min0":
+    return ah, al
+
+
+def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
+             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
+    """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
+    polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
+    "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an
+    absolute error ~|q| 2^-53, i.e. |q| ULPs in the exponential (888 for
+    x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) at x = -20.7). Where 1 < |F(q)| and
+    -1400 < F(q) < 710 (on those elements only; not when the result is rounded to float32,
+    where |q| 2^-53 < 2^-42 is harmless), q is recomputed as qh + ql with an absolute error
+    below 2^-60 (:func:`_poly_grid`, or the double-double Horner :func:`_poly_dd` when the
+    range of x makes the former's bound too large) and the result is exp(qh) (1 + ql); with
+    ``p``, exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a
+    subnormal exponential keeps its bits before p multiplies it. ``out`` may be x, w or p."""
+    n = x.shape[0]
+    m = 0
+    if not getattr(_local, "rounded", False) and n and x.dtype == np.float64:
+        if kind in ("min0", "negabs"):  # w <= 0 (or NaN)
+            mask = np.less(w, -1.0)
+            wide = np.fmin.reduce(w) <= -_REACH_Q
+        elif kind in ("max0", "abs"):  # w >= 0
+            mask = np.greater(w, 1.0)
+            wide = np.fmax.reduce(w) >= 710.0
+        else:
+            t = _work(n, 1)[0]
+            mask = np.greater(np.abs(w, out=t), 1.0)
+            wide = np.fmin.reduce(w) <= -_REACH_Q or np.fmax.reduce(w) >= 710.0
+        if wide:  # (exp is 0 or inf there whatever the low part)
+            mask &= w > -_REACH_Q
+            mask &= w < 710.0
+        idx = np.flatnonzero(mask)
+        m = idx.size
+    if m:  # gathered before out (which may be x, w or p) is written
+        bufs = _work(m, 10)
+        xi = np.take(x, idx, out=bufs.pop(), mode="clip")
+        pi = None if p is None else xi if p is x else np.take(p, idx, out=bufs.pop(),
+                                                                 mode="clip")
+    if p is None:
+        np.exp(w, out=out)
+    else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
+        t = _work(n, 1)[0]
+        np.exp(w, out=t)
+        if t.min() > 0.0:  # (one reduction; NaN and 0 take the check)
+            np.multiply(p, t, out=out)
+        else:
+            gone = np.isinf(p)
+            gone &= t == 0
+            np.multiply(p, t, out=out)
+            np.copyto(out, 0.0, where=gone)
+    if not m:
+        return out
+    keep = None
+    reach, plan = _plan_for(hi, lo)
+    if plan is not None and xi.max() <= reach and xi.min() >= -reach:  # (else a w far off)
+        ah, al = _poly_grid(xi, plan, bufs[:6])
+    else:  # (|x| > 1e150 would overflow the splits: those keep exp(w))
+        if xi.max() > 1e150 or xi.min() < -1e150:
+            keep = np.abs(xi) <= 1e150
+        np.clip(xi, -1e150, 1e150, out=xi)
+        ah, al = _poly_dd(xi, hi, lo, bufs[:8])
+    # F on the refined elements (|F(q)| > 1: a sign change of q there is rare, tested first)
+    if kind == "min0" and ah.max() > 0:
         np.putmask(al, ah > 0, 0.0)
         np.minimum(ah, 0.0, out=ah)
-    elif kind == "max0":
+    elif kind == "max0" and ah.min() < 0:
         np.putmask(al, ah < 0, 0.0)
         np.maximum(ah, 0.0, out=ah)
-    elif kind in ("abs", "negabs"):
-        flip = (ah < 0) if kind == "abs" else (ah > 0)
-        np.negative(ah, out=ah, where=flip)
-        np.negative(al, out=al, where=flip)
-    deep = (ah < -700.0) if p is not None else None
-    if deep is not None and deep.any():  # ah + 512 log 2 by TwoSum, the low parts into al
+    neg_lo = False  # (al holds minus the low part)
+    if (kind == "abs" and ah.min() < 0) or (kind == "negabs" and ah.max() > 0):
+        sgn = np.sign(ah)  # |q| (-|q|): both parts times the sign of q (times -1: ah by
+        al *= sgn  # copysign, al's sign at 1 - al below)
+        if kind == "negabs":
+            np.copysign(ah, -1.0, out=ah)
+            neg_lo = True
+        else:
+            np.abs(ah, out=ah)
+    deep = None
+    if p is not None and ah.min() < -700.0:  # ah + 512 log 2 by TwoSum, the low parts into al
+        deep = ah < -700.0
         sh = ah + _SHIFT_HI
         bv = sh - ah
         sl = (ah - (sh - bv)) + (_SHIFT_HI - bv) + _SHIFT_LO
-        np.copyto(al, al + sl, where=deep)
+        np.copyto(al, al - sl if neg_lo else al + sl, where=deep)
         np.copyto(ah, sh, where=deep)
     np.exp(ah, out=ah)
-    al += 1.0
+    if neg_lo:
+        np.subtract(1.0, al, out=al)
+    else:
+        al += 1.0
     ah *= al
     if p is not None:
         ah *= pi
-        if deep.any():
+        if deep is not None:
             ah[deep] = np.ldexp(ah[deep], -512)
-    ok = np.isfinite(ah)
-    if ok.all():
-        np.put(out, idx, ah)
+    if keep is None and ((p is None and kind in ("min0", "negabs")) or np.isfinite(ah).all()):
+        out[idx] = ah  # (exp of an exponent <= 0 times 1 + ql: finite)
     else:
+        ok = np.isfinite(ah)
+        if keep is not None:
+            ok &= keep
         out[idx[ok]] = ah[ok]
     return out
