@@ -168,8 +168,7 @@ def _reach(d: np.ndarray, err: np.ndarray, ulps: float) -> float:
     return float(bad.max()) if bad.size else 0.0
 
 
-def _patch(fn, x0, kernel_out=None) -> tuple[float, float, float, tuple[float, ...], float
-                                                 ] | None:
+def _patch(fn, x0, kernel_out) -> tuple[float, float, float, tuple[float, ...], float] | None:
     """(x0_hi, x0_lo, r, (c1, c2, ...), r_rounded) of the Taylor polynomial at the zero x0:
     r where the kernel is wrong (within the series radius), r_rounded where results rounded
     to float32 still need it (see the module docstring)."""
@@ -177,13 +176,11 @@ def _patch(fn, x0, kernel_out=None) -> tuple[float, float, float, tuple[float, .
     if taylor is None:
         return None
     cs, r = taylor
-    r_rounded = r
-    if kernel_out is not None:
-        d, err = _probe(fn, kernel_out, x0, r)
-        reach = _reach(d, err, TRIGGER)
-        if reach > 0.0:
-            r = min(r, 1.25 * reach)
-        r_rounded = min(r, 2.0 * _reach(d, err, ROUNDED_ULPS))
+    d, err = _probe(fn, kernel_out, x0, r)
+    reach = _reach(d, err, TRIGGER)
+    if reach > 0.0:
+        r = min(r, 1.25 * reach)
+    r_rounded = min(r, 2.0 * _reach(d, err, ROUNDED_ULPS))
     hi = _f64(x0)
     with mpmath.workdps(60):
         lo = _f64(x0 - mpmath.mpf(hi))
