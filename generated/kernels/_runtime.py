@@ -173,12 +173,11 @@ def _run(core, counts, x, outs, pvals, shape, cdtype, refine=None) -> None:
     rounded = cdtype == np.float64 and all(o.dtype.itemsize <= 4 for o in outs)
 
     def work(starts: range) -> None:
-        _local.narrow, _local.rounded, _local.refine = narrow, rounded, refine
+        _local.narrow, _local.rounded = narrow, rounded
         try:
             chunks(starts)
         finally:
             _local.narrow = _local.rounded = False
-            _local.refine = None
 
     def chunks(starts: range) -> None:
         s_all, b_all, stage = _scratch(cdtype, nfloat + n_out, nbool)
@@ -691,13 +690,12 @@ def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where:
     o = [a[:k] for a in s_all[nfloat:]]
     b = [a[:k] for a in b_all]
     ps = [p[idx] if isinstance(p, np.ndarray) else p for p in params]
-    state = _local.narrow, _local.rounded, _local.refine
+    state = _local.narrow, _local.rounded
     _local.narrow = _local.rounded = True
-    _local.refine = None
     try:
         core(xs, o, s, b, *ps)
     finally:
-        _local.narrow, _local.rounded, _local.refine = state
+        _local.narrow, _local.rounded = state
     for dst, v in zip(outs, o, strict=True):
         dst[idx] = v
 
@@ -713,8 +711,7 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     Results rounded to float32 (``_local.rounded``) need it only on |x - x0| < ``r_rounded``
     (where the double result is off by more than 2^-32 relative; 0: nowhere), and not at all
     with ``narrow_ok`` for float32 input (``_local.narrow``: the generator found the double
-    result fine at the float32 inputs nearest x0, and no float32 input is nearer). In the
-    float32 pass of a kernel refined in float64 on intervals covering the patch, nothing."""
+    result fine at the float32 inputs nearest x0, and no float32 input is nearer)."""
     if getattr(_local, "rounded", False):
         if narrow_ok and getattr(_local, "narrow", False):
             return
@@ -722,9 +719,6 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
             r = r_rounded
     if r <= 0.0:
         return
-    cover = getattr(_local, "refine", None)
-    if cover and any(lo_ <= hi - r and hi + r <= up for lo_, up in cover):
-        return  # float32 pass of a refined kernel: the float64 pass covers the patch
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
