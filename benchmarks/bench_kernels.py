@@ -67,7 +67,7 @@ def main() -> None:
     out = np.empty_like(x)
     copy_t = timeit(lambda: np.copyto(out, x), args.repeat)
     print(f"n={args.n} dtype={args.dtype} copy={copy_t * 1e3:.2f} ms "
-          f"chunk={runtime.CHUNK} threads={runtime.THREADS}")
+          f"chunk={runtime.CHUNK_BYTES // 1024} KiB threads={runtime.THREADS}")
     if args.memory:
         memory(x)
     if args.scaling:
@@ -141,7 +141,7 @@ def scaling(dtype: str, repeat: int) -> None:
 
 def memory(x: np.ndarray) -> None:
     out = np.empty_like(x)
-    chunk_bytes = runtime.CHUNK * 8
+    chunk_bytes = runtime.CHUNK_BYTES
     for name in ("relu", "sigmoid", "gelu", "mish"):
         k = symact.get(name).numpy()
         k(x, out=out)  # warm: scratch buffers are allocated once per thread and reused
@@ -150,7 +150,7 @@ def memory(x: np.ndarray) -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"memory {name}: peak extra {peak / 1024:.1f} KiB with out= "
-              f"(one float64 chunk buffer = {chunk_bytes / 1024:.0f} KiB)")
+              f"(one chunk buffer = {chunk_bytes / 1024:.0f} KiB)")
 
 
 if __name__ == "__main__":
