@@ -1,23 +1,35 @@
 """Accuracy of the generated kernels (and PyTorch's) in ULP against mpmath.
 
-    python benchmarks/accuracy.py [name ...]
+    python benchmarks/accuracy.py [--dense N] [name ...]
 
 Prints max ULP per activation, dtype (float32, float64) and order (f, f') over the grid of
 :func:`symact.codegen.accuracy.grid`, with the point where the maximum occurs; PyTorch's figure
-beside it when torch is importable. References are cached under $SYMACT_CACHE or
+beside it when torch is importable. ``--dense N``: at N random points instead (seed 0; 3/4
+uniform on [-10, 10], where the terms of most activations' sums are comparable, 1/4
+log-uniform magnitudes of either sign from 1e-30 to 1e30), which finds maxima between grid
+points. References are cached under $SYMACT_CACHE or
 ~/.cache/symact. ``symact build`` writes the same table to generated/accuracy.md.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import warnings
+
+import numpy as np
 
 import symact
 from symact.codegen import accuracy
 
 
-def main(names: list[str]) -> None:
+def dense_points(n: int, dtype: str) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    k = n // 4
+    mags = np.exp(rng.uniform(np.log(1e-30), np.log(1e30), k)) * rng.choice([-1.0, 1.0], k)
+    return np.sort(np.concatenate([rng.uniform(-10.0, 10.0, n - k), mags]).astype(dtype))
+
+
+def main(names: list[str], dense: int = 0) -> None:
     warnings.simplefilter("ignore")
     acts = [symact.get(n) for n in names] if names else [
         a for a in symact.activations() if not a.is_vector]
@@ -26,10 +38,12 @@ def main(names: list[str]) -> None:
         cells = []
         for dt in accuracy.DTYPES:
             for order in (0, 1):
-                err, at = accuracy.measure(act, order, dt)
+                pts = dense_points(dense, dt) if dense else None
+                err, at = accuracy.measure(act, order, dt, points=pts)
                 misses += err > 4
                 tfn = accuracy.torch_function(act, order)
-                torch_cell = accuracy.fmt(accuracy.measure(act, order, dt, tfn)[0]) if tfn else "-"
+                torch_cell = accuracy.fmt(accuracy.measure(act, order, dt, tfn, pts)[0]) \
+                    if tfn else "-"
                 label = "f " if order == 0 else "f'"
                 cells.append(f"{dt[-2:]} {label}: "
                              f"{accuracy.fmt(err):>13s} @{at:<11.4g} torch {torch_cell:>13s}")
@@ -38,4 +52,8 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--dense", type=int, default=0, metavar="N")
+    args = ap.parse_args()
+    main(args.names, args.dense)

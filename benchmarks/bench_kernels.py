@@ -142,14 +142,18 @@ def scaling(dtype: str, repeat: int) -> None:
 def memory(x: np.ndarray) -> None:
     out = np.empty_like(x)
     chunk_bytes = runtime.CHUNK_BYTES
-    for name in ("relu", "sigmoid", "gelu", "mish"):
-        k = symact.get(name).numpy()
-        k(x, out=out)  # warm: scratch buffers are allocated once per thread and reused
+    # elu' with every element at x <= -80: float32 input refined in float64 throughout
+    cases = [(n, 0, x) for n in ("relu", "sigmoid", "gelu", "mish")]
+    cases.append(("elu", 1, np.full_like(x, -100.0)))
+    for name, order, xin in cases:
+        k = symact.get(name).numpy(order)
+        k(xin, out=out)  # warm: scratch buffers are allocated once per thread and reused
         tracemalloc.start()
-        k(x, out=out)
+        k(xin, out=out)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"memory {name}: peak extra {peak / 1024:.1f} KiB with out= "
+        label = name + "'" * order + (" (x = -100)" if order else "")
+        print(f"memory {label}: peak extra {peak / 1024:.1f} KiB with out= "
               f"(one chunk buffer = {chunk_bytes / 1024:.0f} KiB)")
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -125,3 +126,106 @@ def test_refined_kernels_float32_accuracy_across_the_boundary(name, order):
                 continue
             worst = max(worst, float(abs(mpmath.mpf(g) - ref)) / float(np.spacing(abs(rf))))
     assert worst <= 4.0
+
+
+def test_select_drops_the_branch_it_never_takes(monkeypatch):
+    """x - tanh(x) cancels near 0 but is taken only for x > 4: the mask x > 4 is decided on
+    each piece of x, so the program is accepted on every piece (native float32 throughout),
+    though not on the whole line, where both branches may be taken."""
+    x = sp.Symbol("x", real=True)
+    expr = sp.Piecewise((x - sp.tanh(x), x > 4), (x, True))
+    ops, results, signs = _program(expr, x, monkeypatch)
+    assert not precision.native_float32(ops, results, signs)
+    assert precision.native_float32(ops, results, signs, (-1.0, 1.0))
+    assert precision.native_float32(ops, results, signs, (4.0, 8.0))
+    assert precision.float32_refine(ops, results, signs) == ()
+    # the same difference taken where it cancels is still rejected
+    ops, results, signs = _program(sp.Piecewise((x - sp.tanh(x), x > -1), (x, True)), x,
+                                   monkeypatch)
+    assert not precision.native_float32(ops, results, signs, (-1.0, 1.0))
+
+
+def test_masks_decided_only_between_exact_operands(monkeypatch):
+    """exp(x) > 2 is not decided from intervals (the float32 exp may round across 2)."""
+    x = sp.Symbol("x", real=True)
+    expr = sp.Piecewise((x - sp.tanh(x), sp.exp(x) > 2), (x, True))
+    ops, results, signs = _program(expr, x, monkeypatch)
+    assert not precision.native_float32(ops, results, signs, (-0.5, 0.5))
+
+
+def test_hypot_with_a_parameter_runs_in_float32():
+    """squareplus: each branch of its select on the side where it is taken, hypot(x, sqrt(b))
+    as plain float32 operations; float64 only for tiny x <= 0, where b -> 0 would cancel."""
+    src = " ".join(symact.get("squareplus").numpy().source.split())
+    assert "((-1.1754943508222875e-38, -0.0),)" in src
+    x = np.concatenate([np.linspace(-40, 40, 4001), -np.geomspace(1e-30, 3e38, 400),
+                        np.geomspace(1e-30, 3e38, 400)]).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = symact.get("squareplus").numpy()(x)
+    assert got.dtype == np.float32
+    with mpmath.workdps(700):  # (x + sqrt(x^2 + 4)) / 2 cancels down to 1 / |x| at -3e38
+        ref = [float((mpmath.mpf(float(v)) + mpmath.sqrt(mpmath.mpf(float(v)) ** 2 + 4)) / 2)
+               for v in x]
+    ref = np.array(ref)
+    err = np.abs(got.astype(np.float64) - ref) / np.spacing(ref.astype(np.float32)).astype(
+        np.float64)
+    assert err.max() <= 4, (err.max(), x[np.argmax(err)])
+
+
+def test_runtime_hypot_c_in_float32():
+    a = np.array([0.0, -1e-30, 3.0, -1e18, 2e18, 3e38, -np.inf, np.nan], np.float32)
+    out = np.empty_like(a)
+    runtime.hypot_c(a, 2.0, out=out)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, np.hypot(a.astype(np.float64), 2.0).astype(np.float32),
+                               rtol=2.0**-23)
+
+
+def test_float32_decision_checked_against_float64_compute():
+    """The float32 analysis estimates; the generator keeps float32 compute only where the
+    kernel stays within FLOAT32_CHECK_ULPS of the float64 evaluation at fixed sample points.
+    arctan' as (1 / hypot(x, 1))^2 passes the analysis (estimate 3.5) but measures 4 ULPs:
+    float64. bent_identity passes both: float32."""
+    kmod = importlib.import_module("symact.codegen.kernel")
+
+    assert ", True), x," in symact.get("arctan").numpy(1).source.replace("\n", " ")
+    assert ", False), x," in symact.get("bent_identity").numpy().source.replace("\n", " ")
+    x = kmod.float32_sample()
+    assert x.dtype == np.float32 and np.isfinite(x).all()
+    assert x.min() < -1e38 and x.max() > 1e38 and np.abs(x).min() < 1e-40
+
+
+def test_float32_check_rejects_a_kernel_off_by_more_than_the_bound():
+    kmod = importlib.import_module("symact.codegen.kernel")
+
+    def source(body):
+        src = (f"def _t_core(x, o, s, b):\n    {body}\n\n\ndef t(x, *, out=None):\n"
+               "    return _rt.apply(_t_core, (1, 0, 0, {}), x, out and (out,), (), ())\n")
+        return src
+
+    def ks(body, precise):
+        return kmod.KernelSource("t", "t", (0,), (), (), source(body).format(precise), (), [])
+
+    exact = "np.multiply(x, 1.0 / 3.0, out=o[0])"
+    assert kmod._float32_close(ks(exact, False), ks(exact, True))
+    # (x + 1) - 1 cancels in float32 for small x (exact in float64 for float32 x)
+    off = "np.add(x, 1.0, out=o[0]); np.subtract(o[0], 1.0, out=o[0])"
+    assert not kmod._float32_close(ks(off, False), ks(off, True))
+
+
+def test_refined_elements_need_no_more_than_one_chunk_buffer():
+    """Every element in the refined interval (elu' at x <= -80): the float64 recomputation
+    goes in blocks, so the call's extra memory with out= stays below one chunk buffer."""
+    import tracemalloc
+
+    fn = symact.get("elu").numpy(1)
+    x = np.full(4 * runtime.CHUNK + 3, -100.0, np.float32)
+    out = np.empty_like(x)
+    fn(x, out=out)
+    tracemalloc.start()
+    fn(x, out=out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak <= runtime.CHUNK_BYTES
+    np.testing.assert_array_equal(out, fn(x.astype(np.float64)).astype(np.float32))

@@ -544,13 +544,12 @@ def bent_identity(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_core, (1, 3, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -575,13 +574,12 @@ def bent_identity_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_d1_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_d1_core, (1, 3, 0, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -638,7 +636,6 @@ def bent_identity_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
@@ -646,7 +643,7 @@ def bent_identity_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_bent_identity_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_bent_identity_value_and_grad_core, (2, 3, 0, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -2219,11 +2216,10 @@ def isrlu(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isrlu_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isrlu_core, (1, 3, 0, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -2349,11 +2345,10 @@ def isru(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isru_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isru_core, (1, 2, 0, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -2873,12 +2868,13 @@ def lecun_tanh_d1_from_output(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float64 and rounded once.
     Numerics: Taylor polynomial at the zero x0 = -1.7159 where the terms cancel (|x - x0| <
     0.269).
     Numerics: Taylor polynomial at the zero x0 = 1.7159 where the terms cancel (|x - x0| <
     0.269).
     """
-    return _rt.apply(_lecun_tanh_d1_from_output_core, (1, 2, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_lecun_tanh_d1_from_output_core, (1, 2, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3980,10 +3976,11 @@ def selu_d1_from_output(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float64 and rounded once.
     Numerics: Taylor polynomial at the zero x0 = -1.7581 where the terms cancel (|x - x0| <
     0.0662).
     """
-    return _rt.apply(_selu_d1_from_output_core, (1, 2, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_selu_d1_from_output_core, (1, 2, 1, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5312,8 +5309,9 @@ def softsign_d2(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float64 and rounded once.
     """
-    return _rt.apply(_softsign_d2_core, (1, 3, 1, False), x, None if out is None else (out,),
+    return _rt.apply(_softsign_d2_core, (1, 3, 1, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5689,10 +5687,12 @@ def squareplus(x, *, out=None, b=4.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
+    in [-1.17549e-38, -0], computed in float64 and rounded once: there the float32 error
+    analysis rejects this program.
     Numerics: stable forms: Hypot.
     """
-    return _rt.apply(_squareplus_core, (1, 3, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_squareplus_core, (1, 3, 1, ((-1.1754943508222875e-38, -0.0),)), x, None if out is None else (out,),
                      (b, ), ('b',))
 
 

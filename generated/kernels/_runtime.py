@@ -41,6 +41,9 @@ CHUNK = CHUNK_BYTES // 4
 #: arrays at least this long are split over two threads (one half each)
 THREAD_MIN = 1 << 17
 THREADS = 2
+#: elements of a chunk recomputed in float64 at a time (see :func:`_refine`): the index array
+#: of a block is 128 KiB
+REFINE_BLOCK = 16384
 
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
@@ -574,11 +577,14 @@ def sin_sq(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
     """hypot(a, c) for a scalar c (a parameter): where |c| <= 2^20, sqrt(min(|a|, 2^60)^2 +
     c^2) then max(., |a|), as the emitter does for a constant c (two correctly rounded steps
-    below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|); np.hypot costs ~5x these six
-    passes. Otherwise (an array c, |c| > 2^20, NaN) np.hypot itself."""
-    if isinstance(c, np.ndarray) or not abs(c) <= 2.0**20 or a.dtype != np.float64:
+    below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|; no overflow in float32
+    either); np.hypot costs ~5x these six passes. Otherwise (an array c, |c| > 2^20, NaN)
+    np.hypot itself."""
+    if isinstance(c, np.ndarray) or not abs(c) <= 2.0**20:
         return np.hypot(a, c, out=out)
     u = _work(a.shape[0], 1)[0]
+    if a.dtype != u.dtype:  # (float32 compute: half of a float64 work buffer)
+        u = u.view(a.dtype)[:a.shape[0]]
     np.abs(a, out=u)  # (before out, which may be a, is written)
     np.clip(u, 0.0, 1.152921504606847e18, out=out)
     np.square(out, out=out)
@@ -671,7 +677,11 @@ def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where:
     in the thread's float64 scratch buffers; parameter arrays gathered alike."""
     n_out, nfloat, nbool = counts
     n = x.shape[0]
-    mask, t = (w.view(np.bool_)[:n] for w in _work(n, 2))
+    t, u = (w.view(np.bool_)[:n] for w in _work(n, 2))
+    mask = getattr(_local, "refine_mask", None)  # (not a work buffer: the core uses those)
+    if mask is None or mask.shape[0] < n:
+        mask = _local.refine_mask = np.empty(max(n, CHUNK), np.bool_)
+    mask = mask[:n]
     for j, (lo, hi) in enumerate(where):
         dest = t if j else mask
         if lo == -hi:  # |x| <= hi (the core is done with its scratch: ``tmp`` is free)
@@ -683,28 +693,35 @@ def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where:
             np.greater_equal(x, lo, out=dest)
         else:
             np.greater_equal(x, lo, out=dest)
-            dest &= x <= hi
+            np.less_equal(x, hi, out=u)
+            dest &= u
         if j:
             mask |= t
     if not mask.any():  # (the common case for tails such as x > 88: no index pass)
         return
-    idx = np.flatnonzero(mask)
-    k = idx.size
     s_all, b_all, stage = _scratch(np.dtype(np.float64), nfloat + n_out, nbool)
-    xs = stage[:k]
-    np.copyto(xs, x[idx])  # (float32 -> float64: exact)
-    s = [a[:k] for a in s_all[:nfloat]]
-    o = [a[:k] for a in s_all[nfloat:]]
-    b = [a[:k] for a in b_all]
-    ps = [p[idx] if isinstance(p, np.ndarray) else p for p in params]
-    state = _local.narrow, _local.rounded
-    _local.narrow = _local.rounded = True
-    try:
-        core(xs, o, s, b, *ps)
-    finally:
-        _local.narrow, _local.rounded = state
-    for dst, v in zip(outs, o, strict=True):
-        dst[idx] = v
+    # in blocks of REFINE_BLOCK elements of the chunk: the index array stays small
+    for a in range(0, n, REFINE_BLOCK):
+        part = mask[a:a + REFINE_BLOCK]
+        if not part.any():
+            continue
+        idx = np.flatnonzero(part)
+        idx += a
+        k = idx.size
+        xs = stage[:k]
+        np.copyto(xs, x[idx])  # (float32 -> float64: exact; a block-sized gather)
+        s = [buf[:k] for buf in s_all[:nfloat]]
+        o = [buf[:k] for buf in s_all[nfloat:]]
+        b = [buf[:k] for buf in b_all]
+        ps = [p.take(idx) if isinstance(p, np.ndarray) else p for p in params]
+        state = _local.narrow, _local.rounded
+        _local.narrow = _local.rounded = True
+        try:
+            core(xs, o, s, b, *ps)
+        finally:
+            _local.narrow, _local.rounded = state
+        for dst, v in zip(outs, o, strict=True):
+            dst[idx] = v
 
 
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,

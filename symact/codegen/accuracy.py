@@ -212,9 +212,11 @@ def ulp_errors(got: np.ndarray, refs: list[str], dtype: str) -> np.ndarray:
     return out
 
 
-def measure(act, order: int, dtype: str, fn=None) -> tuple[float, float]:
-    """(max ULP, point where it occurs) of the symact kernel (or ``fn``) on the grid."""
-    points = grid(dtype)
+def measure(act, order: int, dtype: str, fn=None, points: np.ndarray | None = None
+            ) -> tuple[float, float]:
+    """(max ULP, point where it occurs) of the symact kernel (or ``fn``) on the grid (or at
+    ``points``, values of ``dtype``)."""
+    points = grid(dtype) if points is None else np.asarray(points, dtype)
     refs = references(act, order, points)
     if fn is None:
         fn = act.numpy(order)

@@ -288,7 +288,6 @@ class Program:
                                                     ("s", str(isinstance(e, sp.cos)))])
         if isinstance(e, Hypot) and not self.dep(e.args[1]) and self.dep(e.args[0]):
             # a parameter: the same six passes when |c| <= 2^20 (checked per chunk)
-            self.functions.add("np.hypot")
             return self.new("_rt.hypot_c", [self.value(e.args[0]),
                                             ("s", self.scalar(e.args[1]))])
         if isinstance(e, sp.DiracDelta):
@@ -395,8 +394,8 @@ class Program:
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
         overflow, not even in float32); above, c^2 / a^2 < 2^-80 and the result is |a|
-        (np.hypot is ~5x slower than these six passes)."""
-        self.functions.add("np.hypot")  # float32 input: computed in float64 (see kernel.py)
+        (np.hypot is ~5x slower than these six passes). Plain float32 operations: the float32
+        error analysis decides whether float32 input runs natively."""
         u = self.new("np.abs", [a])
         t = self.new("np.clip", [u, ("s", "0.0"), ("s", "1.152921504606847e+18")])
         t = self.new("np.square", [t])
@@ -791,7 +790,10 @@ def _allocate(prog: Program, results: list) -> Compiled:
         return Compiled(lines, nf, nb, functions)
     if native_float32(ops, results, prog.signs):
         return Compiled(lines, nf, nb, functions, True)
-    return Compiled(lines, nf, nb, functions, False, float32_refine(ops, results, prog.signs))
+    refine = float32_refine(ops, results, prog.signs)
+    if refine == ():  # accepted on every piece of the line (e.g. each branch of a select on
+        return Compiled(lines, nf, nb, functions, True)  # the side of 0 where it is taken)
+    return Compiled(lines, nf, nb, functions, False, refine)
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -258,8 +258,11 @@ def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
     return act_name if order == 0 else f"{act_name}_d{order}"
 
 
-def generate(act, orders: tuple[int, ...]) -> KernelSource:
-    """Source for the kernel computing the derivatives ``orders`` of scalar ``act``."""
+def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = None
+             ) -> KernelSource:
+    """Source for the kernel computing the derivatives ``orders`` of scalar ``act``
+    (``float32_points``: where float32 compute is checked, default :func:`float32_sample`;
+    a kernel of the output y = f(x) is checked at outputs)."""
     if act.is_vector:
         raise CodegenError(f"{act.name} is vector-valued: use symact.codegen.vector")
     names = tuple(act.params)
@@ -305,6 +308,16 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
                     notes, transcendental)
     ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src, tuple(formulas),
                       notes)
+    if precise is not True:
+        wide = _assemble(act, fname, core, plist, body, spec[:3] + (True,), names, defaults,
+                         orders, formulas, notes, transcendental)
+        if not _float32_close(ks, KernelSource(fname, act.name, tuple(orders), names, defaults,
+                                               wide, tuple(formulas), notes), float32_points):
+            precise = True
+            spec = spec[:3] + (True,)
+            src = wide
+            ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
+                              tuple(formulas), notes)
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
     fn = load(ks)
     probe = np.array([np.nan, np.inf, -np.inf])
@@ -350,6 +363,46 @@ def generate(act, orders: tuple[int, ...]) -> KernelSource:
         ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
                           tuple(formulas), notes)
     return ks
+
+
+#: a kernel the float32 analysis lets run in float32 (natively or refined) keeps that only if it
+#: stays within this many float32 ULPs of the same program computed in float64 and rounded
+#: once, at :func:`float32_sample` (at the defaults). The analysis estimates rather than bounds:
+#: it counts each rounding as half an ULP at the bottom of a binade, worth up to twice that at
+#: the top (arctan' as (1 / hypot(x, 1))^2 is estimated 3.5 and measures 4.03 ULPs)
+FLOAT32_CHECK_ULPS = 3.0
+
+
+def float32_sample() -> np.ndarray:
+    """Fixed float32 sample points: dense on [-10, 10], log-uniform magnitudes of both signs
+    over the whole range (subnormals to the largest floats)."""
+    rng = np.random.default_rng(24)
+    dense = rng.uniform(-10.0, 10.0, 20000)
+    mags = np.exp(rng.uniform(math.log(1e-45), math.log(3.4e38), 8000))
+    return np.concatenate([dense, mags, -mags]).astype(np.float32)
+
+
+def _float32_close(native: KernelSource, wide: KernelSource,
+                   points: np.ndarray | None = None) -> bool:
+    """True when ``native`` (float32 compute) is within FLOAT32_CHECK_ULPS of ``wide`` (the
+    same program with float32 input computed in float64) at ``points`` (default
+    :func:`float32_sample`), with the same non-finite values."""
+    x = float32_sample() if points is None else np.asarray(points, np.float32)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        got, ref = load(native)(x), load(wide)(x)
+        if not isinstance(got, tuple):
+            got, ref = (got,), (ref,)
+        for g, r in zip(got, ref, strict=True):
+            g64, r64 = g.astype(np.float64), r.astype(np.float64)
+            fin = np.isfinite(r64)
+            if not np.array_equal(np.isfinite(g64), fin) or not np.array_equal(
+                    g64[~fin], r64[~fin], equal_nan=True):
+                return False
+            gap = np.spacing(np.abs(r[fin])).astype(np.float64)
+            if np.any(np.abs(g64[fin] - r64[fin]) > FLOAT32_CHECK_ULPS * gap):
+                return False
+    return True
 
 
 def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

@@ -16,9 +16,9 @@ the float32 evaluation stays within the accuracy target. It propagates through t
 The program is rejected (float64 compute) when a sum of terms of either sign has an inexact term
 (cancellation), when an inexact value that may underflow or overflow in float32 is multiplied,
 divided or added (float64 would keep the intermediate), when a ufunc without a float32 error
-model is used, or when the estimate exceeds :data:`BUDGET`. (Hypotenuses, lowered by the
-emitter as sqrt(min(|a|, 2^60)^2 + c^2), stay in float64: their chains of squares, roots and
-reciprocals compound roundings beyond this estimate.)
+model is used, or when the estimate exceeds :data:`BUDGET`. Hypotenuses hypot(a, c) with a
+constant or parameter c are lowered as sqrt(min(|a|, 2^60)^2 + c^2) then max(., |a|), plain
+float32 operations (see :func:`_hypot`).
 """
 
 from __future__ import annotations
@@ -121,13 +121,78 @@ def native_float32(ops, results, signs: dict | None = None,
 
         for op in ops:
             args = [get(a) for a in op.args]
-            vals[op.dest] = _step(op, args, [isinstance(a, int) and a in masks for a in op.args])
+            if op.fn != "select" and any(a is _POISON for a in args):
+                vals[op.dest] = _POISON
+                continue
+            try:
+                vals[op.dest] = _step(op, args,
+                                      [isinstance(a, int) and a in masks for a in op.args])
+            except _Reject:  # (fatal only if a result depends on it: see select)
+                vals[op.dest] = _POISON
         for r in results:
-            if isinstance(r, int) and vals[r][1] > budget:
+            if isinstance(r, int) and (vals[r] is _POISON or vals[r][1] > budget):
                 return False
         return True
     except _Reject:
         return False
+
+
+#: a value the analysis rejects: it only matters if a result depends on it (a select whose
+#: condition is decided on the interval of x drops the branch it never takes)
+_POISON = _v((-_INF, _INF), _INF)
+
+#: comparisons decided from intervals: (always true, always false) for a op b
+_DECIDE = {
+    "np.less": (lambda a, b: a[1] < b[0], lambda a, b: a[0] >= b[1]),
+    "np.less_equal": (lambda a, b: a[1] <= b[0], lambda a, b: a[0] > b[1]),
+    "np.greater": (lambda a, b: a[0] > b[1], lambda a, b: a[1] <= b[0]),
+    "np.greater_equal": (lambda a, b: a[0] >= b[1], lambda a, b: a[1] < b[0]),
+}
+
+
+def _mask(fn: str, args) -> _V:
+    """A bool value: (1, 1) where always true, (0, 0) where always false, else (0, 1).
+    Comparisons are decided only between exact operands (x, constants, exact operations of
+    them), so float32 rounding cannot flip one; logical operators combine decided masks."""
+    if fn in _DECIDE and len(args) == 2 and all(a is not _POISON and a[1] == 0
+                                                 and not a.uf for a in args):
+        true, false = _DECIDE[fn]
+        a, b = args[0][0], args[1][0]
+        if true(a, b):
+            return _v((1.0, 1.0), 0.0)
+        if false(a, b):
+            return _v((0.0, 0.0), 0.0)
+    elif fn in ("np.logical_and", "np.logical_or", "np.logical_not") and all(
+            a is not _POISON for a in args):
+        ivs = [a[0] for a in args]
+        if fn == "np.logical_not":
+            return _v((1.0 - ivs[0][1], 1.0 - ivs[0][0]), 0.0)
+        if fn == "np.logical_and":
+            return _v((min(i[0] for i in ivs), min(i[1] for i in ivs)), 0.0)
+        return _v((max(i[0] for i in ivs), max(i[1] for i in ivs)), 0.0)
+    return _v((0.0, 1.0), 0.0)
+
+
+def _select(args) -> _V:
+    """select(default, c1, v1, c2, v2, ...), the first true condition winning: the values it
+    can take on the interval of x (a condition always false drops its value, one always true
+    drops every later value and the default); rejected if one of those is."""
+    taken = []
+    rest = args[1:]
+    for c, v in zip(rest[0::2], rest[1::2], strict=True):
+        if c is _POISON:
+            raise _Reject
+        if c[0] == (0.0, 0.0):
+            continue
+        taken.append(v)
+        if c[0] == (1.0, 1.0):
+            break
+    else:
+        taken.append(args[0])
+    if any(v is _POISON for v in taken):
+        raise _Reject
+    return _v((min(v[0][0] for v in taken), max(v[0][1] for v in taken)),
+              max(v[1] for v in taken), any(v.uf for v in taken), any(v.of for v in taken))
 
 
 def _add(a, b):
@@ -192,6 +257,8 @@ def _step(op, args, mask):
         iv = _iv_mul((lo, hi), (c, c))
         op = type(op)(op.dest, "np.exp", op.args[:1], op.kind)
         args, mask = [_v((min(iv), max(iv)), err, args[0].uf, args[0].of)], mask[:1]
+    if op.fn == "_rt.hypot_c":
+        return _hypot(*args)
     v = _step_value(op, args, mask)
     if op.fn in ("np.maximum", "np.minimum") and len(args) == 2:
         other = [a for a in args if not a.is_x]
@@ -210,16 +277,30 @@ def _step(op, args, mask):
     return v
 
 
+def _hypot(a, c) -> _V:
+    """hypot(a, c), c a parameter (``runtime.hypot_c``): where |c| <= 2^20, sqrt(min(|a|,
+    2^60)^2 + c^2) then max(., |a|): a^2 and c^2 (2 e + 0.5 each), their sum of nonnegative
+    terms (+ 0.5) and the root (half of that + 0.5) give max(e_a, e_c) + 1; the max with |a|
+    keeps the result at least |a| (no underflow of a^2 reaches it) and the clip keeps a^2
+    finite. Larger |c| take np.hypot, at most 1 ULP plus the same condition."""
+    (lo, hi), ea = a
+    (cl, ch), ec = c
+    alo = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
+    ahi = max(abs(lo), abs(hi))
+    clo = 0.0 if cl <= 0 <= ch else min(abs(cl), abs(ch))
+    chi = max(abs(cl), abs(ch))
+    top = _INF if math.isinf(ahi) or math.isinf(chi) else math.hypot(ahi, chi)
+    return _v((max(alo, clo), top), max(ea, ec) + 1.0, a.uf, a.of)
+
+
 def _step_value(op, args, mask):
     fn = op.fn
+    if fn == "select":
+        return _select(args)
     if op.kind == "b" or fn in _BOOL:
-        return _v((0.0, 1.0), 0.0)
+        return _mask(fn, args)
     uf = any(a.uf for a in args)
     of = any(a.of for a in args)
-    if fn == "select":
-        vs = [args[0]] + args[2::2]
-        return _v((min(v[0][0] for v in vs), max(v[0][1] for v in vs)), max(v[1] for v in vs),
-                  uf, of)
     if fn in _EXACT:
         err = max(a[1] for a in args)
         (lo, hi), _ = args[0]
@@ -269,7 +350,8 @@ def _step_value(op, args, mask):
             for u, w in ((a, b), (b, a)):
                 if u.uf and max(abs(w[0][0]), abs(w[0][1])) > 1:
                     raise _Reject  # an underflowed factor scaled back into range
-        rounding = 0.0 if (_pow2(a) or _pow2(b)) else 0.5
+        # exact: a product with a power of two, a quotient by one (not 2^k / b)
+        rounding = 0.0 if (_pow2(b) or (fn == "np.multiply" and _pow2(a))) else 0.5
         return _v(iv, a[1] + b[1] + rounding, uf)
     if of:
         raise _Reject
@@ -277,7 +359,9 @@ def _step_value(op, args, mask):
         (lo, hi), e = args[0]
         m = max(abs(lo), abs(hi))
         low = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi)) ** 2
-        return _v((low, m * m if m < 1e150 else _INF), 2 * e + 0.5, True, m > 1e19)
+        # (a square at least 2^-126 is a normal float32: it cannot have underflowed)
+        return _v((low, m * m if m < 1e150 else _INF), 2 * e + 0.5, uf or low < 2.0**-126,
+                  m > 1e19)
     if fn == "np.sqrt":
         (lo, hi), e = args[0]
         return _v((math.sqrt(max(lo, 0.0)), math.sqrt(max(hi, 0.0))), e / 2 + 0.5, uf)
@@ -378,6 +462,6 @@ def float32_refine(ops, results, signs: dict | None = None
             merged[-1] = (merged[-1][0], max(merged[-1][1], b))
         else:
             merged.append((a, b))
-    if not merged or len(merged) > REFINE_MAX:
+    if len(merged) > REFINE_MAX:
         return None
-    return tuple(merged)
+    return tuple(merged)  # (empty: every piece runs in float32)
