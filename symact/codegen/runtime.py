@@ -41,8 +41,8 @@ CHUNK = CHUNK_BYTES // 4
 #: arrays at least this long are split over two threads (one half each)
 THREAD_MIN = 1 << 17
 THREADS = 2
-#: elements of a chunk recomputed in float64 at a time (see :func:`_refine`): the index array
-#: of a block is 128 KiB
+#: most elements of a chunk recomputed in float64 at a time (see :func:`_refine`): the index
+#: array of a block is 128 KiB
 REFINE_BLOCK = 16384
 
 _local = threading.local()
@@ -700,10 +700,12 @@ def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where:
     if not mask.any():  # (the common case for tails such as x > 88: no index pass)
         return
     s_all, b_all, stage = _scratch(np.dtype(np.float64), nfloat + n_out, nbool)
-    # in blocks of REFINE_BLOCK elements of the chunk: the index array stays small
-    for a in range(0, n, REFINE_BLOCK):
-        part = mask[a:a + REFINE_BLOCK]
-        if not part.any():
+    # all at once, or (many refined elements) in blocks of REFINE_BLOCK elements of the
+    # chunk: the index array stays at most REFINE_BLOCK long
+    block = n if np.count_nonzero(mask) <= REFINE_BLOCK else REFINE_BLOCK
+    for a in range(0, n, block):
+        part = mask[a:a + block]
+        if block < n and not part.any():
             continue
         idx = np.flatnonzero(part)
         idx += a
