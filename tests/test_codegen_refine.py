@@ -229,3 +229,34 @@ def test_refined_elements_need_no_more_than_one_chunk_buffer():
     tracemalloc.stop()
     assert peak <= runtime.CHUNK_BYTES
     np.testing.assert_array_equal(out, fn(x.astype(np.float64)).astype(np.float32))
+
+
+def test_float32_decided_again_at_the_default_parameters():
+    """softplus: exp(-beta |x|) has an inexact argument for a free beta (float64 compute), an
+    exact one at beta = 1: float32 then, float64 for any other beta or an array beta."""
+    fn = symact.get("softplus").numpy()
+    assert "_rt.at_defaults((beta, ), (1.0,), False)" in fn.source
+    assert "when the parameters are scalars at their defaults (beta=1.0)" in " ".join(
+        fn.source.split())
+    x = np.linspace(-30, 30, 6001).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = fn(x)
+        other = fn(x, beta=2.0)
+        arr = fn(x, beta=np.full(x.shape, 1.0))
+    ref = np.logaddexp(0.0, x.astype(np.float64)).astype(np.float32)
+    assert np.max(np.abs(got - ref) / np.spacing(np.abs(ref))) <= 4
+    assert (got != ref).any()  # float32 arithmetic: not the float64 result rounded
+    wide = np.logaddexp(0.0, 2.0 * x.astype(np.float64)) / 2.0
+    np.testing.assert_array_equal(other, wide.astype(np.float32))
+    np.testing.assert_array_equal(arr, ref)
+
+
+def test_runtime_at_defaults():
+    assert runtime.at_defaults((1.0, 2.0), (1.0, 2.0), False) is False
+    assert runtime.at_defaults((np.float32(1.0),), (1.0,), ((-1.0, 1.0),)) == ((-1.0, 1.0),)
+    assert runtime.at_defaults((np.array(1.0),), (1.0,), False) is False
+    assert runtime.at_defaults((1.5,), (1.0,), False) is True
+    assert runtime.at_defaults((np.array([1.0, 1.0]),), (1.0,), False) is True
+    assert runtime.at_defaults(("a",), (1.0,), False) is True
+    assert runtime.at_defaults((float("nan"),), (1.0,), False) is True

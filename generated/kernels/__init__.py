@@ -698,9 +698,11 @@ def celu_d1(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
-    return _rt.apply(_celu_d1_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_celu_d1_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -727,9 +729,11 @@ def celu_d2(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
-    return _rt.apply(_celu_d2_core, (1, 1, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_celu_d2_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -760,11 +764,13 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
+    return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
 
 
@@ -5004,10 +5010,12 @@ def softplus(x, *, out=None, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (beta=1.0): the float32 error analysis accepts this
+    program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Softplus.
     """
-    return _rt.apply(_softplus_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_softplus_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
@@ -5032,10 +5040,12 @@ def softplus_d1(x, *, out=None, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (beta=1.0): the float32 error analysis accepts this
+    program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_softplus_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_softplus_d1_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
@@ -5093,12 +5103,14 @@ def softplus_value_and_grad(x, *, out=None, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (beta=1.0): the float32 error analysis accepts this
+    program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Softplus.
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else tuple(out),
                      (beta, ), ('beta',))
 
 

@@ -573,6 +573,9 @@ class Compiled:
     #: when not native: the x intervals where float32 is rejected, the rest being accepted
     #: (:func:`.precision.float32_refine`), or None
     refine: tuple[tuple[float, float], ...] | None = None
+    #: (ops, results, signs) of a straight-line program (None for a dispatch on parameters):
+    #: for :func:`float32_at` with the parameters fixed
+    program: tuple | None = None
 
 
 def _fold_constants(e: sp.Expr) -> sp.Expr:
@@ -784,16 +787,27 @@ def _allocate(prog: Program, results: list) -> Compiled:
         if isinstance(r, int) and reg.get(r) == target:
             continue
         lines.append(f"np.copyto({target}, {operand(r)})")
-    from .precision import float32_refine, native_float32
-
     if "np.hypot" in functions:
         return Compiled(lines, nf, nb, functions)
-    if native_float32(ops, results, prog.signs):
-        return Compiled(lines, nf, nb, functions, True)
-    refine = float32_refine(ops, results, prog.signs)
+    program = (ops, results, prog.signs)
+    native = float32_at(program)
+    return Compiled(lines, nf, nb, functions, native is True,
+                    native if isinstance(native, tuple) else None, program)
+
+
+def float32_at(program: tuple, values: dict | None = None) -> bool | tuple:
+    """The float32 decision for a straight-line ``program`` (ops, results, signs), with the
+    parameters at ``values`` (``{"p_NAME": value}``) or free: True (native float32), a tuple
+    of x intervals (float32 refined in float64 there) or False (float64)."""
+    from .precision import float32_refine, native_float32
+
+    ops, results, signs = program
+    if native_float32(ops, results, signs, values=values):
+        return True
+    refine = float32_refine(ops, results, signs, values)
     if refine == ():  # accepted on every piece of the line (e.g. each branch of a select on
-        return Compiled(lines, nf, nb, functions, True)  # the side of 0 where it is taken)
-    return Compiled(lines, nf, nb, functions, False, refine)
+        return True   # the side of 0 where it is taken)
+    return refine if refine is not None else False
 
 
 def ops_kind(ops: list[Op], vid: int) -> str:

@@ -29,7 +29,7 @@ import sympy as sp
 from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
 from . import runtime
-from .emit import EmitError, compile_outputs
+from .emit import EmitError, compile_outputs, float32_at
 from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
@@ -251,6 +251,21 @@ def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) ->
     return lines
 
 
+@dataclass(frozen=True)
+class AtDefaults:
+    """Spec entry: float32 input computed as ``native`` says (False: in float32; a tuple of x
+    intervals: refined there) when every parameter is a scalar at its default, else in
+    float64 (written as a call of ``runtime.at_defaults`` in the generated module)."""
+
+    names: tuple[str, ...]
+    defaults: tuple[float, ...]
+    native: bool | tuple
+
+    def __repr__(self) -> str:
+        args = "".join(f"{n}, " for n in self.names)
+        return f"_rt.at_defaults(({args}), {self.defaults!r}, {self.native!r})"
+
+
 def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
     if orders == (0, 1):
         return f"{act_name}_value_and_grad"
@@ -298,6 +313,14 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     precise = not (compiled.functions <= _NATIVE_OK or compiled.native_float32)
     if precise and compiled.refine:
         precise = compiled.refine  # float32, and float64 on these x intervals
+    if precise is True and compiled.program is not None and names and all(
+            math.isfinite(d) for d in defaults):
+        # rejected for parameters anywhere: perhaps accepted at the defaults (beta = 1 makes
+        # exp(-beta |x|) the exp of an exact argument)
+        at = float32_at(compiled.program, {f"p_{n}": d for n, d in zip(names, defaults,
+                                                                       strict=True)})
+        if at is not False:
+            precise = AtDefaults(names, defaults, False if at is True else at)
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
@@ -445,7 +468,16 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
                "point. NumPy ufunc rules: float16/32/64 keep their dtype (ints and bools give "
                "float64; complex/object raise TypeError); out= is honoured (also out=x); NaN "
                "propagates; no floating-point warnings.")
-    if isinstance(spec[3], tuple):
+    if isinstance(spec[3], AtDefaults):
+        at = spec[3]
+        values = ", ".join(f"{n}={d!r}" for n, d in zip(at.names, at.defaults, strict=True))
+        where = "" if not at.native else " (except for x in " + " and ".join(
+            f"[{a:.6g}, {b:.6g}]" for a, b in at.native) + ", computed in float64)"
+        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
+                   f"transcendentals) when the parameters are scalars at their defaults "
+                   f"({values}){where}: the float32 error analysis accepts this program with "
+                   "those values only. Otherwise it is computed in float64 and rounded once.")
+    elif isinstance(spec[3], tuple):
         where = " and ".join(f"[{a:.6g}, {b:.6g}]" for a, b in spec[3])
         out.append("float16/float32 input is computed in float32 (NumPy's float32 "
                    "transcendentals), except for x in " + where + ", computed in float64 and "

@@ -47,9 +47,9 @@ class _Reject(Exception):
     pass
 
 
-def _scalar(code: str):
+def _scalar(code: str, values: dict | None = None):
     try:
-        v = float(eval(code, {"np": np}))  # noqa: S307 -- generated numeric literal code
+        v = float(eval(code, {"np": np, **(values or {})}))  # noqa: S307 -- generated code
     except Exception:
         return None
     return v
@@ -92,10 +92,12 @@ def _pow2(v) -> bool:
 
 
 def native_float32(ops, results, signs: dict | None = None,
-                   x_iv: tuple[float, float] = (-_INF, _INF), budget: float = BUDGET) -> bool:
+                   x_iv: tuple[float, float] = (-_INF, _INF), budget: float = BUDGET,
+                   values: dict | None = None) -> bool:
     """True when the program ``ops`` (see :class:`symact.codegen.emit.Op`) may run in float32
     for x in the closed interval ``x_iv``; ``signs`` maps scalar code to "+"/"-" where the
-    parameter assumptions fix its sign."""
+    parameter assumptions fix its sign; ``values`` gives the parameters (``p_NAME``) fixed
+    values (then scalar code on them is a constant, exact if float32 holds it)."""
     signs = signs or {}
     xv = _v(x_iv, 0.0)
     xv.is_x = True
@@ -107,7 +109,7 @@ def native_float32(ops, results, signs: dict | None = None,
             if a == "x":
                 return xv
             if isinstance(a, tuple):
-                v = _scalar(a[1])
+                v = _scalar(a[1], values)
                 if v is None or math.isnan(v):
                     sign = signs.get(a[1])
                     iv = (0.0, _INF) if sign == "+" else (-_INF, 0.0) if sign == "-" else (
@@ -421,7 +423,7 @@ def _binade_order() -> list[int]:
     return list(range(top - 1, -127, -1)) + list(range(top, 128))
 
 
-def float32_refine(ops, results, signs: dict | None = None
+def float32_refine(ops, results, signs: dict | None = None, values: dict | None = None
                    ) -> tuple[tuple[float, float], ...] | None:
     """For a program :func:`native_float32` rejects on the whole line: the closed x intervals
     where it still rejects it (estimate above ``REFINE_BUDGET``) when x is confined to one
@@ -447,10 +449,10 @@ def float32_refine(ops, results, signs: dict | None = None
             def iv(a, b, sign=sign):
                 return (a, b) if sign > 0 else (-b, -a)
 
-            if native_float32(ops, results, signs, iv(lo, hi), REFINE_BUDGET):
+            if native_float32(ops, results, signs, iv(lo, hi), REFINE_BUDGET, values):
                 continue
             for a, b in pieces(lo, hi):
-                if not native_float32(ops, results, signs, iv(a, b), REFINE_BUDGET):
+                if not native_float32(ops, results, signs, iv(a, b), REFINE_BUDGET, values):
                     bad.append(iv(a, b))
                     span += max(0.0, min(b, REFINE_TYPICAL) - min(a, REFINE_TYPICAL))
                     if span > REFINE_SPAN:

@@ -76,6 +76,21 @@ def _scratch(dtype: np.dtype, nfloat: int, nbool: int) -> tuple[list, list, np.n
     return bufs
 
 
+def at_defaults(values: tuple, defaults: tuple, native):
+    """The ``precise`` spec entry of a kernel whose float32 program is accepted only at its
+    default parameters: ``native`` (False, or refinement intervals) when every value is a
+    scalar equal to its default, else True (float64 compute)."""
+    for v, d in zip(values, defaults, strict=True):
+        if isinstance(v, np.ndarray) and v.ndim:
+            return True
+        try:
+            if float(v) != d:
+                return True
+        except (TypeError, ValueError):
+            return True  # (apply reports the bad parameter)
+    return native
+
+
 def result_dtype(dtype: np.dtype) -> np.dtype:
     """The output dtype for an input dtype, or TypeError."""
     kind = dtype.kind
