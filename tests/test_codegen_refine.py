@@ -22,9 +22,9 @@ def _program(expr: sp.Expr, x: sp.Symbol, monkeypatch) -> tuple:
     seen = []
     real = precision.native_float32
 
-    def spy(ops, results, signs=None, *args):
+    def spy(ops, results, signs=None, *args, **kwargs):
         seen.append((ops, results, signs))
-        return real(ops, results, signs, *args)
+        return real(ops, results, signs, *args, **kwargs)
 
     monkeypatch.setattr(precision, "native_float32", spy)
     compile_outputs([expr], x, [])
