@@ -235,7 +235,8 @@ def test_float32_decided_again_at_the_default_parameters():
     """softplus: exp(-beta |x|) has an inexact argument for a free beta (float64 compute), an
     exact one at beta = 1: float32 then, float64 for any other beta or an array beta."""
     fn = symact.get("softplus").numpy()
-    assert "_rt.at_defaults((beta, ), (1.0,), False)" in fn.source
+    assert "_rt.at_defaults((beta, ), (1.0, ), False)" in fn.source
+    assert "_rt.at_defaults((alpha, ), (1.0, ), False)" in symact.get("isru").numpy().source
     assert "when the parameters are scalars at their defaults (beta=1.0)" in " ".join(
         fn.source.split())
     x = np.linspace(-30, 30, 6001).astype(np.float32)
@@ -260,3 +261,31 @@ def test_runtime_at_defaults():
     assert runtime.at_defaults((np.array([1.0, 1.0]),), (1.0,), False) is True
     assert runtime.at_defaults(("a",), (1.0,), False) is True
     assert runtime.at_defaults((float("nan"),), (1.0,), False) is True
+
+
+def test_float32_kept_only_where_parameters_cannot_break_it():
+    """Review findings: isru's x sqrt(alpha) may overflow float32 for a large alpha (then x /
+    inf = 0), and hypot(x, sqrt(b)) loses b when b^2 underflows: both fall back to float64."""
+    isru, isrlu = symact.get("isru").numpy(), symact.get("isrlu").numpy()
+    x = np.array([1e35, -1e35, 3.0], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = isru(x, alpha=1e10)
+        neg = isrlu(x[1:2], alpha=1e10)
+    wide = x.astype(np.float64) / np.sqrt(1.0 + 1e10 * x.astype(np.float64) ** 2)
+    np.testing.assert_allclose(got, wide.astype(np.float32), rtol=2.0**-22)
+    np.testing.assert_allclose(neg, wide[1:2].astype(np.float32), rtol=2.0**-22)
+    sq = symact.get("squareplus").numpy()
+    for dt, b in ((np.float32, 1e-60), (np.float64, 1e-320)):
+        xs = np.array([1e-30, 3e-31, 1e-35, 0.0], dt)
+        with mpmath.workdps(60):
+            ref = [float((mpmath.mpf(float(v)) + mpmath.sqrt(mpmath.mpf(float(v)) ** 2
+                                                               + mpmath.mpf(b))) / 2) for v in xs]
+        np.testing.assert_allclose(sq(xs, b=b), np.array(ref, dt), rtol=8 * np.finfo(dt).eps)
+
+
+def test_spec_source_with_unbounded_intervals_and_odd_parameter_names():
+    kmod = importlib.import_module("symact.codegen.kernel")
+    at = kmod.AtDefaults(("x_inf",), (1.0,), ((-math.inf, -80.0),))
+    assert repr(at) == "_rt.at_defaults((x_inf, ), (1.0, ), ((-np.inf, -80.0),))"
+    assert kmod.intervals_code(((-1.0, 0.5), (2.0, math.inf))) == "((-1.0, 0.5), (2.0, np.inf))"

@@ -544,12 +544,15 @@ def bent_identity(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
+    in [-inf, -3.19015e+38], computed in float64 and rounded once: there the float32 error
+    analysis rejects this program.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_core, (1, 3, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_core, (1, 3, 0, ((-np.inf, -3.190147189883798e+38),)), x, None if out is None else (out,),
                      (), ())
 
 
@@ -574,12 +577,15 @@ def bent_identity_d1(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
+    in [-inf, -3.19015e+38], computed in float64 and rounded once: there the float32 error
+    analysis rejects this program.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_bent_identity_d1_core, (1, 3, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_bent_identity_d1_core, (1, 3, 0, ((-np.inf, -3.190147189883798e+38),)), x, None if out is None else (out,),
                      (), ())
 
 
@@ -636,6 +642,9 @@ def bent_identity_value_and_grad(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
+    in [-inf, -3.19015e+38], computed in float64 and rounded once: there the float32 error
+    analysis rejects this program.
     Numerics: rewritten ((sqrt(x^2 + 1) - 1) / 2 = x^2 / (2 (sqrt(x^2 + 1) + 1)): no
     cancellation near 0).
     Numerics: stable forms: Hypot.
@@ -643,7 +652,7 @@ def bent_identity_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_bent_identity_value_and_grad_core, (2, 3, 0, False), x, None if out is None else tuple(out),
+    return _rt.apply(_bent_identity_value_and_grad_core, (2, 3, 0, ((-np.inf, -3.190147189883798e+38),)), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -668,11 +677,12 @@ def celu(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
-    error analysis accepts this program).
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Expm1.
     """
-    return _rt.apply(_celu_core, (1, 2, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_celu_core, (1, 2, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -702,7 +712,7 @@ def celu_d1(x, *, out=None, alpha=1.0):
     parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
     this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
-    return _rt.apply(_celu_d1_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else (out,),
+    return _rt.apply(_celu_d1_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -733,7 +743,7 @@ def celu_d2(x, *, out=None, alpha=1.0):
     parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
     this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
-    return _rt.apply(_celu_d2_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else (out,),
+    return _rt.apply(_celu_d2_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -770,7 +780,7 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, _rt.at_defaults((alpha, ), (1.0,), False)), x, None if out is None else tuple(out),
+    return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',))
 
 
@@ -2222,10 +2232,13 @@ def isrlu(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isrlu_core, (1, 3, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_isrlu_core, (1, 3, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -2351,10 +2364,13 @@ def isru(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
+    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
+    this program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_isru_core, (1, 2, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_isru_core, (1, 2, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
                      (alpha, ), ('alpha',))
 
 
@@ -5015,7 +5031,7 @@ def softplus(x, *, out=None, beta=1.0):
     program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Softplus.
     """
-    return _rt.apply(_softplus_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else (out,),
+    return _rt.apply(_softplus_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
@@ -5045,7 +5061,7 @@ def softplus_d1(x, *, out=None, beta=1.0):
     program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_softplus_d1_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else (out,),
+    return _rt.apply(_softplus_d1_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
@@ -5110,7 +5126,7 @@ def softplus_value_and_grad(x, *, out=None, beta=1.0):
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, _rt.at_defaults((beta, ), (1.0,), False)), x, None if out is None else tuple(out),
+    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else tuple(out),
                      (beta, ), ('beta',))
 
 

@@ -61,7 +61,7 @@ def _executor() -> ThreadPoolExecutor:
 
 def _scratch(dtype: np.dtype, nfloat: int, nbool: int) -> tuple[list, list, np.ndarray]:
     """Per-thread scratch buffers of CHUNK elements (reused from call to call; a float64 chunk
-    uses the first half of each, a float32 chunk refined in float64 may use all of it)."""
+    uses the first half of each: the untouched half of a float64 buffer is never paged in)."""
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
@@ -590,12 +590,13 @@ def sin_sq(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 
 
 def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
-    """hypot(a, c) for a scalar c (a parameter): where |c| <= 2^20, sqrt(min(|a|, 2^60)^2 +
-    c^2) then max(., |a|), as the emitter does for a constant c (two correctly rounded steps
-    below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|; no overflow in float32
-    either); np.hypot costs ~5x these six passes. Otherwise (an array c, |c| > 2^20, NaN)
+    """hypot(a, c) for a scalar c (a parameter): where 2^-60 <= |c| <= 2^20, sqrt(min(|a|,
+    2^60)^2 + c^2) then max(., |a|), as the emitter does for a constant c (two correctly
+    rounded steps below 2^60; above, c^2 / a^2 < 2^-80 and the result is |a|; no overflow in
+    float32 either, and c^2 stays a normal number: an underflowed a^2 is negligible next to
+    it); np.hypot costs ~5x these six passes. Otherwise (an array c, a tiny or huge |c|, NaN)
     np.hypot itself."""
-    if isinstance(c, np.ndarray) or not abs(c) <= 2.0**20:
+    if isinstance(c, np.ndarray) or not 2.0**-60 <= abs(c) <= 2.0**20:
         return np.hypot(a, c, out=out)
     u = _work(a.shape[0], 1)[0]
     if a.dtype != u.dtype:  # (float32 compute: half of a float64 work buffer)

@@ -277,7 +277,7 @@ class Program:
                                                 ("s", _num(sp.nsimplify(c**2))),
                                                 self.value(e.args[0])])
         if isinstance(e, Hypot) and e.args[1].is_number and not self.dep(e.args[1]) \
-                and 0 < abs(float(e.args[1])) <= 2**20:
+                and 2**-60 <= abs(float(e.args[1])) <= 2**20:
             return self._hypot_const(self.value(e.args[0]), float(e.args[1]))
         if isinstance(e, (sp.sin, sp.cos)):
             arg = self.defs.get(e.args[0], e.args[0])  # (through a CSE symbol)
@@ -287,7 +287,8 @@ class Program:
                 return self.new("_rt.trig_double", [self.value(arg / 2),
                                                     ("s", str(isinstance(e, sp.cos)))])
         if isinstance(e, Hypot) and not self.dep(e.args[1]) and self.dep(e.args[0]):
-            # a parameter: the same six passes when |c| <= 2^20 (checked per chunk)
+            # a parameter: the same six passes when 2^-60 <= |c| <= 2^20 (checked per call)
+            self.functions.add("hypot")
             return self.new("_rt.hypot_c", [self.value(e.args[0]),
                                             ("s", self.scalar(e.args[1]))])
         if isinstance(e, sp.DiracDelta):
@@ -394,8 +395,10 @@ class Program:
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
         overflow, not even in float32); above, c^2 / a^2 < 2^-80 and the result is |a|
-        (np.hypot is ~5x slower than these six passes). Plain float32 operations: the float32
-        error analysis decides whether float32 input runs natively."""
+        (np.hypot is ~5x slower than these six passes); |c| >= 2^-60 keeps c^2 a normal
+        number even in float32. The float32 error analysis decides whether float32 input runs
+        natively (the marker "hypot" keeps the kernel off the all-exact-ufuncs shortcut)."""
+        self.functions.add("hypot")
         u = self.new("np.abs", [a])
         t = self.new("np.clip", [u, ("s", "0.0"), ("s", "1.152921504606847e+18")])
         t = self.new("np.square", [t])

@@ -280,13 +280,15 @@ def _step(op, args, mask):
 
 
 def _hypot(a, c) -> _V:
-    """hypot(a, c), c a parameter (``runtime.hypot_c``): where |c| <= 2^20, sqrt(min(|a|,
+    """hypot(a, c), c a parameter (``runtime.hypot_c``): where 2^-60 <= |c| <= 2^20, sqrt(min(|a|,
     2^60)^2 + c^2) then max(., |a|): a^2 and c^2 (2 e + 0.5 each), their sum of nonnegative
     terms (+ 0.5) and the root (half of that + 0.5) give max(e_a, e_c) + 1; the max with |a|
     keeps the result at least |a| (no underflow of a^2 reaches it) and the clip keeps a^2
-    finite. Larger |c| take np.hypot, at most 1 ULP plus the same condition."""
+    finite. Other |c| take np.hypot, at most 1 ULP plus the same condition."""
     (lo, hi), ea = a
     (cl, ch), ec = c
+    if a.of or c.of:
+        raise _Reject  # float64 would keep the intermediate that overflows in float32
     alo = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
     ahi = max(abs(lo), abs(hi))
     clo = 0.0 if cl <= 0 <= ch else min(abs(cl), abs(ch))
@@ -352,9 +354,14 @@ def _step_value(op, args, mask):
             for u, w in ((a, b), (b, a)):
                 if u.uf and max(abs(w[0][0]), abs(w[0][1])) > 1:
                     raise _Reject  # an underflowed factor scaled back into range
+                if u.scalar and math.isinf(max(abs(u[0][0]), abs(u[0][1]))) and max(
+                        abs(w[0][0]), abs(w[0][1])) > 1:
+                    # a free parameter times a value beyond 1: the product may overflow
+                    # float32 (x sqrt(alpha) at alpha = 1e10) where float64 keeps it
+                    of = True
         # exact: a product with a power of two, a quotient by one (not 2^k / b)
         rounding = 0.0 if (_pow2(b) or (fn == "np.multiply" and _pow2(a))) else 0.5
-        return _v(iv, a[1] + b[1] + rounding, uf)
+        return _v(iv, a[1] + b[1] + rounding, uf, of)
     if of:
         raise _Reject
     if fn == "np.square":
