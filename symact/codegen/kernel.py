@@ -252,14 +252,18 @@ def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) ->
 
 
 def _bound_code(v: float) -> str:
-    return "np.inf" if v == math.inf else "(-np.inf)" if v == -math.inf else repr(v)
+    return "np.inf" if v == math.inf else "-np.inf" if v == -math.inf else repr(v)
 
 
 def intervals_code(ivs: tuple) -> str:
     """Refinement intervals as source (unbounded ends as np.inf)."""
-    items = [f"({_bound_code(a).replace('(-np.inf)', '-np.inf')}, {_bound_code(b)})"
-             for a, b in ivs]
+    items = [f"({_bound_code(a)}, {_bound_code(b)})" for a, b in ivs]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _intervals_text(ivs: tuple) -> str:
+    """Refinement intervals for a docstring."""
+    return " and ".join(f"[{a:.6g}, {b:.6g}]" for a, b in ivs)
 
 
 def _precise_code(precise) -> str:
@@ -273,13 +277,13 @@ class AtDefaults:
     float64 (written as a call of ``runtime.at_defaults`` in the generated module)."""
 
     names: tuple[str, ...]
-    defaults: tuple[float, ...]
+    defaults: tuple[float, ...]  # (finite)
     native: bool | tuple
 
     def __repr__(self) -> str:
         args = "".join(f"{n}, " for n in self.names)
-        return (f"_rt.at_defaults(({args}), ({''.join(_bound_code(d) + ', ' for d in self.defaults)}), "
-                f"{_precise_code(self.native)})")
+        values = "".join(f"{d!r}, " for d in self.defaults)
+        return f"_rt.at_defaults(({args}), ({values}), {_precise_code(self.native)})"
 
 
 def _func_name(act_name: str, orders: tuple[int, ...]) -> str:
@@ -343,20 +347,18 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     body = list(compiled.lines) + zero_lines
     spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
     transcendental = not compiled.functions <= _NATIVE_OK
-    src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
-                    notes, transcendental)
-    ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src, tuple(formulas),
-                      notes)
+
+    def build(lines: list[str], spec: tuple) -> KernelSource:
+        src = _assemble(act, fname, core, plist, lines, spec, names, defaults, orders,
+                        formulas, notes, transcendental)
+        return KernelSource(fname, act.name, tuple(orders), names, defaults, src,
+                            tuple(formulas), notes)
+
+    ks = build(body, spec)
     if precise is not True:
-        wide = _assemble(act, fname, core, plist, body, spec[:3] + (True,), names, defaults,
-                         orders, formulas, notes, transcendental)
-        if not _float32_close(ks, KernelSource(fname, act.name, tuple(orders), names, defaults,
-                                               wide, tuple(formulas), notes), float32_points):
-            precise = True
-            spec = spec[:3] + (True,)
-            src = wide
-            ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
-                              tuple(formulas), notes)
+        wide = build(body, spec[:3] + (True,))
+        if not _float32_close(ks, wide, float32_points):
+            spec, ks = spec[:3] + (True,), wide
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
     fn = load(ks)
     probe = np.array([np.nan, np.inf, -np.inf])
@@ -379,10 +381,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
     if probes:  # kept only if they give the limits at the defaults
-        trial = _assemble(act, fname, core, plist, body + extra + probes, spec, names,
-                          defaults, orders, formulas, notes, transcendental)
-        tfn = load(KernelSource(fname, act.name, tuple(orders), names, defaults, trial,
-                                tuple(formulas), notes))
+        tfn = load(build(body + extra + probes, spec))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tgot = tfn(probe)
@@ -396,11 +395,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
             notes.append("limit at +-inf depends on the parameters and was not found; "
                          "the kernel's own value is used")
     if extra:
-        body = body + extra
-        src = _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
-                        notes, transcendental)
-        ks = KernelSource(fname, act.name, tuple(orders), names, defaults, src,
-                          tuple(formulas), notes)
+        ks = build(body + extra, spec)
     return ks
 
 
@@ -490,16 +485,16 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
     if isinstance(spec[3], AtDefaults):
         at = spec[3]
         values = ", ".join(f"{n}={d!r}" for n, d in zip(at.names, at.defaults, strict=True))
-        where = "" if not at.native else " (except for x in " + " and ".join(
-            f"[{a:.6g}, {b:.6g}]" for a, b in at.native) + ", computed in float64)"
+        where = "" if not at.native else (
+            f" (except for x in {_intervals_text(at.native)}, computed in float64)")
         out.append("float16/float32 input is computed in float32 (NumPy's float32 "
                    f"transcendentals) when the parameters are scalars at their defaults "
                    f"({values}){where}: the float32 error analysis accepts this program with "
                    "those values only. Otherwise it is computed in float64 and rounded once.")
     elif isinstance(spec[3], tuple):
-        where = " and ".join(f"[{a:.6g}, {b:.6g}]" for a, b in spec[3])
         out.append("float16/float32 input is computed in float32 (NumPy's float32 "
-                   "transcendentals), except for x in " + where + ", computed in float64 and "
+                   f"transcendentals), except for x in {_intervals_text(spec[3])}, computed "
+                   "in float64 and "
                    "rounded once: there the float32 error analysis rejects this program.")
     elif spec[3]:
         out.append("float16/float32 input is computed in float64 and rounded once.")
