@@ -669,6 +669,53 @@ def _python_test(prog: Program, c: sp.Basic) -> str:
     return prog.scalar_cond(c)
 
 
+def _exp_magnitude(e: sp.exp, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr | None] | None:
+    """For exp(k min(0, w)) (k > 0): (k |w|, w); for exp(-k |w|): (k |w|, None); else None."""
+    k, rest = e.args[0].as_independent(x, as_Add=False)
+    if k.is_positive and isinstance(rest, sp.Min) and len(rest.args) == 2 \
+            and sp.S.Zero in rest.args:
+        w = next(a for a in rest.args if a != 0)
+        return sp.Abs(k * w), w
+    if (-k).is_positive and isinstance(rest, sp.Abs):
+        return -k * rest, None
+    return None
+
+
+def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
+    """exp(k min(0, w)) as max(exp(-k |w|), [w > 0]) (k > 0) where the program also computes
+    exp(-k |w|), the stable sigmoid's pair (silu, softplus', acon_c): one exponential instead
+    of two. The same value: for w <= 0 both exponents are k w, for w > 0 the first is 1 and
+    exp(-k |w|) <= 1; a NaN w gives NaN through np.maximum. Not for the exponential of a
+    ``MulExp`` with a polynomial argument (its helper keeps the exponent as a double-double)."""
+    atoms: set = set()
+    skip: set = set()
+    for o in outputs:
+        atoms |= o.atoms(sp.exp)
+        for m in o.atoms(MulExp):
+            if isinstance(m.args[1], sp.exp) and _is_poly_exponent(m.args[1].args[0], x):
+                skip.add(m.args[1])
+    groups: dict = {}
+    for a in atoms - skip:
+        key = _exp_magnitude(a, x)
+        if key is not None:
+            groups.setdefault(key[0], []).append((a, key[1]))
+    repl = {}
+    for mag, items in groups.items():
+        if len(items) < 2 or all(w is not None for _, w in items):
+            continue  # (no exp(-k |w|) to share)
+        shared = sp.exp(-mag)
+        for a, w in items:
+            if w is not None:
+                repl[a] = sp.Max(shared, sp.Piecewise((1, w > 0), (0, True)), evaluate=False)
+    return [o.xreplace(repl) for o in outputs] if repl else outputs
+
+
+def _is_poly_exponent(arg: sp.Expr, x: sp.Symbol) -> bool:
+    """Whether exp(arg) has a polynomial of two or more terms inside (``Program._exp_poly``)."""
+    return any(isinstance(a, sp.Add) and a.has(x) and a.is_polynomial(x)
+               for a in sp.preorder_traversal(arg))
+
+
 def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symbol]
                       ) -> Compiled:
     # UnevaluatedExpr around a Hypot (the hypot-sum rule's marker) protects nothing here:
@@ -677,6 +724,7 @@ def _compile_straight(outputs: list[sp.Expr], x: sp.Symbol, params: list[sp.Symb
                          and isinstance(e.args[0], Hypot), lambda e: e.args[0])
                for o in outputs]
     outputs = [_fold_constants(o) for o in outputs]
+    outputs = _share_exponentials(outputs, x)
     repl, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("_c"), order="none")
     # a CSE value -x (SymPy's cse takes it out of x - a and x - b) is inlined: x - a then
     # stays one subtraction instead of a negation of a negation (the values are the same)
@@ -761,12 +809,11 @@ def _allocate(prog: Program, results: list) -> Compiled:
             # two constants, one of them 0: c2 + (c1 - c2) * cond is exact, two fast passes
             # instead of a masked copy
             d, c, v = args
-            if d == "0.0" and v == "1.0":
-                lines.append(f"np.copyto({dest}, {c})")
-            elif d == "0.0":
-                lines.append(f"np.multiply({c}, {v}, out={dest})")
-            else:
-                lines.append(f"np.multiply({c}, ({v} - {d}), out={dest})")
+            lines.append(f"np.copyto({dest}, {c})")
+            if d == "0.0" and v != "1.0":
+                lines.append(f"np.multiply({dest}, {v}, out={dest})")
+            elif d != "0.0":
+                lines.append(f"np.multiply({dest}, ({v} - {d}), out={dest})")
                 lines.append(f"np.add({dest}, {d}, out={dest})")
         elif op.fn == "select":
             default, rest = args[0], args[1:]
@@ -778,6 +825,13 @@ def _allocate(prog: Program, results: list) -> Compiled:
                     lines.append(f"np.copyto({dest}, {v}, where={c})")
                 else:
                     lines.append(f"_rt.select({dest}, {c}, {v})")
+        elif op.fn == "np.multiply" and len(args) == 2 and dest.startswith(("s[", "o[")) and any(
+                isinstance(a, int) and kinds[a] == "b" for a in op.args) and dest not in args:
+            # a bool mask times a value: the mask cast into the destination first, then a
+            # same-dtype product (NumPy's mixed bool/float loop costs ~3 plain passes)
+            k = next(j for j, a in enumerate(op.args) if isinstance(a, int) and kinds[a] == "b")
+            lines.append(f"np.copyto({dest}, {args[k]})")
+            lines.append(f"np.multiply({dest}, {args[1 - k]}, out={dest})")
         else:
             lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):
