@@ -338,3 +338,30 @@ def test_spec_source_with_unbounded_intervals_and_odd_parameter_names():
     at = kmod.AtDefaults(("x_inf",), (1.0,), ((-math.inf, -80.0),))
     assert repr(at) == "_rt.at_defaults((x_inf, ), (1.0, ), ((-np.inf, -80.0),))"
     assert kmod.intervals_code(((-1.0, 0.5), (2.0, math.inf))) == "((-1.0, 0.5), (2.0, np.inf))"
+
+
+def test_shared_exponential_needs_no_parameter_assumption():
+    """Review finding: exp(beta min(0, x)) shared with exp(-beta |x|) holds only for beta > 0,
+    and kernels do not enforce parameter assumptions: swish with beta = -1 (and an array of
+    mixed signs) must still be x sigmoid(beta x). Constant factors share (silu)."""
+    assert "np.maximum(" in symact.get("silu").numpy().source
+    swish = symact.get("swish").numpy()
+    x = np.array([1.0, 3.0, -2.0, -30.0, 0.0])
+    beta = np.array([-1.0, 2.0, -0.5, 1.0, -3.0])
+    for b in (-1.0, beta):
+        want = x / (1.0 + np.exp(-np.asarray(b) * x))
+        np.testing.assert_allclose(swish(x, beta=b), want, rtol=4e-16)
+
+
+def test_rounded_exponential_leaves_parameter_code_alone():
+    """Review finding: only exp ops become runtime.exp_r, not np.exp inside scalar parameter
+    code (exp(a) below), and a kernel computed in float64 keeps np.exp."""
+    act = symact.define("x*sigmoid(x)*exp(a)", a=0.5)
+    k = act.numpy()
+    x = np.linspace(-20, 20, 101)
+    ref = x / (1.0 + np.exp(-x)) * math.exp(0.5)
+    np.testing.assert_allclose(k(x), ref, rtol=1e-15)
+    x32 = x.astype(np.float32)
+    ref32 = x32.astype(np.float64) / (1.0 + np.exp(-x32.astype(np.float64))) * math.exp(0.5)
+    np.testing.assert_allclose(k(x32), ref32, rtol=4 * 2.0**-24)
+    assert "_rt.exp_r(" not in symact.get("sigmoid").numpy(2).source

@@ -670,7 +670,10 @@ def _python_test(prog: Program, c: sp.Basic) -> str:
 
 
 def _exp_magnitude(e: sp.exp, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr | None] | None:
-    """For exp(k min(0, w)) (k > 0): (k |w|, w); for exp(-k |w|): (k |w|, None); else None."""
+    """For exp(k min(0, w)) (k > 0): (k |w|, w); for exp(-k |w|): (k |w|, None); else None.
+    Only for k > 0 whatever the parameters: ``e`` comes with its parameters as plain real
+    symbols (kernels do not enforce parameter assumptions: swish with beta = -1 must stay
+    right)."""
     k, rest = e.args[0].as_independent(x, as_Add=False)
     if k.is_positive and isinstance(rest, sp.Min) and len(rest.args) == 2 \
             and sp.S.Zero in rest.args:
@@ -687,6 +690,10 @@ def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
     of two. The same value: for w <= 0 both exponents are k w, for w > 0 the first is 1 and
     exp(-k |w|) <= 1; a NaN w gives NaN through np.maximum. Not for the exponential of a
     ``MulExp`` with a polynomial argument (its helper keeps the exponent as a double-double)."""
+    plain = {p: sp.Dummy(p.name, real=True) for o in outputs for p in o.free_symbols
+             if p != x}
+    back = {v: k for k, v in plain.items()}
+    outputs = [o.xreplace(plain) for o in outputs]
     atoms: set = set()
     skip: set = set()
     for o in outputs:
@@ -707,7 +714,7 @@ def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
         for a, w in items:
             if w is not None:
                 repl[a] = sp.Max(shared, sp.Piecewise((1, w > 0), (0, True)), evaluate=False)
-    return [o.xreplace(repl) for o in outputs] if repl else outputs
+    return [o.xreplace(repl).xreplace(back) for o in outputs]
 
 
 def _is_poly_exponent(arg: sp.Expr, x: sp.Symbol) -> bool:
@@ -869,7 +876,7 @@ def with_exp_rounded(c: Compiled, values: dict | None = None) -> Compiled | None
            for o in ops]
     program = (ops, results, signs)
     native = float32_at(program, values)
-    lines = [ln.replace("np.exp(", "_rt.exp_r(") for ln in c.lines]
+    lines = ["_rt.exp_r(" + ln[7:] if ln.startswith("np.exp(") else ln for ln in c.lines]
     return Compiled(lines, c.nfloat, c.nbool, (c.functions - {"np.exp"}) | {"_rt.exp_r"},
                     native is True, native if isinstance(native, tuple) else None, program)
 

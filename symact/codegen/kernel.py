@@ -363,10 +363,9 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         wide = build(body, spec[:3] + (True,))
         if not _float32_close(ks, wide, float32_points):
             spec, ks = spec[:3] + (True,), wide
-        elif "_rt.exp_r" in compiled.functions:
-            notes.append("in float32 the exponentials are computed in float64 and rounded "
-                         "once (NumPy's float32 exp is off by up to 2.45 ULPs)")
-            ks = build(body, spec)
+    if spec[3] is True and any(ln.lstrip().startswith("_rt.exp_r(") for ln in body):
+        body = [_plain_exp(ln) for ln in body]  # (float64 compute: nothing to round)
+        ks = build(body, spec)
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
     fn = load(ks)
     probe = np.array([np.nan, np.inf, -np.inf])
@@ -458,13 +457,22 @@ def _float32_close(native: KernelSource, wide: KernelSource,
     return True
 
 
+def _plain_exp(line: str) -> str:
+    """A ``runtime.exp_r`` call line back to ``np.exp`` (same arguments)."""
+    code = line.lstrip()
+    if not code.startswith("_rt.exp_r("):
+        return line
+    return line[:len(line) - len(code)] + "np.exp(" + code[len("_rt.exp_r("):]
+
+
 def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
               notes, transcendental=False) -> str:
     lines = [f"def {core}(x, o, s, b{plist}):"]
     lines += ["    " + ln for ln in body] or ["    pass"]
     kw = "".join(f", {n}={d!r}" for n, d in zip(names, defaults, strict=True))
     doc = _docstring(act, orders, formulas, names, defaults, notes, spec,
-                     native_note=not spec[3] and transcendental)
+                     native_note=not spec[3] and transcendental,
+                     exp_rounded=any(ln.lstrip().startswith("_rt.exp_r(") for ln in body))
     lines.append("")
     lines.append("")
     lines.append(f"def {fname}(x, *, out=None{kw}):")
@@ -479,7 +487,11 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
     return "\n".join(lines) + "\n"
 
 
-def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=False) -> str:
+def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=False,
+               exp_rounded=False) -> str:
+    numpy32 = ("NumPy's float32 transcendentals, but exponentials computed in float64 and "
+               "rounded once: NumPy's float32 exp is off by up to 2.45 ULPs" if exp_rounded
+               else "NumPy's float32 transcendentals")
     what = " and ".join(ORDER_NAMES[o] for o in orders)
     head = f"{act.name}: {what}, elementwise."
     out = [f'"""{head}', ""]
@@ -503,20 +515,20 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
         values = ", ".join(f"{n}={d!r}" for n, d in zip(at.names, at.defaults, strict=True))
         where = "" if not at.native else (
             f" (except for x in {_intervals_text(at.native)}, computed in float64)")
-        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
-                   f"transcendentals) when the parameters are scalars at their defaults "
+        out.append(f"float16/float32 input is computed in float32 ({numpy32}) when the "
+                   "parameters are scalars at their defaults "
                    f"({values}){where}: the float32 error analysis accepts this program with "
                    "those values only. Otherwise it is computed in float64 and rounded once.")
     elif isinstance(spec[3], tuple):
-        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
-                   f"transcendentals), except for x in {_intervals_text(spec[3])}, computed "
+        out.append(f"float16/float32 input is computed in float32 ({numpy32}), except for "
+                   f"x in {_intervals_text(spec[3])}, computed "
                    "in float64 and "
                    "rounded once: there the float32 error analysis rejects this program.")
     elif spec[3]:
         out.append("float16/float32 input is computed in float64 and rounded once.")
     elif native_note:
-        out.append("float16/float32 input is computed in float32 (NumPy's float32 "
-                   "transcendentals; the float32 error analysis accepts this program).")
+        out.append(f"float16/float32 input is computed in float32 ({numpy32}; the float32 "
+                   "error analysis accepts this program).")
     for n in notes:
         out.append(f"Numerics: {n}.")
     if len(orders) > 1:

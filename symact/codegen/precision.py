@@ -29,7 +29,8 @@ import numpy as np
 
 #: max ULP error of NumPy's float32 ufuncs (SIMD/SVML builds measured on 6e6 points; libm
 #: builds are more accurate)
-F32_ULPS = {"np.exp": 2.4, "_rt.exp_r": 0.51, "np.expm1": 2.6, "np.log": 3.4, "np.log1p": 1.9, "np.tanh": 1.4,
+F32_ULPS = {"np.exp": 2.4, "_rt.exp_r": 0.51,
+            "np.expm1": 2.6, "np.log": 3.4, "np.log1p": 1.9, "np.tanh": 1.4,
             "np.arctan": 2.1, "np.sin": 1.45, "np.cos": 1.45}
 #: largest error estimate accepted for native float32 (the sum of worst cases is pessimistic:
 #: the accuracy tests check the 4-ULP target on the grid)
