@@ -101,11 +101,11 @@ def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(s[0], p_beta, out=s[1])
     np.clip(s[1], (-np.inf), 0.0, out=s[1])
     np.multiply(x, p_p2, out=s[2])
-    np.exp(s[1], out=s[3])
+    _rt.exp_r(s[1], out=s[3])
     _rt.mul_exp(x, s[3], s[1], out=s[1])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_r(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.multiply(s[1], (p_p1 + ((-1.0) * p_p2)), out=s[1])
     np.divide(s[1], s[0], out=s[0])
@@ -123,12 +123,16 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals, but
+    exponentials computed in float64 and rounded once: NumPy's float32 exp is off by up to 2.45
+    ULPs) when the parameters are scalars at their defaults (p1=1.0, p2=0.0, beta=1.0): the
+    float32 error analysis accepts this program with those values only. Otherwise it is computed
+    in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: the limits at +-inf are taken from the kernel at the largest finite floats (they
     depend on the parameters).
     """
-    return _rt.apply(_acon_c_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_core, (1, 4, 0, _rt.at_defaults((p1, p2, beta, ), (1.0, 0.0, 1.0, ), False)), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'))
 
 
@@ -302,10 +306,12 @@ def apl(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 def _apl_d1_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.subtract(p_b_1, x, out=s[0])
     np.greater(s[0], 0.0, out=b[0])
-    np.multiply(b[0], p_a_1, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], p_a_1, out=s[0])
     np.subtract(p_b_2, x, out=s[1])
     np.greater(s[1], 0.0, out=b[0])
-    np.multiply(b[0], p_a_2, out=s[1])
+    np.copyto(s[1], b[0])
+    np.multiply(s[1], p_a_2, out=s[1])
     np.add(s[0], s[1], out=s[1])
     np.greater(x, 0.0, out=b[0])
     np.subtract(s[1], b[0], out=s[1])
@@ -366,9 +372,11 @@ def _apl_value_and_grad_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.add(s[2], s[3], out=s[3])
     np.add(s[3], s[4], out=o[0])
     np.greater(s[0], 0.0, out=b[0])
-    np.multiply(b[0], p_a_1, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], p_a_1, out=s[0])
     np.greater(s[1], 0.0, out=b[0])
-    np.multiply(b[0], p_a_2, out=s[1])
+    np.copyto(s[1], b[0])
+    np.multiply(s[1], p_a_2, out=s[1])
     np.add(s[0], s[1], out=s[1])
     np.greater(x, 0.0, out=b[0])
     np.subtract(s[1], b[0], out=s[1])
@@ -1559,7 +1567,8 @@ def hard_sigmoid_legacy(x, *, out=None):
 def _hard_sigmoid_legacy_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 2.5, out=b[0])
-    np.multiply(b[0], (0.0 - 0.2), out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(o[0], (0.0 - 0.2), out=o[0])
     np.add(o[0], 0.2, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -1606,7 +1615,8 @@ def _hard_sigmoid_legacy_value_and_grad_core(x, o, s, b):
     np.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 2.5, out=b[0])
-    np.multiply(b[0], (0.0 - 0.2), out=o[1])
+    np.copyto(o[1], b[0])
+    np.multiply(o[1], (0.0 - 0.2), out=o[1])
     np.add(o[1], 0.2, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -1653,7 +1663,8 @@ def hard_sigmoid_legacy_d1_from_output(x, *, out=None):
 def _hardshrink_core(x, o, s, b, p_lambd):
     np.abs(x, out=s[0])
     np.less(p_lambd, s[0], out=b[0])
-    np.multiply(x, b[0], out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(x, o[0], out=o[0])
 
 
 def hardshrink(x, *, out=None, lambd=0.5):
@@ -1722,7 +1733,8 @@ def hardshrink_d2(x, *, out=None, lambd=0.5):
 def _hardshrink_value_and_grad_core(x, o, s, b, p_lambd):
     np.abs(x, out=s[0])
     np.less(p_lambd, s[0], out=b[0])
-    np.multiply(x, b[0], out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(x, o[0], out=o[0])
     np.copyto(o[1], b[0])
     _rt.fix_nan(x, o[1])
 
@@ -1792,7 +1804,8 @@ def hardsigmoid(x, *, out=None):
 def _hardsigmoid_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 3.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.16666666666666666), out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(o[0], (0.0 - 0.16666666666666666), out=o[0])
     np.add(o[0], 0.16666666666666666, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -1838,7 +1851,8 @@ def _hardsigmoid_value_and_grad_core(x, o, s, b):
     np.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 3.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.16666666666666666), out=o[1])
+    np.copyto(o[1], b[0])
+    np.multiply(o[1], (0.0 - 0.16666666666666666), out=o[1])
     np.add(o[1], 0.16666666666666666, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -1937,7 +1951,8 @@ def hardswish_d1(x, *, out=None):
 def _hardswish_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.greater(s[0], 3.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.3333333333333333), out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(o[0], (0.0 - 0.3333333333333333), out=o[0])
     np.add(o[0], 0.3333333333333333, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -2019,7 +2034,8 @@ def _hardtanh_d1_core(x, o, s, b, p_min_val, p_max_val):
     np.greater_equal(p_min_val, x, out=b[0])
     np.less_equal(p_max_val, x, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 1.0), out=o[0])
+    np.copyto(o[0], b[1])
+    np.multiply(o[0], (0.0 - 1.0), out=o[0])
     np.add(o[0], 1.0, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -2069,7 +2085,8 @@ def _hardtanh_value_and_grad_core(x, o, s, b, p_min_val, p_max_val):
     np.greater_equal(p_min_val, x, out=b[0])
     np.less_equal(p_max_val, x, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 1.0), out=o[1])
+    np.copyto(o[1], b[1])
+    np.multiply(o[1], (0.0 - 1.0), out=o[1])
     np.add(o[1], 1.0, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -2491,7 +2508,8 @@ def leaky_relu(x, *, out=None, negative_slope=0.01):
 
 def _leaky_relu_d1_core(x, o, s, b, p_negative_slope):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], p_negative_slope, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], p_negative_slope, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -2542,7 +2560,8 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
             np.multiply(x, p_negative_slope, out=s[0])
             np.maximum(x, s[0], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], p_negative_slope, out=s[0])
+            np.copyto(s[0], b[0])
+            np.multiply(s[0], p_negative_slope, out=s[0])
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
@@ -2551,7 +2570,8 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
             np.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], p_negative_slope, out=s[1])
+            np.copyto(s[1], b[0])
+            np.multiply(s[1], p_negative_slope, out=s[1])
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
@@ -2560,7 +2580,8 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
         np.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
-        np.multiply(b[0], p_negative_slope, out=s[1])
+        np.copyto(s[1], b[0])
+        np.multiply(s[1], p_negative_slope, out=s[1])
         np.greater(x, 0.0, out=b[0])
         np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
@@ -2901,7 +2922,7 @@ def lecun_tanh_d1_from_output(x, *, out=None):
 
 
 def _loglog_core(x, o, s, b):
-    np.exp(x, out=s[0])
+    _rt.exp_r(x, out=s[0])
     np.negative(s[0], out=s[0])
     np.expm1(s[0], out=s[0])
     np.negative(s[0], out=o[0])
@@ -2915,10 +2936,13 @@ def loglog(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals, but
+    exponentials computed in float64 and rounded once: NumPy's float32 exp is off by up to 2.45
+    ULPs), except for x in [88, inf], computed in float64 and rounded once: there the float32
+    error analysis rejects this program.
     Numerics: stable forms: Expm1.
     """
-    return _rt.apply(_loglog_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_loglog_core, (1, 1, 0, ((88.0, np.inf),)), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3020,14 +3044,14 @@ def logsigmoid(x, *, out=None):
 
 
 def _logsigmoid_d1_core(x, o, s, b):
-    np.negative(x, out=s[0])
-    np.clip(s[0], (-np.inf), 0.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.abs(x, out=s[1])
-    np.negative(s[1], out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(s[0], s[1], out=o[0])
+    np.less(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[1], s[0], out=o[0])
 
 
 def logsigmoid_d1(x, *, out=None):
@@ -3042,7 +3066,7 @@ def logsigmoid_d1(x, *, out=None):
     error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_logsigmoid_d1_core, (1, 2, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_logsigmoid_d1_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -3078,10 +3102,11 @@ def _logsigmoid_value_and_grad_core(x, o, s, b):
     np.log1p(s[0], out=s[1])
     np.negative(s[1], out=s[1])
     np.negative(x, out=s[2])
-    np.clip(s[2], 0.0, np.inf, out=s[3])
-    np.subtract(s[1], s[3], out=o[0])
-    np.clip(s[2], (-np.inf), 0.0, out=s[2])
-    np.exp(s[2], out=s[2])
+    np.clip(s[2], 0.0, np.inf, out=s[2])
+    np.subtract(s[1], s[2], out=o[0])
+    np.less(x, 0.0, out=b[0])
+    np.copyto(s[2], b[0])
+    np.maximum(s[0], s[2], out=s[2])
     np.add(s[0], 1.0, out=s[0])
     np.divide(s[2], s[0], out=o[1])
 
@@ -3101,7 +3126,7 @@ def logsigmoid_value_and_grad(x, *, out=None):
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_logsigmoid_value_and_grad_core, (2, 4, 0, False), x, None if out is None else tuple(out),
+    return _rt.apply(_logsigmoid_value_and_grad_core, (2, 3, 1, False), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -3159,11 +3184,15 @@ def mish(x, *, out=None):
 
 
 def _mish_d1_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.exp(s[0], out=s[1])
-    np.negative(x, out=s[2])
-    np.clip(s[2], (-np.inf), 0.0, out=s[2])
-    np.exp(s[2], out=s[2])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
+    np.exp(s[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.less(x, 0.0, out=b[0])
+    np.copyto(s[2], b[0])
+    np.maximum(s[0], s[2], out=s[2])
     np.multiply(s[2], 2.0, out=s[3])
     np.add(s[1], s[3], out=s[4])
     np.square(s[2], out=s[5])
@@ -3171,20 +3200,18 @@ def _mish_d1_core(x, o, s, b):
     np.multiply(s[1], s[4], out=s[6])
     np.add(s[5], s[6], out=s[6])
     np.divide(1.0, s[6], out=s[6])
+    np.clip(x, (-np.inf), 0.0, out=s[5])
     np.multiply(s[3], s[6], out=s[3])
     np.add(s[1], s[2], out=s[2])
     np.multiply(s[3], s[2], out=s[2])
     np.square(s[2], out=s[2])
     np.multiply(x, s[2], out=s[2])
-    _rt.mul_exp(s[2], s[1], s[0], out=s[2])
-    np.abs(x, out=s[3])
-    np.negative(s[3], out=s[3])
-    np.exp(s[3], out=s[3])
-    np.add(s[3], 1.0, out=s[3])
-    np.divide(s[2], s[3], out=s[3])
+    _rt.mul_exp(s[2], s[1], s[5], out=s[2])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[2], s[0], out=s[0])
     np.multiply(s[4], s[6], out=s[6])
-    _rt.mul_exp(s[6], s[1], s[0], out=s[0])
-    np.add(s[3], s[0], out=o[0])
+    _rt.mul_exp(s[6], s[1], s[5], out=s[5])
+    np.add(s[0], s[5], out=o[0])
     _rt.root_series(x, o[0], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
@@ -3203,48 +3230,50 @@ def mish_d1(x, *, out=None):
     0.464).
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_mish_d1_core, (1, 7, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_mish_d1_core, (1, 7, 1, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_d2_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[1])
-    np.negative(x, out=s[2])
-    np.clip(s[2], (-np.inf), 0.0, out=s[2])
-    np.exp(s[2], out=s[2])
-    np.multiply(s[2], 2.0, out=s[3])
-    np.add(s[1], s[3], out=s[4])
-    np.square(s[2], out=s[5])
-    np.multiply(s[5], 2.0, out=s[5])
-    np.multiply(s[1], s[4], out=s[6])
-    np.add(s[5], s[6], out=s[6])
-    np.divide(1.0, s[6], out=s[6])
-    np.multiply(s[3], s[6], out=s[3])
-    np.add(s[1], s[2], out=s[2])
-    np.multiply(s[3], s[2], out=s[2])
-    np.square(s[2], out=s[2])
-    np.abs(x, out=s[3])
-    np.negative(s[3], out=s[3])
-    np.exp(s[3], out=s[5])
-    np.add(s[5], 1.0, out=s[7])
-    np.square(s[7], out=s[8])
-    np.multiply(s[0], 3.0, out=s[9])
-    np.multiply(s[2], x, out=s[10])
-    _rt.mul_exp(s[10], s[5], s[3], out=s[3])
-    np.divide(s[3], s[8], out=s[3])
-    _rt.mul_exp(s[2], s[1], s[0], out=s[0])
-    np.multiply(s[0], 2.0, out=s[0])
-    np.divide(s[0], s[7], out=s[7])
-    np.add(s[3], s[7], out=s[7])
-    np.multiply(s[2], x, out=s[2])
-    np.multiply(s[4], s[6], out=s[6])
-    np.multiply(s[2], s[6], out=s[6])
-    np.exp(s[9], out=s[2])
-    _rt.mul_exp(s[6], s[2], s[9], out=s[9])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[2], b[0])
+    np.maximum(s[1], s[2], out=s[2])
+    np.less(x, 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
+    np.multiply(s[3], 2.0, out=s[4])
+    np.add(s[2], s[4], out=s[5])
+    np.square(s[3], out=s[6])
+    np.multiply(s[6], 2.0, out=s[6])
+    np.multiply(s[2], s[5], out=s[7])
+    np.add(s[6], s[7], out=s[7])
+    np.divide(1.0, s[7], out=s[7])
+    np.multiply(s[4], s[7], out=s[4])
+    np.add(s[2], s[3], out=s[3])
+    np.multiply(s[4], s[3], out=s[3])
+    np.square(s[3], out=s[3])
+    np.add(s[1], 1.0, out=s[4])
+    np.square(s[4], out=s[6])
+    np.clip(x, (-np.inf), 0.0, out=s[8])
+    np.multiply(s[8], 3.0, out=s[9])
+    np.multiply(s[3], x, out=s[10])
+    _rt.mul_exp(s[10], s[1], s[0], out=s[0])
+    np.divide(s[0], s[6], out=s[0])
+    _rt.mul_exp(s[3], s[2], s[8], out=s[8])
+    np.multiply(s[8], 2.0, out=s[8])
+    np.divide(s[8], s[4], out=s[4])
+    np.add(s[0], s[4], out=s[4])
+    np.multiply(s[3], x, out=s[3])
+    np.multiply(s[5], s[7], out=s[7])
+    np.multiply(s[3], s[7], out=s[7])
+    np.exp(s[9], out=s[3])
+    _rt.mul_exp(s[7], s[3], s[9], out=s[9])
     np.multiply(s[9], 2.0, out=s[9])
-    np.divide(s[9], s[8], out=s[8])
-    np.subtract(s[7], s[8], out=o[0])
+    np.divide(s[9], s[6], out=s[6])
+    np.subtract(s[4], s[6], out=o[0])
     _rt.root_series(x, o[0], -2.256376396360793, -1.0703174875019247e-16, 0.5, (0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.0033540526593358656, -0.003860493935188506, -0.002480068109334893, -0.0007927886724150866, -0.00010538381919454746, 3.978333053066292e-05, 3.2238496830115364e-05, 1.1646398837640038e-05, 2.1972274370071305e-06, -1.9166311947636233e-07, -3.2886827478945233e-07, -1.3816841246787867e-07, -3.179194815463423e-08, -9.041836791970716e-10, 2.7897687645450417e-09, 1.3947241287864647e-09, 3.7278297023353565e-10, 3.5985149601048556e-11, -1.9587615834869195e-11, -1.2454763156836604e-11), (), (), r_rounded=1.56e-06, narrow_ok=True)
     _rt.root_series(x, o[0], 1.4905711794854284, 7.126036715834263e-17, 0.388, (-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852782, 0.05998888116276497, -0.008932244292082872, -0.011535248884490047, 0.0070027488703032735, -0.00026852183677313475, -0.0014013096671622836, 0.0006082701059370484, 4.5850287012401906e-05, -0.00013717566879765472, 4.3428925985047434e-05, 9.503876307943976e-06, -1.1636938135269531e-05, 2.5942176688726364e-06, 1.1453549858100461e-06, -8.865033422620115e-07, 1.222151382038124e-07, 1.1103700734940431e-07, -6.16810624585734e-08, 3.1677243749092252e-09), (), (), r_rounded=8.56e-07, narrow_ok=True)
     _rt.fix_inf(x, o[0], 0.0, 0.0)
@@ -3268,39 +3297,41 @@ def mish_d2(x, *, out=None):
     0.388).
     Numerics: the limits at +-inf are written explicitly.
     """
-    return _rt.apply(_mish_d2_core, (1, 11, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_mish_d2_core, (1, 11, 1, True), x, None if out is None else (out,),
                      (), ())
 
 
 def _mish_value_and_grad_core(x, o, s, b):
-    np.negative(x, out=s[0])
-    np.clip(s[0], (-np.inf), 0.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.multiply(s[0], 2.0, out=s[1])
-    np.clip(x, (-np.inf), 0.0, out=s[2])
-    np.exp(s[2], out=s[3])
-    np.add(s[1], s[3], out=s[4])
-    np.square(s[0], out=s[5])
+    np.less(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.multiply(s[1], 2.0, out=s[2])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[0], s[3], out=s[3])
+    np.add(s[2], s[3], out=s[4])
+    np.square(s[1], out=s[5])
     np.multiply(s[5], 2.0, out=s[5])
     np.multiply(s[3], s[4], out=s[6])
     np.add(s[5], s[6], out=s[6])
     np.divide(1.0, s[6], out=s[6])
     np.multiply(s[4], s[6], out=s[4])
-    np.multiply(s[4], x, out=s[5])
-    _rt.mul_exp(s[5], s[3], s[2], out=o[0])
-    np.multiply(s[1], s[6], out=s[6])
-    np.add(s[0], s[3], out=s[0])
-    np.multiply(s[6], s[0], out=s[0])
-    np.square(s[0], out=s[0])
-    np.multiply(x, s[0], out=s[0])
-    _rt.mul_exp(s[0], s[3], s[2], out=s[0])
-    np.abs(x, out=s[6])
-    np.negative(s[6], out=s[6])
-    np.exp(s[6], out=s[6])
-    np.add(s[6], 1.0, out=s[6])
-    np.divide(s[0], s[6], out=s[6])
-    _rt.mul_exp(s[4], s[3], s[2], out=s[2])
-    np.add(s[6], s[2], out=o[1])
+    np.clip(x, (-np.inf), 0.0, out=s[5])
+    np.multiply(s[4], x, out=s[7])
+    _rt.mul_exp(s[7], s[3], s[5], out=o[0])
+    np.multiply(s[2], s[6], out=s[6])
+    np.add(s[1], s[3], out=s[1])
+    np.multiply(s[6], s[1], out=s[1])
+    np.square(s[1], out=s[1])
+    np.multiply(x, s[1], out=s[1])
+    _rt.mul_exp(s[1], s[3], s[5], out=s[1])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[1], s[0], out=s[0])
+    _rt.mul_exp(s[4], s[3], s[5], out=s[5])
+    np.add(s[0], s[5], out=o[1])
     _rt.root_series(x, o[1], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
@@ -3322,7 +3353,7 @@ def mish_value_and_grad(x, *, out=None):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_mish_value_and_grad_core, (2, 7, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_mish_value_and_grad_core, (2, 8, 1, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -3362,7 +3393,8 @@ def prelu(x, *, out=None, weight=0.25):
 
 def _prelu_d1_core(x, o, s, b, p_weight):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], p_weight, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], p_weight, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -3413,7 +3445,8 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
             np.multiply(x, p_weight, out=s[0])
             np.maximum(x, s[0], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], p_weight, out=s[0])
+            np.copyto(s[0], b[0])
+            np.multiply(s[0], p_weight, out=s[0])
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
@@ -3422,7 +3455,8 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
             np.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], p_weight, out=s[1])
+            np.copyto(s[1], b[0])
+            np.multiply(s[1], p_weight, out=s[1])
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
@@ -3431,7 +3465,8 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
         np.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
-        np.multiply(b[0], p_weight, out=s[1])
+        np.copyto(s[1], b[0])
+        np.multiply(s[1], p_weight, out=s[1])
         np.greater(x, 0.0, out=b[0])
         np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
@@ -3458,7 +3493,8 @@ def prelu_value_and_grad(x, *, out=None, weight=0.25):
 
 def _prelu_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], 0.25, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], 0.25, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -3600,7 +3636,8 @@ def _relu6_d1_core(x, o, s, b):
     np.greater_equal(x, 6.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 1.0), out=o[0])
+    np.copyto(o[0], b[1])
+    np.multiply(o[0], (0.0 - 1.0), out=o[0])
     np.add(o[0], 1.0, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -3645,7 +3682,8 @@ def _relu6_value_and_grad_core(x, o, s, b):
     np.greater_equal(x, 6.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
-    np.multiply(b[1], (0.0 - 1.0), out=o[1])
+    np.copyto(o[1], b[1])
+    np.multiply(o[1], (0.0 - 1.0), out=o[1])
     np.add(o[1], 1.0, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -3726,7 +3764,8 @@ def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
 def _rrelu_d1_core(x, o, s, b, p_lower, p_upper):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -3779,7 +3818,8 @@ def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
             np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
             np.maximum(x, s[0], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
+            np.copyto(s[0], b[0])
+            np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
@@ -3788,7 +3828,8 @@ def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
             np.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
-            np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
+            np.copyto(s[1], b[0])
+            np.multiply(s[1], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
@@ -3797,7 +3838,8 @@ def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
         np.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
-        np.multiply(b[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
+        np.copyto(s[1], b[0])
+        np.multiply(s[1], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[1])
         np.greater(x, 0.0, out=b[0])
         np.add(s[1], b[0], out=o[1])
     _rt.fix_nan(x, o[1])
@@ -3825,7 +3867,8 @@ def rrelu_value_and_grad(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
 def _rrelu_d1_from_output_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.multiply(b[0], 0.22916666666666666, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], 0.22916666666666666, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.add(s[0], b[0], out=o[0])
     _rt.fix_nan(x, o[0])
@@ -3978,7 +4021,8 @@ def selu_value_and_grad(x, *, out=None):
 
 def _selu_d1_from_output_core(x, o, s, b):
     np.greater(x, 0.0, out=b[0])
-    np.multiply(b[0], 1.0507009873554805, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], 1.0507009873554805, out=s[0])
     np.clip(x, (-np.inf), 0.0, out=s[1])
     np.add(s[1], 1.7580993408473768, out=s[1])
     np.less_equal(x, 0.0, out=b[0])
@@ -4007,13 +4051,14 @@ def selu_d1_from_output(x, *, out=None):
 
 
 def _sigmoid_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
-    np.abs(x, out=s[1])
-    np.negative(s[1], out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(s[0], s[1], out=o[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[1], s[0], out=o[0])
 
 
 def sigmoid(x, *, out=None):
@@ -4028,7 +4073,7 @@ def sigmoid(x, *, out=None):
     error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_sigmoid_core, (1, 2, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_sigmoid_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4089,8 +4134,9 @@ def _sigmoid_value_and_grad_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[0])
     np.add(s[0], 1.0, out=s[1])
-    np.clip(x, (-np.inf), 0.0, out=s[2])
-    np.exp(s[2], out=s[2])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[2], b[0])
+    np.maximum(s[0], s[2], out=s[2])
     np.divide(s[2], s[1], out=o[0])
     np.square(s[1], out=s[1])
     np.divide(s[0], s[1], out=o[1])
@@ -4110,7 +4156,7 @@ def sigmoid_value_and_grad(x, *, out=None):
     Numerics: stable forms: DSigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_sigmoid_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_sigmoid_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -4234,14 +4280,16 @@ def signum_d1_from_output(x, *, out=None):
 
 
 def _silu_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.exp(s[0], out=s[1])
-    _rt.mul_exp(x, s[1], s[0], out=s[0])
-    np.abs(x, out=s[1])
-    np.negative(s[1], out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(s[0], s[1], out=o[0])
+    np.abs(x, out=s[0])
+    np.negative(s[0], out=s[0])
+    _rt.exp_r(s[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.clip(x, (-np.inf), 0.0, out=s[2])
+    _rt.mul_exp(x, s[1], s[2], out=s[2])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[2], s[0], out=o[0])
 
 
 def silu(x, *, out=None):
@@ -4252,10 +4300,12 @@ def silu(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals, but
+    exponentials computed in float64 and rounded once: NumPy's float32 exp is off by up to 2.45
+    ULPs; the float32 error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_silu_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_core, (1, 3, 1, False), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4264,8 +4314,9 @@ def _silu_d1_core(x, o, s, b):
     np.negative(s[0], out=s[0])
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
-    np.clip(x, (-np.inf), 0.0, out=s[3])
-    np.exp(s[3], out=s[3])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
     np.divide(s[3], s[2], out=s[3])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.square(s[2], out=s[2])
@@ -4287,7 +4338,7 @@ def silu_d1(x, *, out=None):
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
     """
-    return _rt.apply(_silu_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4336,15 +4387,17 @@ def _silu_value_and_grad_core(x, o, s, b):
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
     np.divide(1.0, s[2], out=s[3])
-    np.clip(x, (-np.inf), 0.0, out=s[4])
-    np.exp(s[4], out=s[5])
-    _rt.mul_exp(x, s[5], s[4], out=s[4])
-    np.multiply(s[3], s[4], out=o[0])
-    np.multiply(s[3], s[5], out=s[5])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[4], b[0])
+    np.maximum(s[1], s[4], out=s[4])
+    np.clip(x, (-np.inf), 0.0, out=s[5])
+    _rt.mul_exp(x, s[4], s[5], out=s[5])
+    np.multiply(s[3], s[5], out=o[0])
+    np.multiply(s[3], s[4], out=s[4])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.square(s[2], out=s[2])
     np.divide(s[0], s[2], out=s[2])
-    np.add(s[5], s[2], out=o[1])
+    np.add(s[4], s[2], out=o[1])
     _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (), (), r_rounded=9.34e-07, narrow_ok=True)
 
 
@@ -4364,7 +4417,7 @@ def silu_value_and_grad(x, *, out=None):
     0.471).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_silu_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_silu_value_and_grad_core, (2, 6, 1, True), x, None if out is None else tuple(out),
                      (), ())
 
 
@@ -5000,8 +5053,9 @@ def soft_exponential_d1_from_output(x, *, out=None):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
+    float16/float32 input is computed in float64 and rounded once.
     """
-    return _rt.apply(_soft_exponential_d1_from_output_core, (1, 1, 0, False), x, None if out is None else (out,),
+    return _rt.apply(_soft_exponential_d1_from_output_core, (1, 1, 0, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -5441,7 +5495,8 @@ def sparse_plus_d1(x, *, out=None):
 def _sparse_plus_d2_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 1.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.5), out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(o[0], (0.0 - 0.5), out=o[0])
     np.add(o[0], 0.5, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -5513,7 +5568,8 @@ def sparse_sigmoid(x, *, out=None):
 def _sparse_sigmoid_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 1.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.5), out=o[0])
+    np.copyto(o[0], b[0])
+    np.multiply(o[0], (0.0 - 0.5), out=o[0])
     np.add(o[0], 0.5, out=o[0])
     _rt.fix_nan(x, o[0])
 
@@ -5559,7 +5615,8 @@ def _sparse_sigmoid_value_and_grad_core(x, o, s, b):
     np.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 1.0, out=b[0])
-    np.multiply(b[0], (0.0 - 0.5), out=o[1])
+    np.copyto(o[1], b[0])
+    np.multiply(o[1], (0.0 - 0.5), out=o[1])
     np.add(o[1], 0.5, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -6123,11 +6180,11 @@ def step_d1_from_output(x, *, out=None):
 def _swish_core(x, o, s, b, p_beta):
     np.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], p_beta, out=s[0])
-    np.exp(s[0], out=s[1])
+    _rt.exp_r(s[0], out=s[1])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.abs(x, out=s[1])
     np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[1])
+    _rt.exp_r(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.divide(s[0], s[1], out=o[0])
 
@@ -6142,10 +6199,14 @@ def swish(x, *, out=None, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals, but
+    exponentials computed in float64 and rounded once: NumPy's float32 exp is off by up to 2.45
+    ULPs) when the parameters are scalars at their defaults (beta=1.0): the float32 error
+    analysis accepts this program with those values only. Otherwise it is computed in float64
+    and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_swish_core, (1, 2, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_swish_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
@@ -6621,7 +6682,8 @@ def tanhshrink_value_and_grad(x, *, out=None):
 
 def _threshold_core(x, o, s, b, p_threshold, p_value):
     np.greater_equal(p_threshold, x, out=b[0])
-    np.multiply(b[0], p_value, out=s[0])
+    np.copyto(s[0], b[0])
+    np.multiply(s[0], p_value, out=s[0])
     np.clip(x, p_threshold, np.inf, out=s[1])
     np.less(p_threshold, x, out=b[0])
     np.multiply(s[1], b[0], out=s[1])
@@ -6694,7 +6756,8 @@ def _threshold_value_and_grad_core(x, o, s, b, p_threshold, p_value):
     np.clip(x, p_threshold, np.inf, out=s[0])
     np.multiply(o[1], s[0], out=s[0])
     np.greater_equal(p_threshold, x, out=b[0])
-    np.multiply(b[0], p_value, out=s[1])
+    np.copyto(s[1], b[0])
+    np.multiply(s[1], p_value, out=s[1])
     np.add(s[0], s[1], out=o[0])
     _rt.fix_nan(x, o[1])
 

@@ -426,6 +426,20 @@ def _work(n: int, k: int) -> list:
 _SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
 
 
+def exp_r(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """exp(z). Float32 z is computed in float64 and rounded once (0.5 float32 ULPs, against up
+    to 2.45 for NumPy's float32 SIMD exp): the generator uses it where that makes a float32
+    program accurate enough to run in float32 (the sigmoid family: x e / (1 + e)), two casts
+    and the float64 exp (~1.4 ns per element) instead of the whole program in float64.
+    ``out`` may be ``z``."""
+    if z.dtype == np.float64:
+        return np.exp(z, out=out)
+    w = _work(z.shape[0], 1)[0]
+    np.exp(z, out=w, dtype=np.float64)
+    np.copyto(out, w, casting="same_kind")
+    return out
+
+
 def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> None:
     """Dekker's split a = h + lo in place, h with 26 significant bits and lo with 26 (t = a
     (2^27 + 1), h = t - (t - a), lo = a - h; |a| < 2^995): the products of two halves are

@@ -838,7 +838,8 @@ def _allocate(prog: Program, results: list) -> Compiled:
             # same-dtype product (NumPy's mixed bool/float loop costs ~3 plain passes)
             k = next(j for j, a in enumerate(op.args) if isinstance(a, int) and kinds[a] == "b")
             lines.append(f"np.copyto({dest}, {args[k]})")
-            lines.append(f"np.multiply({dest}, {args[1 - k]}, out={dest})")
+            pair = [args[0], dest] if k else [dest, args[1]]  # (the operands' order kept)
+            lines.append(f"np.multiply({pair[0]}, {pair[1]}, out={dest})")
         else:
             lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):

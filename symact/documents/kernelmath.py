@@ -193,6 +193,10 @@ class _Machine:
             self.write(kw["out"], ast.Call(ast.Name("cos" if cosine else "sin", ast.Load()),
                                            [arg], []))
             return
+        if fn == "exp_r":  # runtime helper: exp(z) (float32: the double exp rounded)
+            node = ast.Call(ast.Name("exp", ast.Load()), [self.read(call.args[0])], [])
+            self.write(kw["out"], node)
+            return
         if fn == "sin_sq":  # runtime helper: sin(y)^2
             node = ast.Call(ast.Name("sin", ast.Load()), [self.read(call.args[0])], [])
             self.write(kw["out"], ast.BinOp(node, ast.Pow(), ast.Constant(2)))
