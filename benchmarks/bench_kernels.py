@@ -143,7 +143,7 @@ def memory(x: np.ndarray) -> None:
     out = np.empty_like(x)
     chunk_bytes = runtime.CHUNK_BYTES
     # elu' with every element at x <= -80: float32 input refined in float64 throughout
-    cases = [(n, 0, x) for n in ("relu", "sigmoid", "gelu", "mish")]
+    cases = [(n, 0, x) for n in ("relu", "sigmoid", "silu", "gelu", "mish")]
     cases.append(("elu", 1, np.full_like(x, -100.0)))
     for name, order, xin in cases:
         k = symact.get(name).numpy(order)
