@@ -686,8 +686,8 @@ def _exp_magnitude(e: sp.exp, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr | None] | 
 
 def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
     """exp(k min(0, w)) as max(exp(-k |w|), [w > 0]) (k > 0) where the program also computes
-    exp(-k |w|), the stable sigmoid's pair (silu, softplus', acon_c): one exponential instead
-    of two. The same value: for w <= 0 both exponents are k w, for w > 0 the first is 1 and
+    exp(-k |w|), the stable sigmoid's pair (sigmoid, silu, logsigmoid', mish): one exponential
+    instead of two. The same value: for w <= 0 both exponents are k w, for w > 0 the first is 1 and
     exp(-k |w|) <= 1; a NaN w gives NaN through np.maximum. Not for the exponential of a
     ``MulExp`` with a polynomial argument (its helper keeps the exponent as a double-double)."""
     plain = {p: sp.Dummy(p.name, real=True) for o in outputs for p in o.free_symbols
@@ -832,11 +832,10 @@ def _allocate(prog: Program, results: list) -> Compiled:
                     lines.append(f"np.copyto({dest}, {v}, where={c})")
                 else:
                     lines.append(f"_rt.select({dest}, {c}, {v})")
-        elif op.fn == "np.multiply" and len(args) == 2 and dest.startswith(("s[", "o[")) and any(
-                isinstance(a, int) and kinds[a] == "b" for a in op.args) and dest not in args:
+        elif op.fn == "np.multiply" and op.kind == "f" and dest not in args and (
+                k := _mask_operand(op, kinds)) is not None:
             # a bool mask times a value: the mask cast into the destination first, then a
             # same-dtype product (NumPy's mixed bool/float loop costs ~3 plain passes)
-            k = next(j for j, a in enumerate(op.args) if isinstance(a, int) and kinds[a] == "b")
             lines.append(f"np.copyto({dest}, {args[k]})")
             pair = [args[0], dest] if k else [dest, args[1]]  # (the operands' order kept)
             lines.append(f"np.multiply({pair[0]}, {pair[1]}, out={dest})")
@@ -865,6 +864,30 @@ def _allocate(prog: Program, results: list) -> Compiled:
     return compiled
 
 
+def _mask_operand(op: Op, kinds: dict) -> int | None:
+    """The index of the bool operand of a two-operand product, or None."""
+    if len(op.args) != 2:
+        return None
+    return next((j for j, a in enumerate(op.args) if isinstance(a, int) and kinds[a] == "b"),
+                None)
+
+
+#: a line calling :func:`.runtime.exp_r` starts with this (after its indentation)
+EXP_R = "_rt.exp_r("
+
+
+def exp_lines(lines: list[str], rounded: bool) -> list[str]:
+    """Exponential op lines as ``runtime.exp_r`` (``rounded``) or back to ``np.exp``: the same
+    arguments; only lines that are such a call (not np.exp inside parameter code)."""
+    old, new = ("np.exp(", EXP_R) if rounded else (EXP_R, "np.exp(")
+    out = []
+    for ln in lines:
+        code = ln.lstrip()
+        out.append(ln[:len(ln) - len(code)] + new + code[len(old):] if code.startswith(old)
+                   else ln)
+    return out
+
+
 def with_exp_rounded(c: Compiled, values: dict | None = None) -> Compiled | None:
     """``c`` with its exponentials as ``runtime.exp_r`` (float32: the float64 exp rounded once,
     0.5 ULPs instead of NumPy's 2.45) and the float32 decision taken again (at ``values``, see
@@ -877,8 +900,7 @@ def with_exp_rounded(c: Compiled, values: dict | None = None) -> Compiled | None
            for o in ops]
     program = (ops, results, signs)
     native = float32_at(program, values)
-    lines = ["_rt.exp_r(" + ln[7:] if ln.startswith("np.exp(") else ln for ln in c.lines]
-    return Compiled(lines, c.nfloat, c.nbool, (c.functions - {"np.exp"}) | {"_rt.exp_r"},
+    return Compiled(exp_lines(c.lines, True), c.nfloat, c.nbool, (c.functions - {"np.exp"}) | {"_rt.exp_r"},
                     native is True, native if isinstance(native, tuple) else None, program)
 
 

@@ -30,7 +30,7 @@ import sympy as sp
 from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
 from . import runtime
-from .emit import EmitError, compile_outputs, float32_at, with_exp_rounded
+from .emit import EXP_R, EmitError, compile_outputs, exp_lines, float32_at, with_exp_rounded
 from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
@@ -363,8 +363,8 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         wide = build(body, spec[:3] + (True,))
         if not _float32_close(ks, wide, float32_points):
             spec, ks = spec[:3] + (True,), wide
-    if spec[3] is True and any(ln.lstrip().startswith("_rt.exp_r(") for ln in body):
-        body = [_plain_exp(ln) for ln in body]  # (float64 compute: nothing to round)
+    if spec[3] is True and _uses_exp_r(body):
+        body = exp_lines(body, False)  # (float64 compute: nothing to round)
         ks = build(body, spec)
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
     fn = load(ks)
@@ -457,12 +457,8 @@ def _float32_close(native: KernelSource, wide: KernelSource,
     return True
 
 
-def _plain_exp(line: str) -> str:
-    """A ``runtime.exp_r`` call line back to ``np.exp`` (same arguments)."""
-    code = line.lstrip()
-    if not code.startswith("_rt.exp_r("):
-        return line
-    return line[:len(line) - len(code)] + "np.exp(" + code[len("_rt.exp_r("):]
+def _uses_exp_r(lines: list[str]) -> bool:
+    return any(ln.lstrip().startswith(EXP_R) for ln in lines)
 
 
 def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,
@@ -472,7 +468,7 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
     kw = "".join(f", {n}={d!r}" for n, d in zip(names, defaults, strict=True))
     doc = _docstring(act, orders, formulas, names, defaults, notes, spec,
                      native_note=not spec[3] and transcendental,
-                     exp_rounded=any(ln.lstrip().startswith("_rt.exp_r(") for ln in body))
+                     exp_rounded=_uses_exp_r(body))
     lines.append("")
     lines.append("")
     lines.append(f"def {fname}(x, *, out=None{kw}):")
@@ -521,9 +517,8 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
                    "those values only. Otherwise it is computed in float64 and rounded once.")
     elif isinstance(spec[3], tuple):
         out.append(f"float16/float32 input is computed in float32 ({numpy32}), except for "
-                   f"x in {_intervals_text(spec[3])}, computed "
-                   "in float64 and "
-                   "rounded once: there the float32 error analysis rejects this program.")
+                   f"x in {_intervals_text(spec[3])}, computed in float64 and rounded once: "
+                   "there the float32 error analysis rejects this program.")
     elif spec[3]:
         out.append("float16/float32 input is computed in float64 and rounded once.")
     elif native_note:
