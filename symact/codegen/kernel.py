@@ -31,6 +31,7 @@ from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
 from . import runtime
 from .emit import EXP_R, EmitError, compile_outputs, exp_lines, float32_at, with_exp_rounded
+from .forms import common_denominator
 from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
 from .rewrite import (
@@ -100,14 +101,19 @@ def _hinted(act) -> tuple[sp.Expr, list[str]]:
 
 
 def _lower(stable: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    return underflow_products(fuse(expand(clamps(stable, x), x), x), x)
+    return _lower_expanded(expand(clamps(stable, x), x), x)
+
+
+def _lower_expanded(expanded: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    return underflow_products(fuse(expanded, x), x)
 
 
 def _pipeline(act, order: int, defaults_subs: dict
-              ) -> tuple[sp.Expr, sp.Expr, list[str], sp.Expr | None]:
+              ) -> tuple[sp.Expr, sp.Expr, list[str], sp.Expr | None, tuple | None]:
     """(textbook derivative, stable lowered expression, notes, the lowered expression without
     its series branch when that branch is the whole output (a candidate for a patch at 0,
-    see :func:`.roots.zero_patch`), else None)."""
+    see :func:`.roots.zero_patch`), else None, the lowered common-denominator forms for x < 0
+    and x > 0 (see :mod:`.forms`; None where there is none), else None)."""
     x = act.x
     base, notes = _hinted(act)
     base = prepare(base, x)
@@ -126,6 +132,7 @@ def _pipeline(act, order: int, defaults_subs: dict
     except Exception as exc:  # SymPy can fail in many ways; the kernel is then not generated
         raise CodegenError(f"{act.name}: algebraic simplification failed ({exc})") from None
     with_series = series_branches(stable, x, defaults_subs)
+    no_series = with_series == stable
     direct = None
     if with_series != stable:
         if (isinstance(with_series, sp.Piecewise) and len(with_series.args) == 2
@@ -138,7 +145,13 @@ def _pipeline(act, order: int, defaults_subs: dict
                    if isinstance(e, STABLE)})
     if used:
         notes.append("stable forms: " + ", ".join(used))
-    return textbook, _lower(stable, x), notes, direct
+    sides = None
+    if no_series and with_series == stable and order > 0:
+        found = common_denominator(expand(clamps(stable, x), x), x,
+                                   [act.params[n] for n in act.params])
+        if found is not None:
+            sides = tuple(None if f is None else _lower_expanded(f, x) for f in found)
+    return textbook, _lower(stable, x), notes, direct, sides
 
 
 def _zero_patch(act, textbook: sp.Expr, direct: sp.Expr):
@@ -308,10 +321,18 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     defaults = tuple(_float(act.defaults[n]) if n in act.defaults else math.nan for n in names)
     defaults_subs = {act.params[n]: act.defaults[n] for n in names if n in act.defaults}
     outs, formulas, notes = [], [], []
+    plains = []  # (the outputs without the common-denominator forms: float32 results)
     textbooks = []
     zero_lines = []
     for k, order in enumerate(orders):
-        textbook, stable, nts, direct = _pipeline(act, order, defaults_subs)
+        textbook, stable, nts, direct, sides = _pipeline(act, order, defaults_subs)
+        plains.append(stable)
+        if sides is not None:
+            stable, chosen = _choose_sides(act, order, stable, sides)
+            if chosen:
+                nts.append("float64 results: over one common denominator for "
+                           + " and ".join(chosen) + " (measured more accurate there; float32 "
+                           "results use the plain form)")
         patch = None if direct is None else _zero_patch(act, textbook, direct)
         if patch is not None:
             stable = direct
@@ -322,13 +343,18 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
                        f"|x| < {r:g} where the terms of the sum cancel (those elements only)")
         elif direct is not None:
             nts.append("Taylor polynomial near 0 where the terms of a sum cancel")
+        if patch is not None:
+            plains[-1] = stable
         outs.append(stable)
         textbooks.append(textbook)
         formulas.append(str(textbook))
         notes.extend(n for n in nts if n not in notes)
     params = [act.params[n] for n in names]
     try:
-        compiled = compile_outputs(outs, act.x, params)
+        compiled = compile_outputs(plains, act.x, params)
+        # float64 results with the common-denominator forms (see _choose_sides); every
+        # float32 decision below is about the plain program, which float32 results run
+        wide = None if plains == outs else compile_outputs(outs, act.x, params)
     except EmitError as exc:
         raise CodegenError(f"{act.name}: {exc}") from None
     precise = not (compiled.functions <= _NATIVE_OK or compiled.native_float32)
@@ -349,8 +375,14 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
     body = list(compiled.lines) + zero_lines
-    spec = (len(orders), compiled.nfloat, compiled.nbool, precise)
-    transcendental = not compiled.functions <= _NATIVE_OK
+    nfloat, nbool, functions = compiled.nfloat, compiled.nbool, compiled.functions
+    if wide is not None:
+        body = (["if _rt.wide(x):"] + ["    " + ln for ln in wide.lines] + ["else:"]
+                + ["    " + ln for ln in compiled.lines] + zero_lines)
+        nfloat, nbool = max(nfloat, wide.nfloat), max(nbool, wide.nbool)
+        functions = functions | wide.functions
+    spec = (len(orders), nfloat, nbool, precise)
+    transcendental = not functions <= _NATIVE_OK
 
     def build(lines: list[str], spec: tuple) -> KernelSource:
         src = _assemble(act, fname, core, plist, lines, spec, names, defaults, orders,
@@ -383,7 +415,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
         if fix == "probe":
             ps = "".join(f"p_{n}, " for n in names)
-            counts = (len(orders), compiled.nfloat, compiled.nbool)
+            counts = (len(orders), nfloat, nbool)
             probes.append(f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}))")
         elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
@@ -404,6 +436,100 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     if extra:
         ks = build(body + extra, spec)
     return ks
+
+
+#: a common-denominator form (see :mod:`.forms`) replaces the plain one on a side of 0 when
+#: its largest measured error there is this many float64 ULPs smaller
+FORM_MARGIN = 0.5
+#: ... measured at these points (and those of the accuracy grid below the bound), but not
+#: within FORM_ZERO_GAP of a sign change of the function: both forms cancel at a zero, and
+#: :mod:`.roots` patches it afterwards
+FORM_SPAN = 40.0
+FORM_ZERO_GAP = 0.5
+#: the common-denominator form serves only |x| < FORM_BOUND: its numerator has polynomial
+#: coefficients (4 x + 6 in mish') that overflow near the largest floats, where the plain
+#: form's products stay finite (measured too, at log-spaced points up to the bound)
+FORM_BOUND = 2.0**64
+
+
+@functools.cache
+def _form_points() -> np.ndarray:
+    from .accuracy import grid
+
+    rng = np.random.default_rng(20261124)
+    g = grid("float64")
+    far = np.geomspace(FORM_SPAN, FORM_BOUND, 41)[:-1]
+    pts = np.concatenate([g[np.isfinite(g) & (np.abs(g) < FORM_BOUND) & (g != 0.0)],
+                          rng.uniform(-FORM_SPAN, FORM_SPAN, 1200), rng.uniform(-4, 4, 600),
+                          far, -far])
+    return np.unique(pts)
+
+
+def _choose_sides(act, order: int, plain: sp.Expr, sides: tuple) -> tuple[sp.Expr, list[str]]:
+    """``plain`` with its part for x < 0 and/or x > 0 replaced by the common-denominator
+    form ``sides`` where that is measured more accurate (float64, against mpmath, at the
+    defaults; below FORM_BOUND in magnitude), and the sides replaced."""
+    from .accuracy import references, ulp_errors
+
+    x = act.x
+    names = tuple(act.params)
+    if any(n not in act.defaults for n in names):
+        return plain, []
+    defaults = tuple(_float(act.defaults[n]) for n in names)
+    pts = _form_points()
+    refs = references(act, order, pts)
+    ref = np.array([float(r) if r not in ("nan", "skip") else np.nan for r in refs])
+    ok = np.isfinite(ref)
+    # points next to a sign change of the function are left out (see FORM_ZERO_GAP)
+    flips = pts[:-1][np.sign(ref[:-1]) * np.sign(ref[1:]) < 0]
+    for z in flips:
+        ok &= np.abs(pts - z) > FORM_ZERO_GAP
+    params = [act.params[n] for n in names]
+
+    def errors(expr: sp.Expr) -> np.ndarray | None:
+        try:
+            compiled = compile_outputs([expr], x, params)
+        except EmitError:
+            return None
+        plist = "".join(f", p_{n}" for n in names)
+        spec = (1, compiled.nfloat, compiled.nbool, True)
+        src = _assemble(act, "_form", "_form_core", plist, list(compiled.lines), spec, names,
+                        defaults, (order,), ["form"], [])
+        fn = load(KernelSource("_form", act.name, (order,), names, defaults, src, (), []))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = np.asarray(fn(pts.copy()), dtype=np.float64)
+        sel = [r for r, keep in zip(refs, ok, strict=True) if keep]
+        err = np.full(pts.shape, np.inf)
+        err[ok] = ulp_errors(got[ok], sel, "float64")
+        return err
+
+    base = errors(plain)
+    if base is None:
+        return plain, []
+    picked = []
+    parts = []
+    for label, form, on, cond in (
+            ("-2^64 < x < 0", sides[0], pts < 0, sp.And(x < 0, x > -FORM_BOUND)),
+            ("0 < x < 2^64", sides[1], pts > 0, sp.And(x > 0, x < FORM_BOUND))):
+        if form is None:
+            parts.append(None)
+            continue
+        trial = sp.Piecewise((form, cond), (plain, True))
+        err = errors(trial)
+        region = on & ok
+        if err is None or not region.any():
+            parts.append(None)
+            continue
+        if err[region].max() + FORM_MARGIN < base[region].max():
+            picked.append(label)
+            parts.append((form, cond))
+        else:
+            parts.append(None)
+    chosen = [p for p in parts if p is not None]
+    if not chosen:
+        return plain, []
+    return sp.Piecewise(*chosen, (plain, True)), picked
 
 
 #: a kernel the float32 analysis lets run in float32 (natively or refined) keeps that only if it

@@ -756,6 +756,12 @@ def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where:
             dst[idx] = v
 
 
+def wide(x: np.ndarray) -> bool:
+    """Whether a kernel's results are float64 (x is float64, the outputs are not rounded to
+    float32): kernels with forms measured more accurate in float64 branch on it."""
+    return x.dtype == np.float64 and not getattr(_local, "rounded", False)
+
+
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
                 params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
                 r_rounded: float | None = None, narrow_ok: bool = False) -> None:

@@ -117,9 +117,10 @@ class _Machine:
 
     def branch(self, stmt: ast.If) -> None:
         """The parameter dispatch of a kernel: ``if not isinstance(p, np.ndarray)`` (the scalar
-        path; the array path computes the same values) and ``if cond: .. else: ..`` on the
+        path; the array path computes the same values), ``if _rt.wide(x)`` (the float64 path)
+        and ``if cond: .. else: ..`` on the
         parameters, whose outputs become conditional expressions."""
-        if _scalar_test(stmt.test):
+        if _scalar_test(stmt.test) or _wide_test(stmt.test):
             for s in stmt.body:
                 self.step(s)
             return
@@ -255,6 +256,13 @@ def _is_inf(node: ast.expr, sign: int) -> bool:
         return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
             and _is_inf(node.operand, 1)
     return isinstance(node, ast.Name) and node.id == "infty"
+
+
+def _wide_test(node: ast.expr) -> bool:
+    """``_rt.wide(x)``: float64 results (the forms shown; float32 results round a plain form
+    of the same function)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == "wide"
 
 
 def _scalar_test(node: ast.expr) -> bool:
