@@ -3231,6 +3231,7 @@ def _mish_d1_core(x, o, s, b):
         np.divide(s[0], s[2], out=s[2])
         np.copyto(o[0], s[7])
         _rt.select(o[0], b[1], s[2])
+        _rt.root_series(x, o[0], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -3260,7 +3261,7 @@ def _mish_d1_core(x, o, s, b):
         np.multiply(s[4], s[6], out=s[6])
         _rt.mul_exp(s[6], s[1], s[5], out=s[5])
         np.add(s[0], s[5], out=o[0])
-    _rt.root_series(x, o[0], -1.1924312145154952, -4.8484829848031044e-17, 0.0453, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05), (), (), r_rounded=2.11e-07, narrow_ok=True)
+        _rt.root_series(x, o[0], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     _rt.fix_inf(x, o[0], 1.0, 0.0)
 
 
@@ -3277,7 +3278,9 @@ def mish_d1(x, *, out=None):
     Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
-    0.0453).
+    0.464).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.19243 where the terms
+    cancel (|x - x0| < 0.464).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d1_core, (1, 9, 2, True), x, None if out is None else (out,),
@@ -3365,6 +3368,8 @@ def _mish_d2_core(x, o, s, b):
         np.divide(s[6], s[5], out=s[5])
         np.copyto(o[0], s[10])
         _rt.select(o[0], b[1], s[5])
+        _rt.root_series(x, o[0], -2.256376396360793, -1.0703174875019247e-16, 0.5, (0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.0033540526593358656, -0.003860493935188506, -0.002480068109334893, -0.0007927886724150866, -0.00010538381919454746, 3.978333053066292e-05, 3.2238496830115364e-05, 1.1646398837640038e-05, 2.1972274370071305e-06, -1.9166311947636233e-07, -3.2886827478945233e-07, -1.3816841246787867e-07, -3.179194815463423e-08, -9.041836791970716e-10, 2.7897687645450417e-09, 1.3947241287864647e-09, 3.7278297023353565e-10, 3.5985149601048556e-11, -1.9587615834869195e-11, -1.2454763156836604e-11), (), (), r_rounded=1.56e-06, narrow_ok=True)
+        _rt.root_series(x, o[0], 1.4905711794854284, 7.126036715834263e-17, 0.388, (-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852782, 0.05998888116276497, -0.008932244292082872, -0.011535248884490047, 0.0070027488703032735, -0.00026852183677313475, -0.0014013096671622836, 0.0006082701059370484, 4.5850287012401906e-05, -0.00013717566879765472, 4.3428925985047434e-05, 9.503876307943976e-06, -1.1636938135269531e-05, 2.5942176688726364e-06, 1.1453549858100461e-06, -8.865033422620115e-07, 1.222151382038124e-07, 1.1103700734940431e-07, -6.16810624585734e-08, 3.1677243749092252e-09), (), (), r_rounded=8.56e-07, narrow_ok=True)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -3405,8 +3410,8 @@ def _mish_d2_core(x, o, s, b):
         np.multiply(s[9], 2.0, out=s[9])
         np.divide(s[9], s[6], out=s[6])
         np.subtract(s[4], s[6], out=o[0])
-    _rt.root_series(x, o[0], -2.256376396360793, -1.0703174875019247e-16, 0.5, (0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.0033540526593358656, -0.003860493935188506, -0.002480068109334893, -0.0007927886724150866, -0.00010538381919454746, 3.978333053066292e-05, 3.2238496830115364e-05, 1.1646398837640038e-05, 2.1972274370071305e-06, -1.9166311947636233e-07, -3.2886827478945233e-07, -1.3816841246787867e-07, -3.179194815463423e-08, -9.041836791970716e-10, 2.7897687645450417e-09, 1.3947241287864647e-09, 3.7278297023353565e-10, 3.5985149601048556e-11, -1.9587615834869195e-11, -1.2454763156836604e-11), (), (), r_rounded=1.56e-06, narrow_ok=True)
-    _rt.root_series(x, o[0], 1.4905711794854284, 7.126036715834263e-17, 0.366, (-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852782, 0.05998888116276497, -0.008932244292082872, -0.011535248884490047, 0.0070027488703032735, -0.00026852183677313475, -0.0014013096671622836, 0.0006082701059370484, 4.5850287012401906e-05, -0.00013717566879765472, 4.3428925985047434e-05, 9.503876307943976e-06, -1.1636938135269531e-05, 2.5942176688726364e-06, 1.1453549858100461e-06, -8.865033422620115e-07, 1.222151382038124e-07, 1.1103700734940431e-07, -6.16810624585734e-08), (), (), r_rounded=8.56e-07, narrow_ok=True)
+        _rt.root_series(x, o[0], -2.256376396360793, -1.0703174875019247e-16, 0.5, (0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.0033540526593358656, -0.003860493935188506, -0.002480068109334893, -0.0007927886724150866, -0.00010538381919454746, 3.978333053066292e-05, 3.2238496830115364e-05, 1.1646398837640038e-05, 2.1972274370071305e-06, -1.9166311947636233e-07, -3.2886827478945233e-07, -1.3816841246787867e-07, -3.179194815463423e-08, -9.041836791970716e-10, 2.7897687645450417e-09, 1.3947241287864647e-09, 3.7278297023353565e-10, 3.5985149601048556e-11, -1.9587615834869195e-11, -1.2454763156836604e-11), (), (), r_rounded=1.56e-06, narrow_ok=True)
+        _rt.root_series(x, o[0], 1.4905711794854284, 7.126036715834263e-17, 0.388, (-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852782, 0.05998888116276497, -0.008932244292082872, -0.011535248884490047, 0.0070027488703032735, -0.00026852183677313475, -0.0014013096671622836, 0.0006082701059370484, 4.5850287012401906e-05, -0.00013717566879765472, 4.3428925985047434e-05, 9.503876307943976e-06, -1.1636938135269531e-05, 2.5942176688726364e-06, 1.1453549858100461e-06, -8.865033422620115e-07, 1.222151382038124e-07, 1.1103700734940431e-07, -6.16810624585734e-08, 3.1677243749092252e-09), (), (), r_rounded=8.56e-07, narrow_ok=True)
     _rt.fix_inf(x, o[0], 0.0, 0.0)
 
 
@@ -3427,7 +3432,11 @@ def mish_d2(x, *, out=None):
     Numerics: Taylor polynomial at the zero x0 = -2.25638 where the terms cancel (|x - x0| <
     0.5).
     Numerics: Taylor polynomial at the zero x0 = 1.49057 where the terms cancel (|x - x0| <
-    0.366).
+    0.388).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -2.25638 where the terms
+    cancel (|x - x0| < 0.5).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = 1.49057 where the terms cancel
+    (|x - x0| < 0.388).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d2_core, (1, 15, 2, True), x, None if out is None else (out,),
@@ -3484,6 +3493,7 @@ def _mish_value_and_grad_core(x, o, s, b):
         np.divide(s[0], s[8], out=s[8])
         np.copyto(o[1], s[6])
         _rt.select(o[1], b[1], s[8])
+        _rt.root_series(x, o[1], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -3515,7 +3525,7 @@ def _mish_value_and_grad_core(x, o, s, b):
         np.divide(s[1], s[0], out=s[0])
         _rt.mul_exp(s[4], s[3], s[5], out=s[5])
         np.add(s[0], s[5], out=o[1])
-    _rt.root_series(x, o[1], -1.1924312145154952, -4.8484829848031044e-17, 0.0453, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05), (), (), r_rounded=2.11e-07, narrow_ok=True)
+        _rt.root_series(x, o[1], -1.1924312145154952, -4.8484829848031044e-17, 0.464, (0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10), (), (), r_rounded=2.7e-06, narrow_ok=False)
     _rt.fix_inf(x, o[1], 1.0, 0.0)
 
 
@@ -3534,7 +3544,9 @@ def mish_value_and_grad(x, *, out=None):
     Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
-    0.0453).
+    0.464).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.19243 where the terms
+    cancel (|x - x0| < 0.464).
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
@@ -4501,23 +4513,23 @@ def _silu_d1_core(x, o, s, b):
         np.exp(s[0], out=s[1])
         np.add(s[1], 1.0, out=s[2])
         np.square(s[2], out=s[3])
-        np.divide(1.0, s[3], out=s[3])
-        _rt.mul_exp(x, s[1], s[0], out=s[4])
-        np.multiply(s[3], s[4], out=s[4])
         np.greater(x, 0.0, out=b[0])
-        np.copyto(s[5], b[0])
-        np.maximum(s[1], s[5], out=s[5])
-        np.divide(s[5], s[2], out=s[2])
-        np.add(s[4], s[2], out=s[2])
+        np.copyto(s[4], b[0])
+        np.maximum(s[1], s[4], out=s[4])
+        np.divide(s[4], s[2], out=s[2])
+        _rt.mul_exp(x, s[1], s[0], out=s[4])
+        np.divide(s[4], s[3], out=s[4])
+        np.add(s[2], s[4], out=s[4])
         np.greater(x, (-1.8446744073709552e+19), out=b[0])
         np.less(x, 0.0, out=b[1])
         np.logical_and(b[0], b[1], out=b[1])
-        np.add(x, 1.0, out=s[4])
-        np.add(s[1], s[4], out=s[4])
-        _rt.mul_exp(s[4], s[1], s[0], out=s[0])
-        np.multiply(s[3], s[0], out=s[0])
-        np.copyto(o[0], s[2])
-        _rt.select(o[0], b[1], s[0])
+        np.add(x, 1.0, out=s[2])
+        np.add(s[1], s[2], out=s[2])
+        _rt.mul_exp(s[2], s[1], s[0], out=s[0])
+        np.divide(s[0], s[3], out=s[3])
+        np.copyto(o[0], s[4])
+        _rt.select(o[0], b[1], s[3])
+        _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (), (), r_rounded=9.34e-07, narrow_ok=True)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -4531,7 +4543,7 @@ def _silu_d1_core(x, o, s, b):
         np.square(s[2], out=s[2])
         np.divide(s[0], s[2], out=s[2])
         np.add(s[3], s[2], out=o[0])
-    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.0648, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06), (), (), r_rounded=2.26e-07, narrow_ok=True)
+        _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (), (), r_rounded=9.34e-07, narrow_ok=True)
 
 
 def silu_d1(x, *, out=None):
@@ -4547,9 +4559,11 @@ def silu_d1(x, *, out=None):
     Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.0648).
+    0.471).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.27846 where the terms
+    cancel (|x - x0| < 0.471).
     """
-    return _rt.apply(_silu_d1_core, (1, 6, 2, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_d1_core, (1, 5, 2, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4563,16 +4577,16 @@ def _silu_d2_core(x, o, s, b):
         np.exp(s[1], out=s[2])
         np.add(s[2], 1.0, out=s[3])
         np.square(s[3], out=s[3])
-        np.divide(1.0, s[3], out=s[3])
         np.greater(x, (-1.8446744073709552e+19), out=b[0])
         np.less(x, 1.8446744073709552e+19, out=b[1])
         np.greater(x, 0.0, out=b[2])
         np.less(x, 0.0, out=b[3])
-        np.multiply(s[2], s[3], out=s[4])
-        np.multiply(s[4], 2.0, out=s[4])
-        _rt.mul_exp(s[0], s[2], s[1], out=s[5])
-        np.multiply(s[3], s[5], out=s[5])
-        np.subtract(s[4], s[5], out=s[5])
+        np.divide(1.0, s[3], out=s[4])
+        np.multiply(s[2], s[4], out=s[5])
+        np.multiply(s[5], 2.0, out=s[5])
+        _rt.mul_exp(s[0], s[2], s[1], out=s[6])
+        np.multiply(s[4], s[6], out=s[6])
+        np.subtract(s[5], s[6], out=s[6])
         np.logical_or(b[0], b[1], out=b[4])
         np.logical_or(b[0], b[2], out=b[0])
         np.logical_or(b[1], b[3], out=b[1])
@@ -4582,10 +4596,12 @@ def _silu_d2_core(x, o, s, b):
         np.logical_and(b[1], b[3], out=b[3])
         np.add(s[0], (-2.0), out=s[0])
         _rt.mul_exp(s[0], s[2], s[1], out=s[1])
-        np.multiply(s[3], s[1], out=s[1])
         np.negative(s[1], out=s[1])
-        np.copyto(o[0], s[5])
-        _rt.select(o[0], b[3], s[1])
+        np.divide(s[1], s[3], out=s[3])
+        np.copyto(o[0], s[6])
+        _rt.select(o[0], b[3], s[3])
+        _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (), (), r_rounded=1.6e-06, narrow_ok=True)
+        _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (), (), r_rounded=1.6e-06, narrow_ok=True)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -4601,8 +4617,8 @@ def _silu_d2_core(x, o, s, b):
         _rt.mul_exp(s[4], s[1], s[0], out=s[0])
         np.multiply(s[2], s[0], out=s[0])
         np.subtract(s[3], s[0], out=o[0])
-    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.358, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10), (), (), r_rounded=9.16e-07, narrow_ok=True)
-    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.358, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10), (), (), r_rounded=9.16e-07, narrow_ok=True)
+        _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (), (), r_rounded=1.6e-06, narrow_ok=True)
+        _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (), (), r_rounded=1.6e-06, narrow_ok=True)
 
 
 def silu_d2(x, *, out=None):
@@ -4619,11 +4635,15 @@ def silu_d2(x, *, out=None):
     Numerics: float64 results: over one common denominator for -2^64 < x < 0 and 0 < x < 2^64
     (measured more accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
-    0.358).
+    0.473).
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
-    0.358).
+    0.473).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -2.39936 where the terms
+    cancel (|x - x0| < 0.473).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel
+    (|x - x0| < 0.473).
     """
-    return _rt.apply(_silu_d2_core, (1, 6, 5, True), x, None if out is None else (out,),
+    return _rt.apply(_silu_d2_core, (1, 7, 5, True), x, None if out is None else (out,),
                      (), ())
 
 
@@ -4638,13 +4658,12 @@ def _silu_value_and_grad_core(x, o, s, b):
         np.copyto(s[4], b[0])
         np.maximum(s[1], s[4], out=s[4])
         np.square(s[2], out=s[2])
-        np.divide(1.0, s[2], out=s[2])
         np.clip(x, (-np.inf), 0.0, out=s[5])
         _rt.mul_exp(x, s[4], s[5], out=s[5])
         np.multiply(s[3], s[5], out=o[0])
         np.multiply(s[3], s[4], out=s[4])
         _rt.mul_exp(x, s[1], s[0], out=s[3])
-        np.multiply(s[2], s[3], out=s[3])
+        np.divide(s[3], s[2], out=s[3])
         np.add(s[4], s[3], out=s[3])
         np.greater(x, (-1.8446744073709552e+19), out=b[0])
         np.less(x, 0.0, out=b[1])
@@ -4652,9 +4671,10 @@ def _silu_value_and_grad_core(x, o, s, b):
         np.add(x, 1.0, out=s[4])
         np.add(s[1], s[4], out=s[4])
         _rt.mul_exp(s[4], s[1], s[0], out=s[0])
-        np.multiply(s[2], s[0], out=s[0])
+        np.divide(s[0], s[2], out=s[2])
         np.copyto(o[1], s[3])
-        _rt.select(o[1], b[1], s[0])
+        _rt.select(o[1], b[1], s[2])
+        _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (), (), r_rounded=9.34e-07, narrow_ok=True)
     else:
         np.abs(x, out=s[0])
         np.negative(s[0], out=s[0])
@@ -4672,7 +4692,7 @@ def _silu_value_and_grad_core(x, o, s, b):
         np.square(s[2], out=s[2])
         np.divide(s[0], s[2], out=s[2])
         np.add(s[4], s[2], out=o[1])
-    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.0648, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06), (), (), r_rounded=2.26e-07, narrow_ok=True)
+        _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (), (), r_rounded=9.34e-07, narrow_ok=True)
 
 
 def silu_value_and_grad(x, *, out=None):
@@ -4690,7 +4710,9 @@ def silu_value_and_grad(x, *, out=None):
     Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.0648).
+    0.471).
+    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.27846 where the terms
+    cancel (|x - x0| < 0.471).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_silu_value_and_grad_core, (2, 6, 2, True), x, None if out is None else tuple(out),
@@ -6487,47 +6509,20 @@ def swish(x, *, out=None, beta=1.0):
 
 
 def _swish_d1_core(x, o, s, b, p_beta):
-    if _rt.wide(x):
-        np.abs(x, out=s[0])
-        np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[1], 1.0, out=s[2])
-        np.square(s[2], out=s[3])
-        np.divide(1.0, s[3], out=s[3])
-        np.clip(x, (-np.inf), 0.0, out=s[4])
-        np.multiply(s[4], p_beta, out=s[4])
-        np.exp(s[4], out=s[4])
-        np.divide(s[4], s[2], out=s[2])
-        _rt.mul_exp(x, s[1], s[0], out=s[4])
-        np.multiply(s[3], s[4], out=s[4])
-        np.multiply(s[4], p_beta, out=s[4])
-        np.add(s[2], s[4], out=s[4])
-        np.greater(x, (-1.8446744073709552e+19), out=b[0])
-        np.less(x, 0.0, out=b[1])
-        np.logical_and(b[0], b[1], out=b[1])
-        np.multiply(x, p_beta, out=s[2])
-        np.subtract((-1.0), s[2], out=s[2])
-        np.subtract(s[2], s[1], out=s[2])
-        _rt.mul_exp(s[2], s[1], s[0], out=s[0])
-        np.multiply(s[3], s[0], out=s[0])
-        np.negative(s[0], out=s[0])
-        np.copyto(o[0], s[4])
-        _rt.select(o[0], b[1], s[0])
-    else:
-        np.abs(x, out=s[0])
-        np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[1], 1.0, out=s[2])
-        np.clip(x, (-np.inf), 0.0, out=s[3])
-        np.multiply(s[3], p_beta, out=s[3])
-        np.exp(s[3], out=s[3])
-        np.divide(s[3], s[2], out=s[3])
-        _rt.mul_exp(x, s[1], s[0], out=s[0])
-        np.square(s[2], out=s[2])
-        np.multiply(s[0], p_beta, out=s[0])
-        np.divide(s[0], s[2], out=s[2])
-        np.add(s[3], s[2], out=o[0])
-    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.0648, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06), (p_beta, ), (1.0,), r_rounded=2.26e-07, narrow_ok=True)
+    np.abs(x, out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.clip(x, (-np.inf), 0.0, out=s[3])
+    np.multiply(s[3], p_beta, out=s[3])
+    np.exp(s[3], out=s[3])
+    np.divide(s[3], s[2], out=s[3])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[3], s[2], out=o[0])
+    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True)
 
 
 def swish_d1(x, *, out=None, beta=1.0):
@@ -6542,68 +6537,31 @@ def swish_d1(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
-    accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.0648).
+    0.471).
     """
-    return _rt.apply(_swish_d1_core, (1, 5, 2, True), x, None if out is None else (out,),
+    return _rt.apply(_swish_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
 def _swish_d2_core(x, o, s, b, p_beta):
-    if _rt.wide(x):
-        np.multiply(x, (0.5 * p_beta), out=s[0])
-        np.tanh(s[0], out=s[0])
-        np.multiply(x, s[0], out=s[0])
-        np.abs(x, out=s[1])
-        np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-        np.exp(s[1], out=s[2])
-        np.add(s[2], 1.0, out=s[3])
-        np.square(s[3], out=s[3])
-        np.divide(1.0, s[3], out=s[3])
-        np.greater(x, (-1.8446744073709552e+19), out=b[0])
-        np.less(x, 1.8446744073709552e+19, out=b[1])
-        np.greater(x, 0.0, out=b[2])
-        np.less(x, 0.0, out=b[3])
-        np.multiply(s[2], s[3], out=s[4])
-        np.multiply(s[4], (2.0 * p_beta), out=s[4])
-        _rt.mul_exp(s[0], s[2], s[1], out=s[5])
-        np.multiply(s[3], s[5], out=s[5])
-        np.multiply(s[5], (p_beta ** 2.0), out=s[5])
-        np.subtract(s[4], s[5], out=s[5])
-        np.logical_or(b[0], b[1], out=b[4])
-        np.logical_or(b[0], b[2], out=b[0])
-        np.logical_or(b[1], b[3], out=b[1])
-        np.logical_or(b[2], b[3], out=b[3])
-        np.logical_and(b[4], b[0], out=b[0])
-        np.logical_and(b[0], b[1], out=b[1])
-        np.logical_and(b[1], b[3], out=b[3])
-        np.multiply(s[0], p_beta, out=s[0])
-        np.add(s[0], (-2.0), out=s[0])
-        _rt.mul_exp(s[0], s[2], s[1], out=s[1])
-        np.multiply(s[3], s[1], out=s[1])
-        np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-        np.copyto(o[0], s[5])
-        _rt.select(o[0], b[3], s[1])
-    else:
-        np.abs(x, out=s[0])
-        np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[1], 1.0, out=s[2])
-        np.square(s[2], out=s[2])
-        np.divide(1.0, s[2], out=s[2])
-        np.multiply(s[1], s[2], out=s[3])
-        np.multiply(s[3], (2.0 * p_beta), out=s[3])
-        np.multiply(x, (0.5 * p_beta), out=s[4])
-        np.tanh(s[4], out=s[4])
-        np.multiply(x, s[4], out=s[4])
-        _rt.mul_exp(s[4], s[1], s[0], out=s[0])
-        np.multiply(s[2], s[0], out=s[0])
-        np.multiply(s[0], (p_beta ** 2.0), out=s[0])
-        np.subtract(s[3], s[0], out=o[0])
-    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.358, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10), (p_beta, ), (1.0,), r_rounded=9.16e-07, narrow_ok=True)
-    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.358, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10), (p_beta, ), (1.0,), r_rounded=9.16e-07, narrow_ok=True)
+    np.abs(x, out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.square(s[2], out=s[2])
+    np.divide(1.0, s[2], out=s[2])
+    np.multiply(s[1], s[2], out=s[3])
+    np.multiply(s[3], (2.0 * p_beta), out=s[3])
+    np.multiply(x, (0.5 * p_beta), out=s[4])
+    np.tanh(s[4], out=s[4])
+    np.multiply(x, s[4], out=s[4])
+    _rt.mul_exp(s[4], s[1], s[0], out=s[0])
+    np.multiply(s[2], s[0], out=s[0])
+    np.multiply(s[0], (p_beta ** 2.0), out=s[0])
+    np.subtract(s[3], s[0], out=o[0])
+    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
+    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
 
 
 def swish_d2(x, *, out=None, beta=1.0):
@@ -6619,65 +6577,33 @@ def swish_d2(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
-    Numerics: float64 results: over one common denominator for -2^64 < x < 0 and 0 < x < 2^64
-    (measured more accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
-    0.358).
+    0.473).
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
-    0.358).
+    0.473).
     """
-    return _rt.apply(_swish_d2_core, (1, 6, 5, True), x, None if out is None else (out,),
+    return _rt.apply(_swish_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',))
 
 
 def _swish_value_and_grad_core(x, o, s, b, p_beta):
-    if _rt.wide(x):
-        np.abs(x, out=s[0])
-        np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[1], 1.0, out=s[2])
-        np.divide(1.0, s[2], out=s[3])
-        np.clip(x, (-np.inf), 0.0, out=s[4])
-        np.multiply(s[4], p_beta, out=s[4])
-        np.exp(s[4], out=s[5])
-        np.square(s[2], out=s[2])
-        np.divide(1.0, s[2], out=s[2])
-        _rt.mul_exp(x, s[5], s[4], out=s[4])
-        np.multiply(s[3], s[4], out=o[0])
-        np.multiply(s[3], s[5], out=s[5])
-        _rt.mul_exp(x, s[1], s[0], out=s[3])
-        np.multiply(s[2], s[3], out=s[3])
-        np.multiply(s[3], p_beta, out=s[3])
-        np.add(s[5], s[3], out=s[3])
-        np.greater(x, (-1.8446744073709552e+19), out=b[0])
-        np.less(x, 0.0, out=b[1])
-        np.logical_and(b[0], b[1], out=b[1])
-        np.multiply(x, p_beta, out=s[5])
-        np.subtract((-1.0), s[5], out=s[5])
-        np.subtract(s[5], s[1], out=s[5])
-        _rt.mul_exp(s[5], s[1], s[0], out=s[0])
-        np.multiply(s[2], s[0], out=s[0])
-        np.negative(s[0], out=s[0])
-        np.copyto(o[1], s[3])
-        _rt.select(o[1], b[1], s[0])
-    else:
-        np.abs(x, out=s[0])
-        np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[1], 1.0, out=s[2])
-        np.divide(1.0, s[2], out=s[3])
-        np.clip(x, (-np.inf), 0.0, out=s[4])
-        np.multiply(s[4], p_beta, out=s[4])
-        np.exp(s[4], out=s[5])
-        _rt.mul_exp(x, s[5], s[4], out=s[4])
-        np.multiply(s[3], s[4], out=o[0])
-        np.multiply(s[3], s[5], out=s[5])
-        _rt.mul_exp(x, s[1], s[0], out=s[0])
-        np.square(s[2], out=s[2])
-        np.multiply(s[0], p_beta, out=s[0])
-        np.divide(s[0], s[2], out=s[2])
-        np.add(s[5], s[2], out=o[1])
-    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.0648, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06), (p_beta, ), (1.0,), r_rounded=2.26e-07, narrow_ok=True)
+    np.abs(x, out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
+    np.exp(s[0], out=s[1])
+    np.add(s[1], 1.0, out=s[2])
+    np.divide(1.0, s[2], out=s[3])
+    np.clip(x, (-np.inf), 0.0, out=s[4])
+    np.multiply(s[4], p_beta, out=s[4])
+    np.exp(s[4], out=s[5])
+    _rt.mul_exp(x, s[5], s[4], out=s[4])
+    np.multiply(s[3], s[4], out=o[0])
+    np.multiply(s[3], s[5], out=s[5])
+    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    np.square(s[2], out=s[2])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.divide(s[0], s[2], out=s[2])
+    np.add(s[5], s[2], out=o[1])
+    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True)
 
 
 def swish_value_and_grad(x, *, out=None, beta=1.0):
@@ -6694,13 +6620,11 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
-    Numerics: float64 results: over one common denominator for -2^64 < x < 0 (measured more
-    accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.0648).
+    0.471).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_swish_value_and_grad_core, (2, 6, 2, True), x, None if out is None else tuple(out),
+    return _rt.apply(_swish_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
                      (beta, ), ('beta',))
 
 

@@ -147,10 +147,13 @@ def references(act, order: int, points: np.ndarray) -> list[str]:
                 except (BudgetExceeded, MemoryError):
                     value = SKIP  # e.g. exp(-exp(1e300)): mpmath cannot size the result
             cache[repr(p)] = value
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(cache, sort_keys=True))
-        tmp.replace(path)
+        try:  # (a cache that cannot be written costs time, not the result)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(cache, sort_keys=True))
+            tmp.replace(path)
+        except OSError:
+            pass
     return [cache[repr(float(p))] for p in points]
 
 

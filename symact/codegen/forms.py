@@ -16,9 +16,11 @@ first, and the denominator divides once. Whether the result is more accurate dep
 side and on the function (for x > 0 silu''s terms have the same sign, and the plain form is
 better): :func:`.kernel.generate` measures both against mpmath and keeps the better per side.
 
-Parameters are replaced by plain real symbols first: ``Abs(beta x)`` does not resolve without
-the sign of beta, and a kernel must stay right for every parameter value (it does not enforce
-the catalog's assumptions), so such expressions get no candidate.
+An expression whose exponentials involve a parameter gets no candidate: the form is chosen by
+measurement at the defaults, and with the parameter's sign flipped (swish with beta < 0,
+which kernels do not forbid: they do not enforce the catalog's assumptions) exp(-beta |x|)
+grows, and the products of the numerator overflow (NaN from |beta x| ~ 355) where the plain
+form stays finite.
 """
 
 from __future__ import annotations
@@ -101,8 +103,11 @@ def _side(expr: sp.Expr, x: sp.Symbol, sign: int, atoms: list) -> sp.Expr | None
     ts = set(back)
     num = _grouped(num, ts)
     den = _grouped(den, ts)
-    # one division by the whole denominator (not a reciprocal, then a product)
-    form = sp.Mul(num, sp.Pow(sp.UnevaluatedExpr(den), -1, evaluate=False), evaluate=False)
+    # one division by the whole denominator (not a reciprocal, then a product); wrapped twice
+    # so that CSE does not merge the division with a plain form's 1 / (1 + e)^2 (which would
+    # then be a reciprocal times a product there too: the plain side would change)
+    div = sp.Pow(sp.UnevaluatedExpr(sp.UnevaluatedExpr(den)), -1, evaluate=False)
+    form = sp.Mul(num, div, evaluate=False)
     return form.xreplace({y: sign * x}).xreplace(back)
 
 
@@ -113,13 +118,10 @@ def common_denominator(expr: sp.Expr, x: sp.Symbol, params: list[sp.Symbol] = ()
     expr = _plain(expr)
     if not isinstance(expr, sp.Add) or expr.has(sp.Piecewise):
         return None
-    real = {p: sp.Dummy(p.name, real=True) for p in params}
-    expr = expr.xreplace(real)
     atoms = sorted({a for a in expr.atoms(sp.exp) if x in a.free_symbols},
                    key=sp.default_sort_key)
-    if not atoms:
+    if not atoms or any(a.free_symbols & set(params) for a in atoms):
         return None
-    undo = {v: k for k, v in real.items()}
     out = []
     for sign in (-1, 1):
         try:
@@ -129,5 +131,5 @@ def common_denominator(expr: sp.Expr, x: sp.Symbol, params: list[sp.Symbol] = ()
             form = None
         except Exception:  # noqa: BLE001 (SymPy fails in many ways; the candidate is optional)
             form = None
-        out.append(None if form is None else form.xreplace(undo))
+        out.append(form)
     return None if out == [None, None] else (out[0], out[1])

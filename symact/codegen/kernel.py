@@ -243,22 +243,39 @@ def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | st
     return code[0], code[1]
 
 
-def _root_lines(act, tb, defaults_subs, fn, k, n_out, names, defaults, notes) -> list[str]:
-    """Taylor patches at the zeros of output ``k`` where its sum cancels (:mod:`.roots`)."""
+def _patches(act, tb, defaults_subs, fn, k, n_out) -> list[tuple]:
+    """Taylor patches at the zeros of output ``k`` of kernel ``fn`` where its sum cancels
+    (:func:`.roots.root_patches`)."""
     from .roots import root_patches
 
     def out(points):
         got = fn(points)
         return got[k] if n_out > 1 else got
 
-    expr = to_textbook(tb).subs(defaults_subs)
+    return root_patches(to_textbook(tb).subs(defaults_subs), act.x, out)
+
+
+def _widest(*lists: list[tuple]) -> list[tuple]:
+    """Per zero, the patch of the largest radius among ``lists`` (a patch is accurate on all
+    of its radius whichever form it overwrites; a form more accurate near a zero gets a
+    smaller one, and its probes may miss spikes a wider patch covers)."""
+    best: dict = {}
+    for patches in lists:
+        for p in patches:
+            if p[0] not in best or p[2] > best[p[0]][2]:
+                best[p[0]] = p
+    return [best[h] for h in sorted(best)]
+
+
+def _root_lines(patches, k, names, defaults, notes, prefix="") -> list[str]:
+    """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes)."""
     lines = []
-    for hi, lo, r, coeffs, r_rounded, f32_fine in root_patches(expr, act.x, out):
+    for hi, lo, r, coeffs, r_rounded, f32_fine in patches:
         ps = "".join(f"p_{n}, " for n in names)
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
                      f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
                      f"narrow_ok={f32_fine!r})")
-        note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
+        note = (f"{prefix}Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
                 f"(|x - x0| < {r:g})")
         if note not in notes:
             notes.append(note)
@@ -328,7 +345,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         textbook, stable, nts, direct, sides = _pipeline(act, order, defaults_subs)
         plains.append(stable)
         if sides is not None:
-            stable, chosen = _choose_sides(act, order, stable, sides)
+            stable, chosen = _choose_sides(act, order, textbook, stable, sides)
             if chosen:
                 nts.append("float64 results: over one common denominator for "
                            + " and ".join(chosen) + " (measured more accurate there; float32 "
@@ -354,7 +371,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         compiled = compile_outputs(plains, act.x, params)
         # float64 results with the common-denominator forms (see _choose_sides); every
         # float32 decision below is about the plain program, which float32 results run
-        wide = None if plains == outs else compile_outputs(outs, act.x, params)
+        wide_prog = None if plains == outs else compile_outputs(outs, act.x, params)
     except EmitError as exc:
         raise CodegenError(f"{act.name}: {exc}") from None
     precise = not (compiled.functions <= _NATIVE_OK or compiled.native_float32)
@@ -374,13 +391,22 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     fname = _func_name(act.name, orders)
     core = f"_{fname}_core"
     plist = "".join(f", p_{n}" for n in names)
-    body = list(compiled.lines) + zero_lines
+    plain_lines = list(compiled.lines)
+    wide_lines = None if wide_prog is None else list(wide_prog.lines)
+
+    def assemble(plain_roots: list[str], wide_roots: list[str]) -> list[str]:
+        """The core's lines: with forms for float64 results, ``if _rt.wide(x):`` those, each
+        branch with its own patches at the zeros."""
+        if wide_lines is None:
+            return plain_lines + zero_lines + plain_roots
+        return (["if _rt.wide(x):"] + ["    " + ln for ln in wide_lines + wide_roots]
+                + ["else:"] + ["    " + ln for ln in plain_lines + plain_roots] + zero_lines)
+
+    body = assemble([], [])
     nfloat, nbool, functions = compiled.nfloat, compiled.nbool, compiled.functions
-    if wide is not None:
-        body = (["if _rt.wide(x):"] + ["    " + ln for ln in wide.lines] + ["else:"]
-                + ["    " + ln for ln in compiled.lines] + zero_lines)
-        nfloat, nbool = max(nfloat, wide.nfloat), max(nbool, wide.nbool)
-        functions = functions | wide.functions
+    if wide_prog is not None:
+        nfloat, nbool = max(nfloat, wide_prog.nfloat), max(nbool, wide_prog.nbool)
+        functions = functions | wide_prog.functions
     spec = (len(orders), nfloat, nbool, precise)
     transcendental = not functions <= _NATIVE_OK
 
@@ -396,7 +422,9 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         if not _float32_close(ks, wide, float32_points):
             spec, ks = spec[:3] + (True,), wide
     if spec[3] is True and _uses_exp_r(body):
-        body = exp_lines(body, False)  # (float64 compute: nothing to round)
+        plain_lines = exp_lines(plain_lines, False)  # (float64 compute: nothing to round)
+        wide_lines = None if wide_lines is None else exp_lines(wide_lines, False)
+        body = assemble([], [])
         ks = build(body, spec)
     # special values: run the kernel, then add fix-ups where it misses NaN or the limits
     fn = load(ks)
@@ -407,9 +435,20 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     got = got if len(orders) > 1 else (got,)
     extra: list[str] = []
     probes = []
+    roots: list[str] = []
+    plain_roots: list[str] = []
+    # float32 results run the plain program: its patches are found on it (float64 compute,
+    # as the patches' r_rounded / narrow_ok assume), those of the forms on the forms
+    plain_fn = None if wide_lines is None else load(build(plain_lines, spec))
     for k, tb in enumerate(textbooks):
-        extra.extend(_root_lines(act, tb, defaults_subs, fn, k, len(orders), names, defaults,
-                                 notes))
+        found = _patches(act, tb, defaults_subs, fn, k, len(orders))
+        if plain_fn is None:
+            extra.extend(_root_lines(found, k, names, defaults, notes))
+        else:
+            plain = _patches(act, tb, defaults_subs, plain_fn, k, len(orders))
+            roots.extend(_root_lines(_widest(found, plain), k, names, defaults, notes))
+            plain_roots.extend(_root_lines(plain, k, names, defaults, notes,
+                                           "float32 results: "))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
@@ -419,6 +458,8 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
             probes.append(f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}))")
         elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
+    if plain_fn is not None:
+        body = assemble(plain_roots, roots)
     if probes:  # kept only if they give the limits at the defaults
         tfn = load(build(body + extra + probes, spec))
         with warnings.catch_warnings():
@@ -433,7 +474,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         else:
             notes.append("limit at +-inf depends on the parameters and was not found; "
                          "the kernel's own value is used")
-    if extra:
+    if extra or plain_fn is not None:
         ks = build(body + extra, spec)
     return ks
 
@@ -441,14 +482,13 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
 #: a common-denominator form (see :mod:`.forms`) replaces the plain one on a side of 0 when
 #: its largest measured error there is this many float64 ULPs smaller
 FORM_MARGIN = 0.5
-#: ... measured at these points (and those of the accuracy grid below the bound), but not
-#: within FORM_ZERO_GAP of a sign change of the function: both forms cancel at a zero, and
-#: :mod:`.roots` patches it afterwards
+#: ... measured at these points (and those of the accuracy grid below the bound), each form
+#: with the Taylor patches at the zeros that :mod:`.roots` gives it (as the kernel will have)
 FORM_SPAN = 40.0
-FORM_ZERO_GAP = 0.5
 #: the common-denominator form serves only |x| < FORM_BOUND: its numerator has polynomial
 #: coefficients (4 x + 6 in mish') that overflow near the largest floats, where the plain
-#: form's products stay finite (measured too, at log-spaced points up to the bound)
+#: form's products stay finite (measured too, at log-spaced points up to the bound; the
+#: exponentials cannot grow instead: forms are built only when they hold no parameter)
 FORM_BOUND = 2.0**64
 
 
@@ -465,11 +505,13 @@ def _form_points() -> np.ndarray:
     return np.unique(pts)
 
 
-def _choose_sides(act, order: int, plain: sp.Expr, sides: tuple) -> tuple[sp.Expr, list[str]]:
+def _choose_sides(act, order: int, textbook: sp.Expr, plain: sp.Expr, sides: tuple
+                  ) -> tuple[sp.Expr, list[str]]:
     """``plain`` with its part for x < 0 and/or x > 0 replaced by the common-denominator
     form ``sides`` where that is measured more accurate (float64, against mpmath, at the
     defaults; below FORM_BOUND in magnitude), and the sides replaced."""
     from .accuracy import references, ulp_errors
+    from .roots import root_patches
 
     x = act.x
     names = tuple(act.params)
@@ -480,13 +522,10 @@ def _choose_sides(act, order: int, plain: sp.Expr, sides: tuple) -> tuple[sp.Exp
     refs = references(act, order, pts)
     ref = np.array([float(r) if r not in ("nan", "skip") else np.nan for r in refs])
     ok = np.isfinite(ref)
-    # points next to a sign change of the function are left out (see FORM_ZERO_GAP)
-    flips = pts[:-1][np.sign(ref[:-1]) * np.sign(ref[1:]) < 0]
-    for z in flips:
-        ok &= np.abs(pts - z) > FORM_ZERO_GAP
     params = [act.params[n] for n in names]
+    tb = to_textbook(textbook).subs({act.params[n]: act.defaults[n] for n in names})
 
-    def errors(expr: sp.Expr) -> np.ndarray | None:
+    def errors(expr: sp.Expr, base: list | None = None) -> tuple[np.ndarray, list] | None:
         try:
             compiled = compile_outputs([expr], x, params)
         except EmitError:
@@ -499,14 +538,18 @@ def _choose_sides(act, order: int, plain: sp.Expr, sides: tuple) -> tuple[sp.Exp
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             got = np.asarray(fn(pts.copy()), dtype=np.float64)
+            patches = root_patches(tb, x, fn)
+            for hi, lo, r, coeffs, _, _ in _widest(patches, base or []):
+                runtime.root_series(pts, got, hi, lo, r, coeffs)
         sel = [r for r, keep in zip(refs, ok, strict=True) if keep]
         err = np.full(pts.shape, np.inf)
         err[ok] = ulp_errors(got[ok], sel, "float64")
-        return err
+        return err, patches
 
-    base = errors(plain)
-    if base is None:
+    found = errors(plain)
+    if found is None:
         return plain, []
+    base, plain_patches = found
     picked = []
     parts = []
     for label, form, on, cond in (
@@ -516,7 +559,8 @@ def _choose_sides(act, order: int, plain: sp.Expr, sides: tuple) -> tuple[sp.Exp
             parts.append(None)
             continue
         trial = sp.Piecewise((form, cond), (plain, True))
-        err = errors(trial)
+        found = errors(trial, plain_patches)
+        err = None if found is None else found[0]
         region = on & ok
         if err is None or not region.any():
             parts.append(None)
