@@ -3279,8 +3279,6 @@ def mish_d1(x, *, out=None):
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
     0.464).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.19243 where the terms
-    cancel (|x - x0| < 0.464).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d1_core, (1, 9, 2, True), x, None if out is None else (out,),
@@ -3433,10 +3431,6 @@ def mish_d2(x, *, out=None):
     0.5).
     Numerics: Taylor polynomial at the zero x0 = 1.49057 where the terms cancel (|x - x0| <
     0.388).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -2.25638 where the terms
-    cancel (|x - x0| < 0.5).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = 1.49057 where the terms cancel
-    (|x - x0| < 0.388).
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_mish_d2_core, (1, 15, 2, True), x, None if out is None else (out,),
@@ -3545,8 +3539,6 @@ def mish_value_and_grad(x, *, out=None):
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.19243 where the terms cancel (|x - x0| <
     0.464).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.19243 where the terms
-    cancel (|x - x0| < 0.464).
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
@@ -4560,8 +4552,6 @@ def silu_d1(x, *, out=None):
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.27846 where the terms
-    cancel (|x - x0| < 0.471).
     """
     return _rt.apply(_silu_d1_core, (1, 5, 2, True), x, None if out is None else (out,),
                      (), ())
@@ -4638,10 +4628,6 @@ def silu_d2(x, *, out=None):
     0.473).
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
     0.473).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -2.39936 where the terms
-    cancel (|x - x0| < 0.473).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel
-    (|x - x0| < 0.473).
     """
     return _rt.apply(_silu_d2_core, (1, 7, 5, True), x, None if out is None else (out,),
                      (), ())
@@ -4711,8 +4697,6 @@ def silu_value_and_grad(x, *, out=None):
     accurate there; float32 results use the plain form).
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
-    Numerics: float32 results: Taylor polynomial at the zero x0 = -1.27846 where the terms
-    cancel (|x - x0| < 0.471).
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_silu_value_and_grad_core, (2, 6, 2, True), x, None if out is None else tuple(out),

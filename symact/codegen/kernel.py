@@ -267,7 +267,7 @@ def _widest(*lists: list[tuple]) -> list[tuple]:
     return [best[h] for h in sorted(best)]
 
 
-def _root_lines(patches, k, names, defaults, notes, prefix="") -> list[str]:
+def _root_lines(patches, k, names, defaults, notes) -> list[str]:
     """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes)."""
     lines = []
     for hi, lo, r, coeffs, r_rounded, f32_fine in patches:
@@ -275,7 +275,7 @@ def _root_lines(patches, k, names, defaults, notes, prefix="") -> list[str]:
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
                      f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
                      f"narrow_ok={f32_fine!r})")
-        note = (f"{prefix}Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
+        note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
                 f"(|x - x0| < {r:g})")
         if note not in notes:
             notes.append(note)
@@ -439,7 +439,7 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
     plain_roots: list[str] = []
     # float32 results run the plain program: its patches are found on it (float64 compute,
     # as the patches' r_rounded / narrow_ok assume), those of the forms on the forms
-    plain_fn = None if wide_lines is None else load(build(plain_lines, spec))
+    plain_fn = None if wide_lines is None else load(build(plain_lines + zero_lines, spec))
     for k, tb in enumerate(textbooks):
         found = _patches(act, tb, defaults_subs, fn, k, len(orders))
         if plain_fn is None:
@@ -447,8 +447,8 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
         else:
             plain = _patches(act, tb, defaults_subs, plain_fn, k, len(orders))
             roots.extend(_root_lines(_widest(found, plain), k, names, defaults, notes))
-            plain_roots.extend(_root_lines(plain, k, names, defaults, notes,
-                                           "float32 results: "))
+            # (no note of its own: its radius for rounded results is r_rounded, as before)
+            plain_roots.extend(_root_lines(plain, k, names, defaults, []))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
