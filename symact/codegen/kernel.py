@@ -146,6 +146,8 @@ def _pipeline(act, order: int, defaults_subs: dict
     if used:
         notes.append("stable forms: " + ", ".join(used))
     sides = None
+    # (derivatives only, and not where a series branch or a tangent form was put in: the
+    # candidate forms work on the plain sum)
     if no_series and with_series == stable and order > 0:
         found = common_denominator(expand(clamps(stable, x), x), x,
                                    [act.params[n] for n in act.params])
@@ -550,27 +552,17 @@ def _choose_sides(act, order: int, textbook: sp.Expr, plain: sp.Expr, sides: tup
     if found is None:
         return plain, []
     base, plain_patches = found
-    picked = []
-    parts = []
+    picked, chosen = [], []
     for label, form, on, cond in (
             ("-2^64 < x < 0", sides[0], pts < 0, sp.And(x < 0, x > -FORM_BOUND)),
             ("0 < x < 2^64", sides[1], pts > 0, sp.And(x > 0, x < FORM_BOUND))):
-        if form is None:
-            parts.append(None)
-            continue
-        trial = sp.Piecewise((form, cond), (plain, True))
-        found = errors(trial, plain_patches)
-        err = None if found is None else found[0]
         region = on & ok
-        if err is None or not region.any():
-            parts.append(None)
+        if form is None or not region.any():
             continue
-        if err[region].max() + FORM_MARGIN < base[region].max():
+        found = errors(sp.Piecewise((form, cond), (plain, True)), plain_patches)
+        if found is not None and found[0][region].max() + FORM_MARGIN < base[region].max():
             picked.append(label)
-            parts.append((form, cond))
-        else:
-            parts.append(None)
-    chosen = [p for p in parts if p is not None]
+            chosen.append((form, cond))
     if not chosen:
         return plain, []
     return sp.Piecewise(*chosen, (plain, True)), picked
