@@ -28,15 +28,12 @@ from __future__ import annotations
 import sympy as sp
 
 from ..budget import BudgetExceeded, time_budget
+from .functions import unwrapped
 
 #: seconds for the symbolic work of one side (together, factor)
 SECONDS = 10.0
 
 _UNRESOLVED = (sp.Abs, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Piecewise)
-
-
-def _plain(e: sp.Expr) -> sp.Expr:
-    return e.replace(lambda a: isinstance(a, sp.UnevaluatedExpr), lambda a: a.args[0])
 
 
 def _horner(f: sp.Expr, t: sp.Symbol) -> sp.Expr:
@@ -94,7 +91,7 @@ def _side(expr: sp.Expr, x: sp.Symbol, sign: int, atoms: list) -> sp.Expr | None
     if side.has(*_UNRESOLVED) or not back:
         return None
     num, den = sp.fraction(sp.together(side))
-    if den.free_symbols == set() or not (den.free_symbols & set(back)):
+    if not den.free_symbols & set(back):
         return None  # no denominator in the exponentials: nothing was combined
     num, den = sp.factor(num), sp.factor(den)
     if len(back) == 1:
@@ -115,7 +112,7 @@ def common_denominator(expr: sp.Expr, x: sp.Symbol, params: list[sp.Symbol] = ()
                        ) -> tuple[sp.Expr, sp.Expr] | None:
     """(form for x < 0, form for x > 0) of the expanded expression ``expr`` (a sum with
     exponentials of x), either None where no such form exists, or None for both."""
-    expr = _plain(expr)
+    expr = unwrapped(expr)
     if not isinstance(expr, sp.Add) or expr.has(sp.Piecewise):
         return None
     atoms = sorted({a for a in expr.atoms(sp.exp) if x in a.free_symbols},

@@ -208,6 +208,11 @@ class MulErfc(sp.Function):
 STABLE = (Expm1, Log1p, Erfc, Hypot, Sigmoid, DSigmoid, Softplus, Tanh, Sech2, OnePlusSin)
 
 
+def unwrapped(e: sp.Expr) -> sp.Expr:
+    """``e`` without its ``UnevaluatedExpr`` grouping marks."""
+    return e.replace(lambda a: isinstance(a, sp.UnevaluatedExpr), lambda a: a.args[0])
+
+
 def to_textbook(expr: sp.Expr) -> sp.Expr:
     """Replace the stable functions by their textbook SymPy forms (for display and checks)."""
     mapping = {f: (lambda *a, _f=f: _f(*a)._eval_rewrite_as_exp(*a)) for f in STABLE}

@@ -49,20 +49,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .functions import Clip, Expm1, Indicator, Log1p
+from .functions import Clip, Expm1, Indicator, Log1p, unwrapped
 
 _OPS = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
         sp.GreaterThan: ">="}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _plain(e: sp.Expr) -> sp.Expr:
-    return e.replace(lambda a: isinstance(a, sp.UnevaluatedExpr), lambda a: a.args[0])
-
-
 def _linear(e: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     """(a, b) with e = a x + b, a and b free of x; None if e is not linear in x."""
-    e = sp.expand(_plain(e))
+    e = sp.expand(unwrapped(e))
     a = e.coeff(x, 1)
     b = sp.expand(e - a * x)
     if x in a.free_symbols or x in b.free_symbols:
@@ -129,7 +125,7 @@ def _clip(pairs, default, x):
     lo = hi = None
     for e, c in pairs:
         b = _bound(c, x)
-        if b is None or not _free(e, x) or not _zero(_plain(default).subs(x, b[1]) - e):
+        if b is None or not _free(e, x) or not _zero(unwrapped(default).subs(x, b[1]) - e):
             return None
         if b[0] in ("<", "<=") and lo is None:
             lo = e
@@ -209,7 +205,7 @@ def _exact_zero_at_0(e: sp.Expr, x: sp.Symbol) -> bool:
     """e evaluates to exactly 0 at x = 0 in floating point (structurally: x, f(zero) for the
     functions above, a product with such a factor, a quotient with such a numerator and a
     nonzero denominator, a positive power of such a base)."""
-    e = _plain(e)
+    e = unwrapped(e)
     if e == x:
         return True
     if isinstance(e, _ZERO_AT_ZERO):
@@ -240,7 +236,7 @@ def _split_zero(pairs, default, x):
     lower, upper = sp.Min(x, 0, evaluate=False), sp.Max(x, 0, evaluate=False)
     if b[0] in (">", ">="):
         lower, upper = upper, lower
-    return _plain(e).xreplace({x: lower}) + _plain(default).xreplace({x: upper})
+    return unwrapped(e).xreplace({x: lower}) + unwrapped(default).xreplace({x: upper})
 
 
 def _symmetric(pairs, default, x):
@@ -253,7 +249,7 @@ def _symmetric(pairs, default, x):
     b = _bound(c, x)
     if b is None or b[0] not in ("<", "<=") or b[1] != 0:
         return None
-    a, d = _plain(a), _plain(default)
+    a, d = unwrapped(a), unwrapped(default)
     if not a.has(x) or not d.has(x) or d.has(sp.Piecewise, sp.Abs):
         return None
     mirrored = d.xreplace({x: -x})
@@ -283,7 +279,7 @@ def _select_linear(pairs, default, x):
     if not _free(t, x) or not t.is_finite:
         return None
     clamp = sp.Max(x, t, evaluate=False) if op in (">", ">=") else sp.Min(x, t, evaluate=False)
-    return _plain(e).xreplace({x: clamp}) * Indicator(c) + default * Indicator(sp.Not(c))
+    return unwrapped(e).xreplace({x: clamp}) * Indicator(c) + default * Indicator(sp.Not(c))
 
 
 def _branch_at(pairs, default, x, v):
@@ -291,10 +287,10 @@ def _branch_at(pairs, default, x, v):
     for e, c in pairs:
         holds = c.subs(x, v)
         if holds is sp.true:
-            return _plain(e).subs(x, v)
+            return unwrapped(e).subs(x, v)
         if holds is not sp.false:
             return None
-    return _plain(default).subs(x, v)
+    return unwrapped(default).subs(x, v)
 
 
 def _outer_clamps(pairs, default, x):
@@ -349,10 +345,10 @@ def _convex_join(pairs, default, x):
     lb, xb = _bound(l_c, x), _bound(x_c, x)
     if lb is None or xb is None or lb[0] not in ("<", "<=") or xb[0] not in (">", ">="):
         return None
-    if _plain(x_val) != x or not _free(l_val, x):
+    if unwrapped(x_val) != x or not _free(l_val, x):
         return None
     a, b = lb[1], xb[1]
-    p = _plain(default)
+    p = unwrapped(default)
     if not (a.is_number and b.is_number and a < b and p.is_polynomial(x)):
         return None
     if not (_zero(p.subs(x, a) - l_val) and _zero(p.subs(x, b) - b) and _le(a, l_val)):
@@ -373,7 +369,7 @@ def _leaky(pairs, default, x):
     for x > 0, fl(k x) <= x: the maximum is the branch's own value. k > 0 keeps k (-inf) = -inf
     (0 * -inf would be NaN). For x >= H >= 0 the maximum is x and min(x, H) = H; below H it is
     at most max(x, 0) < H and the min leaves it."""
-    if _plain(default) != x:
+    if unwrapped(default) != x:
         return None
     slopes, caps = [], []
     for e, c in pairs:
@@ -386,7 +382,7 @@ def _leaky(pairs, default, x):
                 caps.append(t)
                 continue
             return None
-        k = sp.simplify(_plain(e) / x)
+        k = sp.simplify(unwrapped(e) / x)
         if op not in ("<", "<=") or t != 0 or not _free(k, x):
             return None
         slopes.append(k)
@@ -403,7 +399,7 @@ def _leaky(pairs, default, x):
 
 def _kinked(e, t, x):
     """k with e = t + k (x - t) as written (k free of x), or None."""
-    r = _plain(e) - t
+    r = unwrapped(e) - t
     if not isinstance(r, sp.Mul):
         return None
     z = [f for f in r.args if not _free(f, x)]
@@ -418,7 +414,7 @@ def _three_slopes(pairs, default, x):
     the clip is t_l and the last term k_r 0 = 0: t_l + k_l fl(x - t_l), the branch's own
     roundings (fl(x - t_l) <= 0 there, >= 0 above: rounding is monotonic); above t_r likewise;
     between them x + 0 + 0. The sum is exact in any order (two of the terms are 0)."""
-    if _plain(default) != x or len(pairs) != 2:
+    if unwrapped(default) != x or len(pairs) != 2:
         return None
     lo = hi = None
     for e, c in pairs:
@@ -489,8 +485,8 @@ def _general(pw, pairs, default, x):
     if not COMMON_FACTOR:
         return _clamp_regions(pw, x)
     # a common factor x of every branch: x * (fused quotient), e.g. x * clip(m(x), 0, 1)
-    quotients = [_factored(_plain(e) / x) for e, _ in pairs] + [_factored(_plain(default) / x)]
-    if all(_plain(q).is_polynomial(x) for q in quotients) and any(_free(q, x) for q in quotients):
+    quotients = [_factored(unwrapped(e) / x) for e, _ in pairs] + [_factored(unwrapped(default) / x)]
+    if all(unwrapped(q).is_polynomial(x) for q in quotients) and any(_free(q, x) for q in quotients):
         out = _apply_rules(list(zip(quotients[:-1], [c for _, c in pairs], strict=True)),
                            quotients[-1], x)
         if out is not None:

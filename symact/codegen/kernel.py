@@ -512,7 +512,7 @@ def _choose_sides(act, order: int, textbook: sp.Expr, plain: sp.Expr, sides: tup
     """``plain`` with its part for x < 0 and/or x > 0 replaced by the common-denominator
     form ``sides`` where that is measured more accurate (float64, against mpmath, at the
     defaults; below FORM_BOUND in magnitude), and the sides replaced."""
-    from .accuracy import references, ulp_errors
+    from .accuracy import SKIP, references, ulp_errors
     from .roots import root_patches
 
     x = act.x
@@ -522,7 +522,7 @@ def _choose_sides(act, order: int, textbook: sp.Expr, plain: sp.Expr, sides: tup
     defaults = tuple(_float(act.defaults[n]) for n in names)
     pts = _form_points()
     refs = references(act, order, pts)
-    ref = np.array([float(r) if r not in ("nan", "skip") else np.nan for r in refs])
+    ref = np.array([float(r) if r not in ("nan", SKIP) else np.nan for r in refs])
     ok = np.isfinite(ref)
     params = [act.params[n] for n in names]
     tb = to_textbook(textbook).subs({act.params[n]: act.defaults[n] for n in names})
