@@ -42,8 +42,10 @@ def test_cancellation_bounded_by_the_intervals(monkeypatch):
     assert not precision.native_float32(ops, results, signs, (1.0, 1.125))
     assert precision.native_float32(ops, results, signs, (2.0, 4.0))
     assert precision.native_float32(ops, results, signs, (-64.0, -32.0))
-    # |x| <= 1.125 is rejected: 2.25 of the typical range, more than REFINE_SPAN
+    # |x| <= 1.25 is rejected: 2.5 of the typical range, more than REFINE_SPAN
     assert precision.float32_refine(ops, results, signs) is None
+    monkeypatch.setattr(precision, "REFINE_SPAN", 3.0)
+    assert precision.float32_refine(ops, results, signs) == ((-1.25, 1.25),)
 
 
 def test_refine_intervals_of_catalog_kernels():
@@ -146,6 +148,26 @@ def test_runtime_refine_gathers_parameter_arrays_across_chunks():
     np.testing.assert_array_equal(got[inside], ref[inside])
     # elsewhere float32 arithmetic (p rounded to float32), within a few float32 ULPs
     np.testing.assert_allclose(got[~inside], ref[~inside], rtol=4 * 2.0**-24)
+
+
+def test_runtime_refine_calls_the_core_once_per_chunk(monkeypatch):
+    """A third of the elements refined, spread over the chunk: one float64 core call per chunk
+    (short calls make the two threads wait for the GIL), the refined values in place."""
+    monkeypatch.setattr(runtime, "THREADS", 1)
+    n = runtime.CHUNK * 2 + 5
+    x = np.random.default_rng(2).uniform(-3, 3, n).astype(np.float32)
+    calls = []
+
+    def core(x, o, s, b):
+        calls.append(x.dtype)
+        _core_third(x, o, s, b)
+
+    got = runtime.apply(core, (1, 0, 0, ((-1.0, 1.0),)), x, None, (), ())
+    assert calls.count(np.dtype(np.float64)) == 3 and calls.count(np.dtype(np.float32)) == 3
+    inside = np.abs(x) <= 1.0
+    rounded = (x.astype(np.float64) * (1.0 / 3.0)).astype(np.float32)
+    np.testing.assert_array_equal(got[inside], rounded[inside])
+    np.testing.assert_array_equal(got[~inside], (x * np.float32(1.0 / 3.0))[~inside])
 
 
 @pytest.mark.parametrize(("name", "order"), [("elu", 1), ("selu", 1), ("elu", 2)])
