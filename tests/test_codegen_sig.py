@@ -98,6 +98,85 @@ def test_root_series_rounded_radius():
                                                                            rel=1e-6)
 
 
+def _table():
+    """Five made-up zeros (one pair 0.75 apart) with polynomials easy to check by hand."""
+    return ((-6.0, 0.0, 0.3, (1.0, 2.0), 0.01, True), (-1.0, 1e-17, 0.2, (3.0,), 0.0, False),
+            (2.0, 0.0, 0.25, (-1.0, 0.5, 0.25), 0.05, False), (2.75, 0.0, 0.1, (4.0,), 0.0,
+                                                                False),
+            (9.0, 0.0, 0.5, (0.5,), 0.5, True))
+
+
+def test_root_table_matches_one_root_series_per_zero():
+    """The table patches exactly the elements root_series would, with the same values (points
+    at and next to every patch edge, outside the table's range, non-finite); candidates are
+    the elements with a small output, and a small output away from the zeros stays."""
+    table = _table()
+    edges = np.array([[h - r, h + r] for h, _, r, *_ in table]).ravel()
+    rng = np.random.default_rng(3)
+    x = np.concatenate([edges, np.nextafter(edges, np.inf), np.nextafter(edges, -np.inf),
+                        rng.uniform(-12, 14, 20000), [h for h, *_ in table],
+                        [-1e300, 1e300, np.inf, -np.inf, np.nan, 0.0, 5.0, -3.0]])
+    ref = np.full(x.size, 7.0)
+    for h, lo, r, coeffs, *_ in table:
+        runtime.root_series(x, ref, h, lo, r, coeffs)
+    patched = ref != 7.0
+    assert patched.sum() > 1000  # (the test can tell)
+    far = np.isin(x, [0.0, 5.0, -3.0])
+    got = np.where(patched, ref * (1 + 1e-9), 7.0)  # a kernel's output: a little off near them
+    got[far] = ref[far] = 1e-4
+    runtime.root_table(x, got, table)
+    np.testing.assert_array_equal(got, ref)
+    # not at the default parameters: untouched
+    o = np.where(patched, 1e-4, 7.0)
+    runtime.root_table(x, o, table, (2.0,), (1.0,))
+    assert (o[patched] == 1e-4).all()
+
+
+def test_root_table_radii_for_float32_results():
+    """Results rounded to float32 use r_rounded; float32 input skips the narrow_ok zeros."""
+    table = _table()
+    x = np.array([-6.005, -5.9, -1.1, 2.01, 2.2, 8.7, 9.2], np.float32)
+
+    def poly(v):  # the patch each point is near, evaluated exactly enough
+        h, lo, _, coeffs, *_ = min(table, key=lambda row: abs(row[0] - v))
+        d = v - h - lo
+        return d * sum(c * d**k for k, c in enumerate(coeffs))
+
+    want = [poly(float(v)) for v in x]
+
+    def run(x, out=None):
+        def core(xc, o, s, b):
+            o[0][...] = 1e-3  # (small: every element a candidate)
+            runtime.root_table(xc, o[0], table)
+        return runtime.apply(core, (1, 0, 0, True), x, None if out is None else (out,), (), ())
+
+    def only(keep):
+        return [w if k else 1e-3 for w, k in zip(want, keep, strict=True)]
+
+    assert run(x.astype(np.float64)).tolist() == pytest.approx(want, rel=1e-6)
+    o = np.empty(7, np.float32)  # rounded, double input: r_rounded
+    run(x.astype(np.float64), o)
+    assert o.tolist() == pytest.approx(only([1, 0, 0, 1, 0, 1, 1]), rel=1e-6)
+    # float32 input: the narrow_ok zeros (-6 and 9) are skipped as well
+    assert run(x).tolist() == pytest.approx(only([0, 0, 0, 1, 0, 0, 0]), rel=1e-6)
+
+
+def test_sinc_derivative_near_its_many_zeros():
+    """sinc' = (x cos x - sin x) / x^2 has a zero every ~pi (38 on [-64, 64]), where the
+    tangent form's x - tan(x) loses every digit: one lookup table of Taylor patches (168 ULP
+    at random points of [-40, 40] before)."""
+    src = symact.get("sinc").numpy(1).source
+    assert src.count("_rt.root_table(") == 1 and "_rt.root_series(x, o[0], -" not in src
+    assert "Taylor polynomials at the 38 zeros" in " ".join(src.split())
+    rng = np.random.default_rng(11)
+    zeros = [4.493409457909064, 7.725251836937707, 17.22075527193077, 32.95638903982248,
+             61.2447302603744]
+    pts = np.concatenate([z * s + rng.uniform(-0.06, 0.06, 40) for z in zeros for s in (1, -1)]
+                         + [rng.uniform(-40, 40, 300)])
+    assert _max_ulp("sinc", 1, pts) <= 4.0
+    assert _max_ulp("sinc", 1, pts.astype(np.float32)) <= 1.0
+
+
 @pytest.mark.parametrize(("name", "x0"), [("silu", -1.2784645427610737),
                                           ("swish", -1.2784645427610737),
                                           ("acon_c", -1.2784645427610737)])

@@ -820,6 +820,68 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     o[idx] = p
 
 
+@functools.lru_cache(maxsize=64)
+def _table_plan(table: tuple) -> tuple:
+    """:func:`root_table`'s zeros sorted, with the midpoints between neighbours (the nearest
+    zero by one search), their radii (for double results, for results rounded to float32),
+    the coefficient rows (padded with zeros) and ``bound``: twice the largest |f| on any
+    patch, |f(x0 + d)| <= sum |c_k| r^(k + 1)."""
+    rows = sorted(table)
+    his = np.array([r[0] for r in rows])
+    los = np.array([r[1] for r in rows])
+    radii = {False: np.array([r[2] for r in rows]), True: np.array([r[4] for r in rows])}
+    fine = np.array([r[5] for r in rows])
+    width = max(len(r[3]) for r in rows)
+    coeffs = np.zeros((his.size, width))
+    for i, r in enumerate(rows):
+        coeffs[i, :len(r[3])] = r[3]
+    bound = 2.0 * max(sum(abs(c) * r[2] ** (k + 1) for k, c in enumerate(r[3])) for r in rows)
+    return his, (his[1:] + his[:-1]) / 2.0, los, radii, fine, coeffs, bound
+
+
+def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
+               defaults: tuple = ()) -> None:
+    """:func:`root_series` for many simple zeros at once (sinc' has one every ~pi), ``table``
+    holding one ``(x0_hi, x0_lo, r, coeffs, r_rounded, narrow_ok)`` per zero. Near a zero the
+    output is small: only the elements with |o| below twice the largest |f| on any patch are
+    candidates (two passes, whatever the number of zeros; a loop of :func:`root_series` costs
+    four per zero). Those are gathered, their nearest zero found by one search, and the ones
+    within its radius get its Taylor polynomial d (c1 + c2 d + ...), d = (x - x0_hi) - x0_lo,
+    in float64. Radii as in :func:`root_series` for results rounded to float32 and float32
+    input. Only at the default parameters."""
+    for p, d in zip(params, defaults, strict=True):
+        if np.ndim(p) or p != d:
+            return
+    his, mids, los, radii, fine, coeffs, bound = _table_plan(table)
+    rounded = getattr(_local, "rounded", False)
+    rs = radii[rounded]
+    if rounded and getattr(_local, "narrow", False):
+        rs = np.where(fine, 0.0, rs)
+    if not rs.any():
+        return
+    n = x.shape[0]
+    t, w = _work(n, 2)
+    np.abs(o, out=t)
+    near = np.less(t, bound, out=w.view(np.bool_)[:n])
+    if not near.any():
+        return
+    idx = np.flatnonzero(near)
+    d = x[idx].astype(np.float64)
+    z = np.searchsorted(mids, d)
+    d -= his[z]
+    d -= los[z]
+    keep = np.flatnonzero(np.abs(d) < rs[z])
+    if not keep.size:
+        return
+    idx, z, d = idx[keep], z[keep], d[keep]
+    p = coeffs[z, -1]
+    for j in range(coeffs.shape[1] - 2, -1, -1):
+        p *= d
+        p += coeffs[z, j]
+    p *= d
+    o[idx] = p
+
+
 def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
                   params: tuple) -> None:
     """Limits at +-inf for kernels whose limit depends on the parameters (e.g. p x with p = 0

@@ -269,11 +269,37 @@ def _widest(*lists: list[tuple]) -> list[tuple]:
     return [best[h] for h in sorted(best)]
 
 
+#: more zeros than this are patched by one ``runtime.root_table`` call (two passes and a
+#: search on the candidates, instead of four passes per zero) ...
+ROOT_LINES = 3
+#: ... of the patches with a radius up to TABLE_RADIUS: the table's candidates are the
+#: elements with |f| below the largest |f| on any of its patches. A wider patch means the kernel
+#: is off far from the zero, not only at it (sinc'': its terms are ~x^2 / 2 times its value on
+#: all of x > 3, and the series branch at 0 is ~10 ULP off on [2.3, 2.9]); with its zero at 2.08
+#: (radius 0.5) the table took 81 % of N(0, 16) input as candidates, 2.3x the kernel's time,
+#: and the 12 wide patches as root_series lines 1.8x: those are left out
+TABLE_RADIUS = 0.1
+
+
 def _root_lines(patches, k, names, defaults, notes) -> list[str]:
-    """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes)."""
+    """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes), or, for
+    more than ROOT_LINES of them, one ``runtime.root_table`` line for those of radius at most
+    TABLE_RADIUS."""
+    ps = "".join(f"p_{n}, " for n in names)
     lines = []
+    if len(patches) > ROOT_LINES:
+        table = [p for p in patches if p[2] <= TABLE_RADIUS]
+        zeros = [p[0] for p in table]
+        if table:
+            notes.append(f"Taylor polynomials at the {len(table)} zeros x0 in "
+                         f"[{min(zeros):.6g}, {max(zeros):.6g}] where the terms cancel "
+                         f"(|x - x0| < {max(p[2] for p in table):g} at most)")
+            lines.append(f"_rt.root_table(x, o[{k}], {tuple(table)!r}, ({ps}), {defaults!r})")
+        if len(table) < len(patches):
+            notes.append(f"{len(patches) - len(table)} zeros where the kernel is off beyond "
+                         f"|x - x0| = {TABLE_RADIUS:g} are not patched")
+        return lines
     for hi, lo, r, coeffs, r_rounded, f32_fine in patches:
-        ps = "".join(f"p_{n}, " for n in names)
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
                      f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
                      f"narrow_ok={f32_fine!r})")

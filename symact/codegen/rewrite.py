@@ -29,7 +29,9 @@ nothing about particular activations:
 with ``A + B tan(u)`` over a common monomial divisor x^k (divided out one x at a time, so
 nothing overflows): near the zeros the cancellation then involves one correctly rounded value,
 tan(u), instead of two rounded products (sinc': ``cos(x) (x - tan(x)) / x / x``, 12 -> ~2 ULP
-at x = -39.25; NumPy's float64 tan is also ~10x faster than its sin).
+at x = -39.25; NumPy's float64 tan is also ~10x faster than its sin). At the zeros of the sum
+itself (tan x = x) the one rounding of tan(x) still loses every digit: Taylor patches there
+(:mod:`.roots`).
 
 After differentiation, :func:`series_branches` finds sums whose terms cancel at ``x = 0`` (the
 sum vanishes to higher order than its terms, e.g. ``x - tanh(x)``) and evaluates them by their

@@ -23,6 +23,10 @@ smaller radius, or none for float32 input when the float32 inputs nearest the ze
 fine (:func:`_float32_fine`). At run time
 :func:`.runtime.root_series` overwrites the output on the elements with ``|x - x0| < r`` only
 (gather / scatter), and only when the parameters are at the defaults the zero was found for.
+A function with a zero every ~pi (sinc' = (x cos x - sin x) / x^2, whose tangent form
+``cos(x) (x - tan(x)) / x / x`` loses every digit at them: 168 ULP at random points of
+[-40, 40]) gets all of its patches in one table, :func:`.runtime.root_table`: two passes
+and a search on the few candidates, whatever the number of zeros (``kernel.ROOT_LINES``).
 """
 
 from __future__ import annotations
@@ -36,14 +40,25 @@ import sympy as sp
 
 from ..budget import BudgetExceeded, time_budget
 
-#: the zeros are searched on [-SPAN, SPAN]
-SPAN = 20.0
+#: the zeros are searched on [-SPAN, SPAN] (the typical inputs of ``precision.REFINE_TYPICAL``)
+SPAN = 64.0
 #: grid step of the sign-change scan
 STEP = 1.0 / 64
-#: more zeros than this (a periodic function): no patches
-MAX_ROOTS = 6
+#: more zeros than this: no patches (sinc' has 38 on [-64, 64], patched by one table:
+#: ``runtime.root_table``)
+MAX_ROOTS = 64
 #: ULP error near a zero above which the kernel is patched there
 TRIGGER = 2.0
+#: up to this many zeros each is patched where the kernel exceeds TRIGGER; with more (a
+#: function with a zero every ~pi) only where it misses the 4-ULP target, TABLE_TRIGGER: the
+#: tan-based cos reaches 2-3 ULP near its zeros, and patching those cost cos and sinusoid in
+#: float32 up to 14x their time (3.1 -> 42.5 ms at n = 1e7)
+FEW_ROOTS = 6
+TABLE_TRIGGER = 4.0
+#: ... and the radius is TABLE_WIDEN times the farthest probe above TABLE_TRIGGER (the error
+#: falls as 1 / |x - x0|; the wider radii of TRIGGER, up to 0.5 where the kernel is ~2 ULP
+#: anyway, made |f| on the patches large, and runtime.root_table's candidates many)
+TABLE_WIDEN = 2.5
 #: Taylor coefficients computed (the polynomial keeps up to TERMS - 2 of them)
 TERMS = 26
 #: double ULPs above which results rounded to float32 are patched (2^-32 relative)
@@ -168,7 +183,8 @@ def _reach(d: np.ndarray, err: np.ndarray, ulps: float) -> float:
     return float(bad.max()) if bad.size else 0.0
 
 
-def _patch(fn, x0, kernel_out) -> tuple[float, float, float, tuple[float, ...], float] | None:
+def _patch(fn, x0, kernel_out, trigger: float = TRIGGER, widen: float = 1.25
+           ) -> tuple[float, float, float, tuple[float, ...], float] | None:
     """(x0_hi, x0_lo, r, (c1, c2, ...), r_rounded) of the Taylor polynomial at the zero x0:
     r where the kernel is wrong (within the series radius), r_rounded where results rounded
     to float32 still need it (see the module docstring)."""
@@ -177,9 +193,9 @@ def _patch(fn, x0, kernel_out) -> tuple[float, float, float, tuple[float, ...], 
         return None
     cs, r = taylor
     d, err = _probe(fn, kernel_out, x0, r)
-    reach = _reach(d, err, TRIGGER)
+    reach = _reach(d, err, trigger)
     if reach > 0.0:
-        r = min(r, 1.25 * reach)
+        r = min(r, widen * reach)
     r_rounded = min(r, 2.0 * _reach(d, err, ROUNDED_ULPS))
     hi = _f64(x0)
     with mpmath.workdps(60):
@@ -221,6 +237,7 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
     try:
         with time_budget(seconds):
             zeros = _zeros(fn)
+            trigger = TRIGGER if len(zeros) <= FEW_ROOTS else TABLE_TRIGGER
             rng = np.random.default_rng(0)
             for x0 in zeros:
                 hi = _f64(x0)
@@ -231,9 +248,10 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
-                if _ulps(got, ref) <= TRIGGER:
+                if _ulps(got, ref) <= trigger:
                     continue
-                patch = _patch(fn, x0, kernel_out)
+                patch = (_patch(fn, x0, kernel_out) if trigger == TRIGGER else
+                         _patch(fn, x0, kernel_out, trigger, TABLE_WIDEN))
                 if patch is not None and patch[2] > 1e-6:
                     out.append((*patch, _float32_fine(fn, hi, kernel_out)))
     except BudgetExceeded:

@@ -31,7 +31,7 @@ _CALLS = {"abs": "abs", "absolute": "abs", "maximum": "max", "minimum": "min", "
 #: runtime fix-ups for NaN and infinite inputs: not part of the formula
 #: runtime calls that do not change the function computed: special-value fix-ups and the Taylor
 #: patches at cancelling zeros (``root_series``: the same values, more accurately)
-_IGNORED = {"fix_nan", "fix_inf", "fix_nonfinite", "root_series"}
+_IGNORED = {"fix_nan", "fix_inf", "fix_nonfinite", "root_series", "root_table"}
 
 
 class KernelMathError(Exception):
