@@ -287,7 +287,8 @@ def test_float32_check_rejects_a_kernel_off_by_more_than_the_bound():
 
 def test_refined_elements_need_no_more_than_one_chunk_buffer():
     """Every element in the refined interval (elu' at x <= -80): the float64 recomputation
-    goes in blocks, so the call's extra memory with out= stays below one chunk buffer."""
+    runs once per chunk from indices built piece by piece into a per-thread buffer, so the
+    call's extra memory with out= stays below one chunk buffer."""
     import tracemalloc
 
     fn = symact.get("elu").numpy(1)

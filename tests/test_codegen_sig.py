@@ -132,6 +132,26 @@ def test_root_table_matches_one_root_series_per_zero():
     assert (o[patched] == 1e-4).all()
 
 
+def test_root_table_uneven_and_overlapping_patches_and_nan_outputs():
+    """A wide patch next to a narrow one keeps its far part; overlapping patches take a loop
+    of root_series (the last one wins); a NaN output inside a patch is a candidate too
+    (root_series would overwrite it)."""
+    table = ((1.0, 0.0, 0.02, (1.0,), 0.0, False), (1.15, 0.0, 0.1, (2.0,), 0.0, False),
+             (5.0, 0.0, 0.05, (1.0,), 0.0, False), (9.0, 0.0, 0.05, (1.0,), 0.0, False))
+    x = np.array([1.07, 1.01, 5.01, 9.02, 9.5])
+    o = np.array([1e-3, 1e-3, np.nan, 1e-3, 1e-3])
+    runtime.root_table(x, o, table)
+    assert o.tolist() == pytest.approx([-0.16, 0.01, 0.01, 0.02, 1e-3])
+    overlapping = ((1.0, 0.0, 0.1, (1.0,), 0.0, False),) + table[1:]
+    o = np.array([1e-3, 1e-3, np.nan, 7.0, 1e-3])
+    ref = o.copy()
+    for h, lo, r, coeffs, *_ in overlapping:
+        runtime.root_series(x, ref, h, lo, r, coeffs)
+    runtime.root_table(x, o, overlapping)
+    np.testing.assert_array_equal(o, ref)
+    assert o[0] == pytest.approx(-0.16)
+
+
 def test_root_table_radii_for_float32_results():
     """Results rounded to float32 use r_rounded; float32 input skips the narrow_ok zeros."""
     table = _table()
@@ -169,8 +189,8 @@ def test_sinc_derivative_near_its_many_zeros():
     assert src.count("_rt.root_table(") == 1 and "_rt.root_series(x, o[0], -" not in src
     assert "Taylor polynomials at the 38 zeros" in " ".join(src.split())
     rng = np.random.default_rng(11)
-    zeros = [4.493409457909064, 7.725251836937707, 17.22075527193077, 32.95638903982248,
-             61.2447302603744]
+    zeros = [4.493409457909064, 7.725251836937707, 17.22075527193077, 20.37130295928756,
+             26.666054258812675, 32.95638903982248, 51.81698248727967, 61.2447302603744]
     pts = np.concatenate([z * s + rng.uniform(-0.06, 0.06, 40) for z in zeros for s in (1, -1)]
                          + [rng.uniform(-40, 40, 300)])
     assert _max_ulp("sinc", 1, pts) <= 4.0

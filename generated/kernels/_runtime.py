@@ -45,7 +45,7 @@ THREADS = 2
 #: many elements at a time: the temporary index array is at most 256 KiB. The float64 core then
 #: runs once per chunk: short calls make the two threads wait for each other's GIL hand-over
 #: (float32 tanhshrink refined on |x| <= 1.25, 24 % of N(0, 16) input, n = 1e7: 74 ms with a
-#: core call per 16384 elements of the chunk, 50 ms per 32768, 17-20 ms once per chunk, which
+#: core call per 16384 elements of the chunk, 50 ms per 32768, 16-20 ms once per chunk, which
 #: is still no faster than float64 throughout: see ``precision.REFINE_SPAN``)
 REFINE_BLOCK = 32768
 
@@ -820,54 +820,77 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     o[idx] = p
 
 
+#: :func:`_table_plan` of overlapping patches
+OVERLAP = "overlap"
+
+
 @functools.lru_cache(maxsize=64)
-def _table_plan(table: tuple) -> tuple:
-    """:func:`root_table`'s zeros sorted, with the midpoints between neighbours (the nearest
-    zero by one search), their radii (for double results, for results rounded to float32),
-    the coefficient rows (padded with zeros) and ``bound``: twice the largest |f| on any
-    patch, |f(x0 + d)| <= sum |c_k| r^(k + 1)."""
+def _table_plan(table: tuple, rounded: bool, narrow: bool) -> tuple | None:
+    """:func:`root_table`'s zeros sorted, with the splits between neighbours (the zero whose
+    patch may hold x by one search), the radii (``r``; ``r_rounded`` for results rounded to float32; 0 for
+    the ``narrow_ok`` zeros with float32 input), the coefficient rows (padded with zeros), the
+    candidates' bound (twice the largest |f| on any patch, |f(x0 + d)| <= sum |c_k| r^(k+1))
+    and the x range of the patches; None when no zero needs a patch, OVERLAP when two patches
+    overlap (then a loop of :func:`root_series`, where the last one wins)."""
     rows = sorted(table)
     his = np.array([r[0] for r in rows])
-    los = np.array([r[1] for r in rows])
-    radii = {False: np.array([r[2] for r in rows]), True: np.array([r[4] for r in rows])}
-    fine = np.array([r[5] for r in rows])
-    width = max(len(r[3]) for r in rows)
-    coeffs = np.zeros((his.size, width))
+    rs = np.array([r[4] if rounded else r[2] for r in rows])
+    if rounded and narrow:
+        rs[[r[5] for r in rows]] = 0.0
+    if not rs.any():
+        return None
+    if np.any(his[1:] - his[:-1] < rs[1:] + rs[:-1]):
+        return OVERLAP
+    coeffs = np.zeros((his.size, max(len(r[3]) for r in rows)))
     for i, r in enumerate(rows):
         coeffs[i, :len(r[3])] = r[3]
-    bound = 2.0 * max(sum(abs(c) * r[2] ** (k + 1) for k, c in enumerate(r[3])) for r in rows)
-    return his, (his[1:] + his[:-1]) / 2.0, los, radii, fine, coeffs, bound
+    bound = 2.0 * max(sum(abs(c) * v ** (k + 1) for k, c in enumerate(r[3]))
+                      for r, v in zip(rows, rs.tolist(), strict=True))
+    los = np.array([r[1] for r in rows])
+    # the split between two zeros halfway between their patches (not between the zeros: a
+    # wide patch next to a narrow one would lose its far part to the narrow one's zero)
+    splits = ((his[1:] - rs[1:]) + (his[:-1] + rs[:-1])) / 2.0
+    arrays = (his, splits, los, rs, coeffs)
+    for a in arrays:
+        a.setflags(write=False)  # (shared by the threads)
+    return (*arrays, bound, float(np.max(np.abs(his) + rs)))
 
 
 def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
                defaults: tuple = ()) -> None:
     """:func:`root_series` for many simple zeros at once (sinc' has one every ~pi), ``table``
     holding one ``(x0_hi, x0_lo, r, coeffs, r_rounded, narrow_ok)`` per zero. Near a zero the
-    output is small: only the elements with |o| below twice the largest |f| on any patch are
-    candidates (two passes, whatever the number of zeros; a loop of :func:`root_series` costs
-    four per zero). Those are gathered, their nearest zero found by one search, and the ones
-    within its radius get its Taylor polynomial d (c1 + c2 d + ...), d = (x - x0_hi) - x0_lo,
-    in float64. Radii as in :func:`root_series` for results rounded to float32 and float32
-    input. Only at the default parameters."""
+    output is small: the candidates are the elements with |o| below twice the largest |f| on
+    any patch (or o NaN; two passes, whatever the number of zeros: a loop of
+    :func:`root_series` costs four per zero), within the patches' x range; the zero whose
+    patch may hold each is found by one search, and those within its radius get its Taylor
+    polynomial
+    d (c1 + c2 d + ...), d = (x - x0_hi) - x0_lo, in float64. Radii as in :func:`root_series`
+    for results rounded to float32 and float32 input. Only at the default parameters."""
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
-    his, mids, los, radii, fine, coeffs, bound = _table_plan(table)
     rounded = getattr(_local, "rounded", False)
-    rs = radii[rounded]
-    if rounded and getattr(_local, "narrow", False):
-        rs = np.where(fine, 0.0, rs)
-    if not rs.any():
+    plan = _table_plan(table, rounded, rounded and getattr(_local, "narrow", False))
+    if plan is None:
         return
+    if plan is OVERLAP:
+        for hi, lo, r, coeffs, r_rounded, fine in table:
+            root_series(x, o, hi, lo, r, coeffs, r_rounded=r_rounded, narrow_ok=fine)
+        return
+    his, splits, los, rs, coeffs, bound, reach = plan
     n = x.shape[0]
     t, w = _work(n, 2)
     np.abs(o, out=t)
-    near = np.less(t, bound, out=w.view(np.bool_)[:n])
-    if not near.any():
+    far = np.greater_equal(t, bound, out=w.view(np.bool_)[:n])  # (False for a NaN)
+    if far.all():
         return
-    idx = np.flatnonzero(near)
+    idx = np.flatnonzero(~far)
     d = x[idx].astype(np.float64)
-    z = np.searchsorted(mids, d)
+    inside = np.flatnonzero(np.abs(d) <= reach)
+    if inside.size < idx.size:
+        idx, d = idx[inside], d[inside]
+    z = np.searchsorted(splits, d)
     d -= his[z]
     d -= los[z]
     keep = np.flatnonzero(np.abs(d) < rs[z])

@@ -9,7 +9,8 @@ selects (:mod:`.fuse`) -> products with an exp/erfc factor that may underflow
 (:func:`.functions.underflow_products`) -> CSE and in-place ufunc program (float32 natively when
 :mod:`.precision` accepts it). A series branch that is the whole output becomes a patch
 evaluated on ``|x| < r`` only, and the simple zeros where the kernel's sum cancels get Taylor
-patches too (:mod:`.roots`, ``runtime.root_series``). The special values are then checked by
+patches too (:mod:`.roots`, ``runtime.root_series``; one ``runtime.root_table`` lookup for a
+function with a zero every ~pi, such as sinc'). The special values are then checked by
 running the kernel: NaN must give NaN and +-inf the limits (computed by ``sympy.limit``; when
 they depend on the parameters and no symbolic limit is found, ``runtime.fix_inf_probe`` takes
 them from the kernel at the largest finite floats, kept only if that reproduces the limits at
@@ -269,36 +270,20 @@ def _widest(*lists: list[tuple]) -> list[tuple]:
     return [best[h] for h in sorted(best)]
 
 
-#: more zeros than this are patched by one ``runtime.root_table`` call (two passes and a
-#: search on the candidates, instead of four passes per zero) ...
-ROOT_LINES = 3
-#: ... of the patches with a radius up to TABLE_RADIUS: the table's candidates are the
-#: elements with |f| below the largest |f| on any of its patches. A wider patch means the kernel
-#: is off far from the zero, not only at it (sinc'': its terms are ~x^2 / 2 times its value on
-#: all of x > 3, and the series branch at 0 is ~10 ULP off on [2.3, 2.9]); with its zero at 2.08
-#: (radius 0.5) the table took 81 % of N(0, 16) input as candidates, 2.3x the kernel's time,
-#: and the 12 wide patches as root_series lines 1.8x: those are left out
-TABLE_RADIUS = 0.1
-
-
 def _root_lines(patches, k, names, defaults, notes) -> list[str]:
-    """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes), or, for
-    more than ROOT_LINES of them, one ``runtime.root_table`` line for those of radius at most
-    TABLE_RADIUS."""
+    """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes), or one
+    ``runtime.root_table`` line for more than ``roots.FEW_ROOTS`` of them (two passes and a
+    search on the candidates, instead of four passes per zero)."""
+    from .roots import FEW_ROOTS
+
     ps = "".join(f"p_{n}, " for n in names)
+    if len(patches) > FEW_ROOTS:
+        zeros = [p[0] for p in patches]
+        notes.append(f"Taylor polynomials at the {len(patches)} zeros x0 in "
+                     f"[{min(zeros):.6g}, {max(zeros):.6g}] where the terms cancel "
+                     f"(|x - x0| < {max(p[2] for p in patches):g} at most)")
+        return [f"_rt.root_table(x, o[{k}], {tuple(patches)!r}, ({ps}), {defaults!r})"]
     lines = []
-    if len(patches) > ROOT_LINES:
-        table = [p for p in patches if p[2] <= TABLE_RADIUS]
-        zeros = [p[0] for p in table]
-        if table:
-            notes.append(f"Taylor polynomials at the {len(table)} zeros x0 in "
-                         f"[{min(zeros):.6g}, {max(zeros):.6g}] where the terms cancel "
-                         f"(|x - x0| < {max(p[2] for p in table):g} at most)")
-            lines.append(f"_rt.root_table(x, o[{k}], {tuple(table)!r}, ({ps}), {defaults!r})")
-        if len(table) < len(patches):
-            notes.append(f"{len(patches) - len(table)} zeros where the kernel is off beyond "
-                         f"|x - x0| = {TABLE_RADIUS:g} are not patched")
-        return lines
     for hi, lo, r, coeffs, r_rounded, f32_fine in patches:
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
                      f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
