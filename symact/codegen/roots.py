@@ -79,18 +79,6 @@ def _f64(v) -> float:
     return float(mpmath.mpf(v))
 
 
-def _ulps(got: np.ndarray, ref: list) -> float:
-    worst = 0.0
-    for g, r in zip(got.tolist(), ref, strict=True):
-        rf = float(r)
-        if not math.isfinite(g):
-            return math.inf
-        if rf == 0.0:
-            continue
-        worst = max(worst, float(abs(mpmath.mpf(g) - r)) / float(np.spacing(abs(rf))))
-    return worst
-
-
 def _zeros(fn) -> list:
     """Simple zeros of ``fn`` on [-SPAN, SPAN] (away from 0), to 50 digits."""
     n = int(2 * SPAN / STEP)
@@ -271,20 +259,16 @@ def root_patches(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
     try:
         with time_budget(seconds):
             zeros = _zeros(fn)
-            trigger = TRIGGER if len(zeros) <= FEW_ROOTS else TABLE_TRIGGER
+            table = len(zeros) > FEW_ROOTS
             rng = np.random.default_rng(0)
             for x0 in zeros:
                 hi = _f64(x0)
                 pts = hi + rng.uniform(-1e-3, 1e-3, 64)
                 pts = np.concatenate([pts, hi + np.ldexp(1.0, -40) * np.arange(-4, 5)])
-                with mpmath.workdps(40):
-                    ref = [mpmath.mpf(fn(mpmath.mpf(float(p)))) for p in pts]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    got = np.asarray(kernel_out(pts.copy()), dtype=np.float64)
-                if _ulps(got, ref) <= trigger:
+                err = _errors_at(fn, kernel_out, pts)
+                if err.max() <= (TABLE_TRIGGER if table else TRIGGER):
                     continue
-                patch = _patch(fn, x0, kernel_out, table=len(zeros) > FEW_ROOTS)
+                patch = _patch(fn, x0, kernel_out, table)
                 if patch is not None and patch[2] > 1e-6:
                     out.append((*patch, _float32_fine(fn, hi, kernel_out)))
     except BudgetExceeded:

@@ -827,11 +827,12 @@ OVERLAP = "overlap"
 @functools.lru_cache(maxsize=64)
 def _table_plan(table: tuple, rounded: bool, narrow: bool) -> tuple | None:
     """:func:`root_table`'s zeros sorted, with the splits between neighbours (the zero whose
-    patch may hold x by one search), the radii (``r``; ``r_rounded`` for results rounded to float32; 0 for
-    the ``narrow_ok`` zeros with float32 input), the coefficient rows (padded with zeros), the
-    candidates' bound (twice the largest |f| on any patch, |f(x0 + d)| <= sum |c_k| r^(k+1))
-    and the x range of the patches; None when no zero needs a patch, OVERLAP when two patches
-    overlap (then a loop of :func:`root_series`, where the last one wins)."""
+    patch may hold x, by one search), the radii (``r``; ``r_rounded`` for results rounded to
+    float32; 0 for the ``narrow_ok`` zeros with float32 input), the coefficient rows (padded
+    with zeros), the candidates' bound (twice the largest |f| on any patch,
+    |f(x0 + d)| <= sum |c_k| r^(k+1)) and the x range of the patches; None when no zero needs
+    a patch, OVERLAP when two patches overlap (then a loop of :func:`root_series`, where the
+    last one wins)."""
     rows = sorted(table)
     his = np.array([r[0] for r in rows])
     rs = np.array([r[4] if rounded else r[2] for r in rows])
@@ -862,11 +863,11 @@ def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
     holding one ``(x0_hi, x0_lo, r, coeffs, r_rounded, narrow_ok)`` per zero. Near a zero the
     output is small: the candidates are the elements with |o| below twice the largest |f| on
     any patch (or o NaN; two passes, whatever the number of zeros: a loop of
-    :func:`root_series` costs four per zero), within the patches' x range; the zero whose
-    patch may hold each is found by one search, and those within its radius get its Taylor
-    polynomial
-    d (c1 + c2 d + ...), d = (x - x0_hi) - x0_lo, in float64. Radii as in :func:`root_series`
-    for results rounded to float32 and float32 input. Only at the default parameters."""
+    :func:`root_series` costs four per zero) within the patches' x range. The zero whose patch
+    may hold each is found by one search, and those within its radius get its Taylor
+    polynomial d (c1 + c2 d + ...), d = (x - x0_hi) - x0_lo, in float64. Radii as in
+    :func:`root_series` for results rounded to float32 and float32 input. Only at the default
+    parameters."""
     for p, d in zip(params, defaults, strict=True):
         if np.ndim(p) or p != d:
             return
@@ -882,10 +883,11 @@ def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
     n = x.shape[0]
     t, w = _work(n, 2)
     np.abs(o, out=t)
-    far = np.greater_equal(t, bound, out=w.view(np.bool_)[:n])  # (False for a NaN)
-    if far.all():
+    near = np.greater_equal(t, bound, out=w.view(np.bool_)[:n])
+    np.logical_not(near, out=near)  # (True for a NaN)
+    if not near.any():
         return
-    idx = np.flatnonzero(~far)
+    idx = np.flatnonzero(near)
     d = x[idx].astype(np.float64)
     inside = np.flatnonzero(np.abs(d) <= reach)
     if inside.size < idx.size:
