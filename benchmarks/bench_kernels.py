@@ -30,13 +30,16 @@ PIECEWISE_LINEAR = {"relu", "leaky_relu", "prelu", "rrelu", "hardtanh", "relu6",
                     "identity"}
 
 
-def timeit(fn, repeat: int) -> float:
+def timeit(fn, repeat: int, inner: int = 1) -> float:
+    """Median over ``repeat`` samples of the time of one call; each sample times ``inner``
+    calls in a row (small arrays: the clock's resolution and jitter are ~1 us)."""
     fn()
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t) / inner)
     return statistics.median(times)
 
 
@@ -65,8 +68,11 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x = (rng.normal(size=args.n) * 4).astype(args.dtype)
     out = np.empty_like(x)
-    copy_t = timeit(lambda: np.copyto(out, x), args.repeat)
-    print(f"n={args.n} dtype={args.dtype} copy={copy_t * 1e3:.2f} ms "
+    inner = max(1, 100_000 // args.n)  # (n = 1e3: 100 calls per sample)
+    small = args.n < 100_000  # (times in microseconds)
+    unit, scale = ("us", 1e6) if small else ("ms", 1e3)
+    copy_t = timeit(lambda: np.copyto(out, x), args.repeat, inner)
+    print(f"n={args.n} dtype={args.dtype} copy={copy_t * scale:.2f} {unit} "
           f"chunk={runtime.CHUNK_BYTES // 1024} KiB threads={runtime.THREADS}")
     if args.memory:
         memory(x)
@@ -76,18 +82,18 @@ def main() -> None:
     names = [a.name for a in symact.activations() if not a.is_vector]
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
-    print(f"{'activation':20s} {'symact ms':>10s} {'x lambdify':>11s} {'x torch':>9s} "
+    print(f"{'activation':20s} {'symact ' + unit:>10s} {'x lambdify':>11s} {'x torch':>9s} "
           f"{'/ copy':>7s}")
     ratios_l, ratios_t = [], []
     for name in names:
         act = symact.get(name)
         k = act.numpy()
-        t = timeit(lambda k=k: k(x, out=out), args.repeat)
+        t = timeit(lambda k=k: k(x, out=out), args.repeat, inner)
         try:
             f = lambdified(act)
             if f(x) is x:  # identity: lambdify returns its input, no work to compare with
                 raise ValueError("returns its input")
-            tl = timeit(lambda f=f: f(x), max(1, args.repeat // 2))
+            tl = timeit(lambda f=f: f(x), max(1, args.repeat // 2), inner)
             rl = tl / t
             ratios_l.append(rl)
             sl = f"{rl:10.1f}x"
@@ -107,15 +113,16 @@ def main() -> None:
                         mod = fn
                         if mod(xt) is xt:  # nn.Identity returns its input
                             raise ValueError("returns its input")
-                        tt = timeit(lambda mod=mod, xt=xt: mod(xt), args.repeat)
+                        tt = timeit(lambda mod=mod, xt=xt: mod(xt), args.repeat, inner)
                     else:
-                        tt = timeit(lambda ref=ref, ns=ns: eval(ref, ns), args.repeat)  # noqa: S307
+                        tt = timeit(lambda ref=ref, ns=ns: eval(ref, ns), args.repeat,  # noqa: S307
+                                    inner)
                     ratios_t.append((name, t / tt))
                     st = f"{t / tt:8.2f}x"
                 except Exception:
                     pass
         flag = " (piecewise-linear)" if name in PIECEWISE_LINEAR else ""
-        print(f"{name:20s} {t * 1e3:10.2f} {sl} {st} {t / copy_t:7.2f}{flag}", flush=True)
+        print(f"{name:20s} {t * scale:10.2f} {sl} {st} {t / copy_t:7.2f}{flag}", flush=True)
     if ratios_l:
         print(f"median speed-up over lambdify: {statistics.median(ratios_l):.1f}x "
               f"(min {min(ratios_l):.1f}x)")
@@ -132,10 +139,12 @@ def scaling(dtype: str, repeat: int) -> None:
         n = 10**e
         x = np.random.default_rng(0).normal(size=n).astype(dtype)
         out = np.empty_like(x)
-        row = [timeit(lambda out=out, x=x: np.copyto(out, x), repeat)]
+        inner = max(1, 100_000 // n)
+        row = [timeit(lambda out=out, x=x: np.copyto(out, x), repeat, inner)]
         for name in ("relu", "sigmoid", "gelu"):
             k = symact.get(name).numpy()
-            row.append(timeit(lambda k=k, x=x, out=out: k(x, out=out), repeat if e < 8 else 2))
+            row.append(timeit(lambda k=k, x=x, out=out: k(x, out=out), repeat if e < 8 else 2,
+                              inner))
         print(f"{n:10d} " + " ".join(f"{t * 1e3:10.3f}ms" for t in row), flush=True)
 
 

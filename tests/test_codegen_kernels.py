@@ -115,6 +115,55 @@ def test_out_validation():
     assert np.all(out32 == 0.5)
 
 
+@pytest.mark.parametrize("dtype", ["<f8", ">f8", "<f4", ">f4", ">f2", ">i4"])
+def test_byte_order_does_not_change_the_results(dtype):
+    # a big-endian float64 x once took the float32 branch of the kernels that compute float32
+    # natively (tanh: off by 1e-8)
+    x = np.random.default_rng(3).normal(scale=4, size=500).astype(dtype)
+    native = x.astype(x.dtype.newbyteorder("="))
+    for name in ("tanh", "sigmoid", "gelu", "sinc"):
+        y = k(name)(x)
+        assert y.dtype == x.dtype or (x.dtype.kind == "i" and y.dtype == np.float64)
+        np.testing.assert_array_equal(y, k(name)(native))
+
+
+def _both_paths(fn, monkeypatch, *args, **kwargs):
+    """fn(*args) by the small-array path and by the chunked, threaded one."""
+    small = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(runtime, "THREAD_MIN", 0)  # (every call chunked and split over two threads)
+        chunked = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+    return small, chunked
+
+
+@pytest.mark.parametrize("name", SCALAR)
+def test_small_array_path_equals_the_chunked_one(name, monkeypatch):
+    act = symact.get(name)
+    rng = np.random.default_rng(5)
+    x = np.concatenate([EXTREME, rng.normal(scale=4, size=400), rng.uniform(-1, 1, 100)])
+    with np.errstate(over="ignore"):  # (huge values become inf in float16/32)
+        x16, x32 = x.astype(np.float16), x.astype(np.float32)
+    kernels = [act.numpy(0), act.numpy(1), act.numpy_value_and_grad()]
+    for fn in kernels:
+        for xd in (x, x32, x16):
+            small, chunked = _both_paths(fn, monkeypatch, xd)
+            for a, b in zip(np.atleast_1d(small), np.atleast_1d(chunked), strict=True):
+                np.testing.assert_array_equal(a, b)
+    # out= of another dtype, out is x, and an out that overlaps x shifted by one element
+    o64 = [np.empty(x32.shape), np.empty(x32.shape)]
+    act.numpy(0)(x32, out=o64[0])
+    with monkeypatch.context() as m:
+        m.setattr(runtime, "THREAD_MIN", 0)
+        act.numpy(0)(x32, out=o64[1])
+    np.testing.assert_array_equal(o64[0], o64[1])
+    buf = np.zeros(x.size + 1)
+    buf[:-1] = x
+    act.numpy(0)(buf[:-1], out=buf[1:])
+    np.testing.assert_array_equal(buf[1:], act.numpy(0)(x))
+    y = x.copy()
+    act.numpy(1)(y, out=y)
+    np.testing.assert_array_equal(y, act.numpy(1)(x))
+
 # ---------------------------------------------------------------- special values, warnings
 @pytest.mark.parametrize("name", SCALAR)
 def test_no_warnings_nan_propagates(name):
