@@ -65,7 +65,7 @@ DENSE = np.concatenate([
     ("leaky_relu6", {}), ("leaky_relu6", {"negative_slope": 1.0}),
     ("leaky_relu6", {"negative_slope": 0.0}), ("leaky_relu6", {"negative_slope": 3.0}),
     ("leaky_relu6", {"negative_slope": -0.5}),
-    ("srelu", {}), ("srelu", {"t_l": 0.5, "t_r": 0.5}), ("srelu", {"t_l": 1.0, "t_r": -1.0}),
+    ("srelu", {}), ("srelu", {"t_l": 0.5, "t_r": 0.75}), ("srelu", {"t_l": -1e-3, "t_r": 1e-3}),
     ("srelu", {"a_l": 2.0, "a_r": -1.5}), ("srelu", {"a_l": 0.0, "a_r": 0.0, "t_l": -3.0,
                                                      "t_r": 1e-3}),
 ])

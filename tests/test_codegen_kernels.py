@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import symact
 from symact.codegen import CodegenError, runtime
 from symact.codegen.accuracy import _mp_eval, _textbook, mp_function, numeric_limit
+from symact.codegen.kernel import domain_rules
 
 SCALAR = [a.name for a in symact.activations() if not a.is_vector]
 SAMPLE = ["relu", "sigmoid", "gelu", "softplus", "hardtanh", "tanhshrink", "elu", "snake",
@@ -212,6 +213,63 @@ def test_parameters_default_and_broadcast():
     with pytest.raises(TypeError):
         lr(x, slope=1.0)
 
+
+PARAMETRIZED = [a.name for a in symact.activations() if not a.is_vector and a.params]
+
+
+@pytest.mark.parametrize("name", PARAMETRIZED)
+def test_parameter_values_outside_the_domain_raise(name):
+    """Each kernel accepts exactly the parameter values that binding the activation accepts
+    (swish with beta = -1 gave NaN for |x| > 710, celu with alpha = 0 a ZeroDivisionError,
+    elu with alpha = inf NaN), also elementwise in arrays."""
+    act = symact.get(name)
+    x = np.array([-1000.0, -1.0, 0.0, 0.5, 1000.0])
+    defaults = {n: float(v) for n, v in act.defaults.items()}
+    kernels = [act.numpy(0), act.numpy(1), act.numpy_value_and_grad()]
+    for n in act.params:
+        for v in (-2.0, -0.5, 0.0, 0.5, 3.0, np.nan, np.inf):
+            values = {**defaults, n: v}
+            try:
+                act.bind(**values)
+                allowed = True
+            except symact.ParameterError:
+                allowed = False
+            for fn in kernels:
+                if allowed:
+                    fn(x, **values)
+                    continue
+                with pytest.raises(ValueError, match="symact kernel: .*must"):
+                    fn(x, **values)
+                with pytest.raises(ValueError, match=repr(float(v))):
+                    fn(x, **{**values, n: np.array([defaults[n], v])[:, None]})
+
+
+def test_domain_messages_and_relations():
+    with pytest.raises(ValueError, match=r"parameter 'beta' must be > 0, got -1.0"):
+        k("swish")(np.ones(3), beta=-1.0)
+    with pytest.raises(ValueError, match=r"must satisfy min_val < max_val, got min_val=2.0, "
+                                         r"max_val=1.0"):
+        k("hardtanh")(np.ones(3), min_val=2.0, max_val=1.0)
+    with pytest.raises(ValueError, match=r"min_val=3.0"):  # (the first offending element)
+        k("hardtanh")(np.ones(3), min_val=np.array([0.0, 3.0, 0.5]), max_val=1.0)
+    assert "Domain: beta > 0" in k("swish").__doc__
+    # bound parameters are no longer checked; a partly bound constraint still is
+    ht = symact.get("hardtanh").bind(min_val=-2)
+    with pytest.raises(ValueError, match="max_val"):
+        ht.numpy()(np.ones(3), max_val=-3.0)
+    np.testing.assert_array_equal(ht.numpy()(np.array([-5.0, 0.5, 5.0]), max_val=2.0),
+                                  [-2.0, 0.5, 2.0])
+    # defaults that violate a partly bound constraint: the kernel is generated, and a call
+    # must give values for the parameters
+    low = symact.get("hardtanh").bind(max_val=-2)
+    np.testing.assert_array_equal(low.numpy()(np.array([-5.0, -2.5, 0.0]), min_val=-3.0),
+                                  [-3.0, -2.5, -2.0])
+    with pytest.raises(ValueError, match="'min_val' must be < -2, got -1.0"):
+        low.numpy()(np.zeros(2))
+    with pytest.raises(ValueError, match="finite, got inf"):
+        k("elu")(np.ones(2), alpha=np.inf)
+    with pytest.raises(ValueError, match="out= takes 2 array"):
+        symact.get("tanh").numpy_value_and_grad()(np.ones(3), out=(np.empty(3),))
 
 def test_value_and_grad_matches_separate_kernels():
     for name in ("gelu", "silu", "relu", "softplus", "sinc"):
@@ -434,3 +492,26 @@ def test_underflowing_factors_and_rounded_exponents(name, order, points):
     refs = accuracy.references(act, order, pts)
     errs = accuracy.ulp_errors(np.asarray(act.numpy(order)(pts)), refs, "float64")
     assert errs.max() <= 4, dict(zip(points, errs.tolist(), strict=True))
+
+
+def test_domain_rules_of_other_assumptions():
+    """nonzero and integer parameters (user-built activations): NaN fails a != rule, and
+    +-inf an integer rule, without a floating-point warning."""
+    import sympy as sp
+
+    from symact.model import Activation, X
+
+    a = sp.Symbol("a", real=True, nonzero=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    act = Activation(name="scaled", expr=X * n / a, params={"a": a, "n": n},
+                     defaults={"a": sp.Integer(1), "n": sp.Integer(2)})
+    rules = domain_rules(act, ("a", "n"))
+    assert ("a", "!=", 0.0) in rules and ("n", "integer", None) in rules
+    kern = act.numpy()
+    np.testing.assert_array_equal(kern(np.array([1.0, -2.0]), a=4.0, n=3), [0.75, -1.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for bad in ({"a": np.nan}, {"a": np.array([1.0, np.nan])}, {"a": 0.0}, {"n": np.inf},
+                    {"n": 2.5}, {"n": np.array([1.0, 2.0, -np.inf])}):
+            with pytest.raises(ValueError, match="symact kernel: parameter"):
+                kern(np.ones(np.shape(next(iter(bad.values()))) or 3), **bad)

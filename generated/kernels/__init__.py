@@ -98,19 +98,21 @@ def absolute_value_and_grad(x, *, out=None):
 
 def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
-    np.multiply(s[0], p_beta, out=s[1])
-    np.clip(s[1], (-np.inf), 0.0, out=s[1])
+    np.abs(s[0], out=s[1])
+    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
+    _rt.exp_r(s[1], out=s[1])
+    np.multiply(s[0], p_beta, out=s[0])
     np.multiply(x, p_p2, out=s[2])
-    _rt.exp_r(s[1], out=s[3])
-    _rt.mul_exp(x, s[3], s[1], out=s[1])
-    np.abs(s[0], out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    _rt.exp_r(s[0], out=s[0])
-    np.add(s[0], 1.0, out=s[0])
-    np.multiply(s[1], (p_p1 + ((-1.0) * p_p2)), out=s[1])
-    np.divide(s[1], s[0], out=s[0])
-    np.add(s[2], s[0], out=o[0])
-    _rt.fix_inf_probe(_acon_c_core, (1, 4, 0), 0, x, o[0], (p_p1, p_p2, p_beta, ))
+    np.greater(s[0], 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
+    _rt.mul_exp(x, s[3], s[0], out=s[0])
+    np.add(s[1], 1.0, out=s[1])
+    np.multiply(s[0], (p_p1 + ((-1.0) * p_p2)), out=s[0])
+    np.divide(s[0], s[1], out=s[1])
+    np.add(s[2], s[1], out=o[0])
+    _rt.fix_inf_probe(_acon_c_core, (1, 4, 1), 0, x, o[0], (p_p1, p_p2, p_beta, ))
 
 
 def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -119,6 +121,7 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     f(x) = p2*x + x*(p1 - p2)/(1 + exp(-beta*x*(p1 - p2)))
 
     Parameters (keyword, scalars or arrays broadcasting with x): p1=1.0, p2=0.0, beta=1.0
+    Domain: p1 finite, p2 finite, beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -132,8 +135,9 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: the limits at +-inf are taken from the kernel at the largest finite floats (they
     depend on the parameters).
     """
-    return _rt.apply(_acon_c_core, (1, 4, 0, _rt.at_defaults((p1, p2, beta, ), (1.0, 0.0, 1.0, ), False)), x, None if out is None else (out,),
-                     (p1, p2, beta, ), ('p1', 'p2', 'beta'))
+    return _rt.apply(_acon_c_core, (1, 4, 1, _rt.at_defaults((p1, p2, beta, ), (1.0, 0.0, 1.0, ), False)), x, None if out is None else (out,),
+                     (p1, p2, beta, ), ('p1', 'p2', 'beta'),
+                     (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
@@ -143,13 +147,14 @@ def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.exp(s[1], out=s[2])
     np.add(s[2], 1.0, out=s[3])
     np.multiply(s[0], p_beta, out=s[0])
-    np.clip(s[0], (-np.inf), 0.0, out=s[0])
-    np.exp(s[0], out=s[0])
+    np.greater(s[0], 0.0, out=b[0])
+    np.copyto(s[0], b[0])
+    np.maximum(s[2], s[0], out=s[0])
     np.multiply(s[0], (p_p1 + ((-1.0) * p_p2)), out=s[0])
     np.divide(s[0], s[3], out=s[0])
     _rt.mul_exp(x, s[2], s[1], out=s[1])
     np.square(s[3], out=s[3])
-    np.multiply(s[1], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[1])
+    np.multiply(s[1], (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[1])
     np.divide(s[1], s[3], out=s[3])
     np.add(s[0], s[3], out=s[3])
     np.add(s[3], p_p2, out=o[0])
@@ -163,6 +168,7 @@ def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     (p1 - p2)/(1 + exp(-beta*x*(p1 - p2)))
 
     Parameters (keyword, scalars or arrays broadcasting with x): p1=1.0, p2=0.0, beta=1.0
+    Domain: p1 finite, p2 finite, beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -172,8 +178,9 @@ def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
     """
-    return _rt.apply(_acon_c_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
-                     (p1, p2, beta, ), ('p1', 'p2', 'beta'))
+    return _rt.apply(_acon_c_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
+                     (p1, p2, beta, ), ('p1', 'p2', 'beta'),
+                     (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _acon_c_d2_core(x, o, s, b, p_p1, p_p2, p_beta):
@@ -185,13 +192,13 @@ def _acon_c_d2_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.square(s[3], out=s[3])
     np.divide(1.0, s[3], out=s[3])
     np.multiply(s[2], s[3], out=s[4])
-    np.multiply(s[4], (2.0 * p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[4])
+    np.multiply(s[4], (2.0 * p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[4])
     np.multiply(s[0], (0.5 * p_beta), out=s[0])
     np.tanh(s[0], out=s[0])
     np.multiply(x, s[0], out=s[0])
     _rt.mul_exp(s[0], s[2], s[1], out=s[1])
     np.multiply(s[3], s[1], out=s[1])
-    np.multiply(s[1], (((p_p1 + ((-1.0) * p_p2)) ** 3.0) * (p_beta ** 2.0)), out=s[1])
+    np.multiply(s[1], (np.power((p_p1 + ((-1.0) * p_p2)), 3.0) * np.power(p_beta, 2.0)), out=s[1])
     np.subtract(s[4], s[1], out=o[0])
     _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=1.6e-06, narrow_ok=True)
     _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=1.6e-06, narrow_ok=True)
@@ -205,6 +212,7 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     2*beta*(p1 - p2)**2*exp(-beta*x*(p1 - p2))/(1 + exp(-beta*x*(p1 - p2)))**2
 
     Parameters (keyword, scalars or arrays broadcasting with x): p1=1.0, p2=0.0, beta=1.0
+    Domain: p1 finite, p2 finite, beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -217,32 +225,35 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     0.473).
     """
     return _rt.apply(_acon_c_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
-                     (p1, p2, beta, ), ('p1', 'p2', 'beta'))
+                     (p1, p2, beta, ), ('p1', 'p2', 'beta'),
+                     (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _acon_c_value_and_grad_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
-    np.multiply(s[0], p_beta, out=s[1])
-    np.clip(s[1], (-np.inf), 0.0, out=s[1])
+    np.abs(s[0], out=s[1])
+    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
     np.exp(s[1], out=s[2])
-    np.abs(s[0], out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[3])
-    np.add(s[3], 1.0, out=s[4])
+    np.multiply(s[0], p_beta, out=s[0])
+    np.greater(s[0], 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[2], s[3], out=s[3])
+    np.add(s[2], 1.0, out=s[4])
     np.divide((p_p1 + ((-1.0) * p_p2)), s[4], out=s[5])
-    _rt.mul_exp(x, s[2], s[1], out=s[1])
-    np.multiply(s[5], s[1], out=s[1])
-    np.multiply(x, p_p2, out=s[6])
-    np.add(s[1], s[6], out=o[0])
-    np.multiply(s[2], s[5], out=s[5])
+    np.clip(s[0], (-np.inf), 0.0, out=s[0])
     _rt.mul_exp(x, s[3], s[0], out=s[0])
+    np.multiply(s[5], s[0], out=s[0])
+    np.multiply(x, p_p2, out=s[6])
+    np.add(s[0], s[6], out=o[0])
+    np.multiply(s[3], s[5], out=s[5])
+    _rt.mul_exp(x, s[2], s[1], out=s[1])
     np.square(s[4], out=s[4])
-    np.multiply(s[0], (p_beta * ((p_p1 + ((-1.0) * p_p2)) ** 2.0)), out=s[0])
-    np.divide(s[0], s[4], out=s[4])
+    np.multiply(s[1], (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[1])
+    np.divide(s[1], s[4], out=s[4])
     np.add(s[5], s[4], out=s[4])
     np.add(s[4], p_p2, out=o[1])
     _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=9.34e-07, narrow_ok=True)
-    _rt.fix_inf_probe(_acon_c_value_and_grad_core, (2, 7, 0), 0, x, o[0], (p_p1, p_p2, p_beta, ))
+    _rt.fix_inf_probe(_acon_c_value_and_grad_core, (2, 7, 1), 0, x, o[0], (p_p1, p_p2, p_beta, ))
 
 
 def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -253,6 +264,7 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     (p1 - p2)/(1 + exp(-beta*x*(p1 - p2)))
 
     Parameters (keyword, scalars or arrays broadcasting with x): p1=1.0, p2=0.0, beta=1.0
+    Domain: p1 finite, p2 finite, beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -266,8 +278,9 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     depend on the parameters).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_acon_c_value_and_grad_core, (2, 7, 0, True), x, None if out is None else tuple(out),
-                     (p1, p2, beta, ), ('p1', 'p2', 'beta'))
+    return _rt.apply(_acon_c_value_and_grad_core, (2, 7, 1, True), x, None if out is None else tuple(out),
+                     (p1, p2, beta, ), ('p1', 'p2', 'beta'),
+                     (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _apl_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
@@ -291,6 +304,7 @@ def apl(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
     Parameters (keyword, scalars or arrays broadcasting with x): a_1=-0.2, b_1=0.0, a_2=0.1,
     b_2=-1.0
+    Domain: a_1 finite, b_1 finite, a_2 finite, b_2 finite (other values raise ValueError).
 
     Conventions: each hinge max(0, z) has derivative 0 at z = 0, as relu.
 
@@ -300,7 +314,8 @@ def apl(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_apl_core, (1, 3, 0, False), x, None if out is None else (out,),
-                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
+                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'),
+                     (('a_1', 'finite', None), ('b_1', 'finite', None), ('a_2', 'finite', None), ('b_2', 'finite', None)))
 
 
 def _apl_d1_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
@@ -327,6 +342,7 @@ def apl_d1(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
     Parameters (keyword, scalars or arrays broadcasting with x): a_1=-0.2, b_1=0.0, a_2=0.1,
     b_2=-1.0
+    Domain: a_1 finite, b_1 finite, a_2 finite, b_2 finite (other values raise ValueError).
 
     Conventions: each hinge max(0, z) has derivative 0 at z = 0, as relu.
 
@@ -335,7 +351,8 @@ def apl_d1(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_apl_d1_core, (1, 2, 1, False), x, None if out is None else (out,),
-                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
+                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'),
+                     (('a_1', 'finite', None), ('b_1', 'finite', None), ('a_2', 'finite', None), ('b_2', 'finite', None)))
 
 
 def _apl_d2_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
@@ -350,6 +367,7 @@ def apl_d2(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
     Parameters (keyword, scalars or arrays broadcasting with x): a_1=-0.2, b_1=0.0, a_2=0.1,
     b_2=-1.0
+    Domain: a_1 finite, b_1 finite, a_2 finite, b_2 finite (other values raise ValueError).
 
     Conventions: each hinge max(0, z) has derivative 0 at z = 0, as relu.
 
@@ -358,7 +376,8 @@ def apl_d2(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_apl_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
+                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'),
+                     (('a_1', 'finite', None), ('b_1', 'finite', None), ('a_2', 'finite', None), ('b_2', 'finite', None)))
 
 
 def _apl_value_and_grad_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
@@ -395,6 +414,7 @@ def apl_value_and_grad(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
     Parameters (keyword, scalars or arrays broadcasting with x): a_1=-0.2, b_1=0.0, a_2=0.1,
     b_2=-1.0
+    Domain: a_1 finite, b_1 finite, a_2 finite, b_2 finite (other values raise ValueError).
 
     Conventions: each hinge max(0, z) has derivative 0 at z = 0, as relu.
 
@@ -405,7 +425,8 @@ def apl_value_and_grad(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_apl_value_and_grad_core, (2, 5, 1, False), x, None if out is None else tuple(out),
-                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'))
+                     (a_1, b_1, a_2, b_2, ), ('a_1', 'b_1', 'a_2', 'b_2'),
+                     (('a_1', 'finite', None), ('b_1', 'finite', None), ('a_2', 'finite', None), ('b_2', 'finite', None)))
 
 
 def _apl_d1_from_output_core(x, o, s, b):
@@ -666,7 +687,7 @@ def bent_identity_value_and_grad(x, *, out=None):
 
 def _celu_core(x, o, s, b, p_alpha):
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.clip(x, 0.0, np.inf, out=s[1])
@@ -679,6 +700,7 @@ def celu(x, *, out=None, alpha=1.0):
     f(x) = Piecewise((alpha*(exp(x/alpha) - 1), x <= 0), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is 1 from both sides.
 
@@ -691,13 +713,14 @@ def celu(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Expm1.
     """
     return _rt.apply(_celu_core, (1, 2, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _celu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
     np.copyto(o[0], 1.0)
     _rt.select(o[0], b[0], s[0])
@@ -710,6 +733,7 @@ def celu_d1(x, *, out=None, alpha=1.0):
     f'(x) = Piecewise((exp(x/alpha), x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is 1 from both sides.
 
@@ -721,15 +745,16 @@ def celu_d1(x, *, out=None, alpha=1.0):
     this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
     return _rt.apply(_celu_d1_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _celu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.exp(s[0], out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
     _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
@@ -741,6 +766,7 @@ def celu_d2(x, *, out=None, alpha=1.0):
     f''(x) = Piecewise((exp(x/alpha)/alpha, x <= 0), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is 1 from both sides.
 
@@ -752,12 +778,13 @@ def celu_d2(x, *, out=None, alpha=1.0):
     this program with those values only. Otherwise it is computed in float64 and rounded once.
     """
     return _rt.apply(_celu_d2_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _celu_value_and_grad_core(x, o, s, b, p_alpha):
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
     np.clip(x, 0.0, np.inf, out=s[2])
@@ -776,6 +803,7 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
     f'(x) = Piecewise((exp(x/alpha), x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is 1 from both sides.
 
@@ -789,7 +817,8 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_celu_value_and_grad_core, (2, 3, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else tuple(out),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _celu_d1_from_output_core(x, o, s, b):
@@ -910,6 +939,7 @@ def elu(x, *, out=None, alpha=1.0):
     f(x) = Piecewise((alpha*(exp(x) - 1), x <= 0), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is alpha (the left branch), as PyTorch's elu_backward.
 
@@ -921,7 +951,8 @@ def elu(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Expm1.
     """
     return _rt.apply(_elu_core, (1, 2, 0, False), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _elu_d1_core(x, o, s, b, p_alpha):
@@ -940,6 +971,7 @@ def elu_d1(x, *, out=None, alpha=1.0):
     f'(x) = Piecewise((alpha*exp(x), x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is alpha (the left branch), as PyTorch's elu_backward.
 
@@ -951,7 +983,8 @@ def elu_d1(x, *, out=None, alpha=1.0):
     rejects this program.
     """
     return _rt.apply(_elu_d1_core, (1, 1, 1, ((-np.inf, -80.0),)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _elu_d2_core(x, o, s, b, p_alpha):
@@ -970,6 +1003,7 @@ def elu_d2(x, *, out=None, alpha=1.0):
     f''(x) = Piecewise((alpha*exp(x), x <= 0), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is alpha (the left branch), as PyTorch's elu_backward.
 
@@ -981,7 +1015,8 @@ def elu_d2(x, *, out=None, alpha=1.0):
     rejects this program.
     """
     return _rt.apply(_elu_d2_core, (1, 1, 1, ((-np.inf, -80.0),)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _elu_value_and_grad_core(x, o, s, b, p_alpha):
@@ -1005,6 +1040,7 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
     f'(x) = Piecewise((alpha*exp(x), x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Conventions: derivative at 0 is alpha (the left branch), as PyTorch's elu_backward.
 
@@ -1018,7 +1054,8 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_elu_value_and_grad_core, (2, 3, 1, ((-np.inf, -80.0),)), x, None if out is None else tuple(out),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _elu_d1_from_output_core(x, o, s, b):
@@ -1673,6 +1710,7 @@ def hardshrink(x, *, out=None, lambd=0.5):
     f(x) = Piecewise((x, (lambd < x) | (lambd < -x)), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: hardshrink(±lambd) = 0; derivative 0 at the jumps ±lambd.
 
@@ -1681,7 +1719,8 @@ def hardshrink(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardshrink_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _hardshrink_d1_core(x, o, s, b, p_lambd):
@@ -1697,6 +1736,7 @@ def hardshrink_d1(x, *, out=None, lambd=0.5):
     f'(x) = Piecewise((1, (lambd < x) | (lambd < -x)), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: hardshrink(±lambd) = 0; derivative 0 at the jumps ±lambd.
 
@@ -1705,7 +1745,8 @@ def hardshrink_d1(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardshrink_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _hardshrink_d2_core(x, o, s, b, p_lambd):
@@ -1719,6 +1760,7 @@ def hardshrink_d2(x, *, out=None, lambd=0.5):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: hardshrink(±lambd) = 0; derivative 0 at the jumps ±lambd.
 
@@ -1727,7 +1769,8 @@ def hardshrink_d2(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardshrink_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _hardshrink_value_and_grad_core(x, o, s, b, p_lambd):
@@ -1746,6 +1789,7 @@ def hardshrink_value_and_grad(x, *, out=None, lambd=0.5):
     f'(x) = Piecewise((1, (lambd < x) | (lambd < -x)), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: hardshrink(±lambd) = 0; derivative 0 at the jumps ±lambd.
 
@@ -1755,7 +1799,8 @@ def hardshrink_value_and_grad(x, *, out=None, lambd=0.5):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_hardshrink_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _hardshrink_d1_from_output_core(x, o, s, b):
@@ -2019,6 +2064,7 @@ def hardtanh(x, *, out=None, min_val=-1.0, max_val=1.0):
     f(x) = Piecewise((min_val, min_val >= x), (max_val, max_val <= x), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): min_val=-1.0, max_val=1.0
+    Domain: min_val finite, max_val finite, min_val < max_val (other values raise ValueError).
 
     Conventions: derivative 0 at min_val and max_val (PyTorch's hardtanh_backward).
 
@@ -2027,7 +2073,8 @@ def hardtanh(x, *, out=None, min_val=-1.0, max_val=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardtanh_core, (1, 1, 0, False), x, None if out is None else (out,),
-                     (min_val, max_val, ), ('min_val', 'max_val'))
+                     (min_val, max_val, ), ('min_val', 'max_val'),
+                     (('min_val', 'finite', None), ('max_val', 'finite', None), ('min_val', '<', 'max_val')))
 
 
 def _hardtanh_d1_core(x, o, s, b, p_min_val, p_max_val):
@@ -2046,6 +2093,7 @@ def hardtanh_d1(x, *, out=None, min_val=-1.0, max_val=1.0):
     f'(x) = Piecewise((0, (min_val >= x) | (max_val <= x)), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): min_val=-1.0, max_val=1.0
+    Domain: min_val finite, max_val finite, min_val < max_val (other values raise ValueError).
 
     Conventions: derivative 0 at min_val and max_val (PyTorch's hardtanh_backward).
 
@@ -2054,7 +2102,8 @@ def hardtanh_d1(x, *, out=None, min_val=-1.0, max_val=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardtanh_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
-                     (min_val, max_val, ), ('min_val', 'max_val'))
+                     (min_val, max_val, ), ('min_val', 'max_val'),
+                     (('min_val', 'finite', None), ('max_val', 'finite', None), ('min_val', '<', 'max_val')))
 
 
 def _hardtanh_d2_core(x, o, s, b, p_min_val, p_max_val):
@@ -2068,6 +2117,7 @@ def hardtanh_d2(x, *, out=None, min_val=-1.0, max_val=1.0):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): min_val=-1.0, max_val=1.0
+    Domain: min_val finite, max_val finite, min_val < max_val (other values raise ValueError).
 
     Conventions: derivative 0 at min_val and max_val (PyTorch's hardtanh_backward).
 
@@ -2076,7 +2126,8 @@ def hardtanh_d2(x, *, out=None, min_val=-1.0, max_val=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_hardtanh_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (min_val, max_val, ), ('min_val', 'max_val'))
+                     (min_val, max_val, ), ('min_val', 'max_val'),
+                     (('min_val', 'finite', None), ('max_val', 'finite', None), ('min_val', '<', 'max_val')))
 
 
 def _hardtanh_value_and_grad_core(x, o, s, b, p_min_val, p_max_val):
@@ -2098,6 +2149,7 @@ def hardtanh_value_and_grad(x, *, out=None, min_val=-1.0, max_val=1.0):
     f'(x) = Piecewise((0, (min_val >= x) | (max_val <= x)), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): min_val=-1.0, max_val=1.0
+    Domain: min_val finite, max_val finite, min_val < max_val (other values raise ValueError).
 
     Conventions: derivative 0 at min_val and max_val (PyTorch's hardtanh_backward).
 
@@ -2107,7 +2159,8 @@ def hardtanh_value_and_grad(x, *, out=None, min_val=-1.0, max_val=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_hardtanh_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
-                     (min_val, max_val, ), ('min_val', 'max_val'))
+                     (min_val, max_val, ), ('min_val', 'max_val'),
+                     (('min_val', 'finite', None), ('max_val', 'finite', None), ('min_val', '<', 'max_val')))
 
 
 def _hardtanh_d1_from_output_core(x, o, s, b):
@@ -2236,7 +2289,7 @@ def _isrlu_core(x, o, s, b, p_alpha):
     np.divide(s[0], s[1], out=s[1])
     np.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
-    _rt.fix_inf(x, o[0], np.inf, ((-1.0) * (p_alpha ** (-0.5))))
+    _rt.fix_inf(x, o[0], np.inf, ((-1.0) * np.power(p_alpha, (-0.5))))
 
 
 def isrlu(x, *, out=None, alpha=1.0):
@@ -2245,6 +2298,7 @@ def isrlu(x, *, out=None, alpha=1.0):
     f(x) = Piecewise((x/sqrt(alpha*x**2 + 1), x < 0), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2256,7 +2310,8 @@ def isrlu(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_isrlu_core, (1, 3, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isrlu_d1_core(x, o, s, b, p_alpha):
@@ -2275,6 +2330,7 @@ def isrlu_d1(x, *, out=None, alpha=1.0):
     True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2283,7 +2339,8 @@ def isrlu_d1(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     """
     return _rt.apply(_isrlu_d1_core, (1, 1, 1, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isrlu_d2_core(x, o, s, b, p_alpha):
@@ -2305,6 +2362,7 @@ def isrlu_d2(x, *, out=None, alpha=1.0):
     1)**(3/2), x < 0), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2314,7 +2372,8 @@ def isrlu_d2(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_isrlu_d2_core, (1, 1, 1, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
@@ -2334,7 +2393,7 @@ def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
     _rt.hypot_pow(s[0], 1.0, (-1.5), out=s[0])
     np.copyto(o[1], 1.0)
     _rt.select(o[1], b[0], s[0])
-    _rt.fix_inf(x, o[0], np.inf, ((-1.0) * (p_alpha ** (-0.5))))
+    _rt.fix_inf(x, o[0], np.inf, ((-1.0) * np.power(p_alpha, (-0.5))))
     _rt.fix_nan(x, o[1])
 
 
@@ -2346,6 +2405,7 @@ def isrlu_value_and_grad(x, *, out=None, alpha=1.0):
     True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2356,7 +2416,8 @@ def isrlu_value_and_grad(x, *, out=None, alpha=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_isrlu_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isru_core(x, o, s, b, p_alpha):
@@ -2368,7 +2429,7 @@ def _isru_core(x, o, s, b, p_alpha):
     np.sqrt(s[1], out=s[1])
     np.maximum(s[1], s[0], out=s[0])
     np.divide(x, s[0], out=o[0])
-    _rt.fix_inf(x, o[0], (p_alpha ** (-0.5)), ((-1.0) * (p_alpha ** (-0.5))))
+    _rt.fix_inf(x, o[0], np.power(p_alpha, (-0.5)), ((-1.0) * np.power(p_alpha, (-0.5))))
 
 
 def isru(x, *, out=None, alpha=1.0):
@@ -2377,6 +2438,7 @@ def isru(x, *, out=None, alpha=1.0):
     f(x) = x/sqrt(alpha*x**2 + 1)
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2388,7 +2450,8 @@ def isru(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_isru_core, (1, 2, 0, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isru_d1_core(x, o, s, b, p_alpha):
@@ -2402,6 +2465,7 @@ def isru_d1(x, *, out=None, alpha=1.0):
     f'(x) = -alpha*x**2/(alpha*x**2 + 1)**(3/2) + 1/sqrt(alpha*x**2 + 1)
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2410,7 +2474,8 @@ def isru_d1(x, *, out=None, alpha=1.0):
     Numerics: stable forms: Hypot.
     """
     return _rt.apply(_isru_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isru_d2_core(x, o, s, b, p_alpha):
@@ -2427,6 +2492,7 @@ def isru_d2(x, *, out=None, alpha=1.0):
     f''(x) = 3*alpha**2*x**3/(alpha*x**2 + 1)**(5/2) - 3*alpha*x/(alpha*x**2 + 1)**(3/2)
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2436,7 +2502,8 @@ def isru_d2(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_isru_d2_core, (1, 1, 0, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isru_value_and_grad_core(x, o, s, b, p_alpha):
@@ -2449,7 +2516,7 @@ def _isru_value_and_grad_core(x, o, s, b, p_alpha):
     np.maximum(s[2], s[1], out=s[1])
     np.divide(x, s[1], out=o[0])
     _rt.hypot_pow(s[0], 1.0, (-1.5), out=o[1])
-    _rt.fix_inf(x, o[0], (p_alpha ** (-0.5)), ((-1.0) * (p_alpha ** (-0.5))))
+    _rt.fix_inf(x, o[0], np.power(p_alpha, (-0.5)), ((-1.0) * np.power(p_alpha, (-0.5))))
 
 
 def isru_value_and_grad(x, *, out=None, alpha=1.0):
@@ -2459,6 +2526,7 @@ def isru_value_and_grad(x, *, out=None, alpha=1.0):
     f'(x) = -alpha*x**2/(alpha*x**2 + 1)**(3/2) + 1/sqrt(alpha*x**2 + 1)
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=1.0
+    Domain: alpha > 0, alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -2469,7 +2537,8 @@ def isru_value_and_grad(x, *, out=None, alpha=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_isru_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _leaky_relu_core(x, o, s, b, p_negative_slope):
@@ -2495,6 +2564,7 @@ def leaky_relu(x, *, out=None, negative_slope=0.01):
     f(x) = Piecewise((negative_slope*x, x <= 0), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative at 0 is negative_slope (the left derivative), as PyTorch.
 
@@ -2503,7 +2573,8 @@ def leaky_relu(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu_core, (1, 2, 0, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu_d1_core(x, o, s, b, p_negative_slope):
@@ -2521,6 +2592,7 @@ def leaky_relu_d1(x, *, out=None, negative_slope=0.01):
     f'(x) = Piecewise((negative_slope, x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative at 0 is negative_slope (the left derivative), as PyTorch.
 
@@ -2529,7 +2601,8 @@ def leaky_relu_d1(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu_d2_core(x, o, s, b, p_negative_slope):
@@ -2543,6 +2616,7 @@ def leaky_relu_d2(x, *, out=None, negative_slope=0.01):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative at 0 is negative_slope (the left derivative), as PyTorch.
 
@@ -2551,7 +2625,8 @@ def leaky_relu_d2(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
@@ -2594,6 +2669,7 @@ def leaky_relu_value_and_grad(x, *, out=None, negative_slope=0.01):
     f'(x) = Piecewise((negative_slope, x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative at 0 is negative_slope (the left derivative), as PyTorch.
 
@@ -2603,7 +2679,8 @@ def leaky_relu_value_and_grad(x, *, out=None, negative_slope=0.01):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_leaky_relu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu_d1_from_output_core(x, o, s, b):
@@ -2655,6 +2732,7 @@ def leaky_relu6(x, *, out=None, negative_slope=0.01):
     f(x) = Piecewise((negative_slope*x, x <= 0), (6, x >= 6), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative negative_slope at 0 and 0 at 6, following leaky_relu and relu6.
 
@@ -2663,7 +2741,8 @@ def leaky_relu6(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu6_core, (1, 1, 2, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu6_d1_core(x, o, s, b, p_negative_slope):
@@ -2681,6 +2760,7 @@ def leaky_relu6_d1(x, *, out=None, negative_slope=0.01):
     f'(x) = Piecewise((negative_slope, x <= 0), (0, x >= 6), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative negative_slope at 0 and 0 at 6, following leaky_relu and relu6.
 
@@ -2689,7 +2769,8 @@ def leaky_relu6_d1(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu6_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu6_d2_core(x, o, s, b, p_negative_slope):
@@ -2703,6 +2784,7 @@ def leaky_relu6_d2(x, *, out=None, negative_slope=0.01):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative negative_slope at 0 and 0 at 6, following leaky_relu and relu6.
 
@@ -2711,7 +2793,8 @@ def leaky_relu6_d2(x, *, out=None, negative_slope=0.01):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_leaky_relu6_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu6_value_and_grad_core(x, o, s, b, p_negative_slope):
@@ -2755,6 +2838,7 @@ def leaky_relu6_value_and_grad(x, *, out=None, negative_slope=0.01):
     f'(x) = Piecewise((negative_slope, x <= 0), (0, x >= 6), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): negative_slope=0.01
+    Domain: negative_slope finite (other values raise ValueError).
 
     Conventions: derivative negative_slope at 0 and 0 at 6, following leaky_relu and relu6.
 
@@ -2764,7 +2848,8 @@ def leaky_relu6_value_and_grad(x, *, out=None, negative_slope=0.01):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_leaky_relu6_value_and_grad_core, (2, 1, 2, False), x, None if out is None else tuple(out),
-                     (negative_slope, ), ('negative_slope',))
+                     (negative_slope, ), ('negative_slope',),
+                     (('negative_slope', 'finite', None),))
 
 
 def _leaky_relu6_d1_from_output_core(x, o, s, b):
@@ -3569,6 +3654,7 @@ def prelu(x, *, out=None, weight=0.25):
     f(x) = Piecewise((weight*x, x <= 0), (x, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): weight=0.25
+    Domain: weight finite (other values raise ValueError).
 
     Conventions: derivative at 0 is weight (the left derivative), as PyTorch.
 
@@ -3577,7 +3663,8 @@ def prelu(x, *, out=None, weight=0.25):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_prelu_core, (1, 2, 0, False), x, None if out is None else (out,),
-                     (weight, ), ('weight',))
+                     (weight, ), ('weight',),
+                     (('weight', 'finite', None),))
 
 
 def _prelu_d1_core(x, o, s, b, p_weight):
@@ -3595,6 +3682,7 @@ def prelu_d1(x, *, out=None, weight=0.25):
     f'(x) = Piecewise((weight, x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): weight=0.25
+    Domain: weight finite (other values raise ValueError).
 
     Conventions: derivative at 0 is weight (the left derivative), as PyTorch.
 
@@ -3603,7 +3691,8 @@ def prelu_d1(x, *, out=None, weight=0.25):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_prelu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (weight, ), ('weight',))
+                     (weight, ), ('weight',),
+                     (('weight', 'finite', None),))
 
 
 def _prelu_d2_core(x, o, s, b, p_weight):
@@ -3617,6 +3706,7 @@ def prelu_d2(x, *, out=None, weight=0.25):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): weight=0.25
+    Domain: weight finite (other values raise ValueError).
 
     Conventions: derivative at 0 is weight (the left derivative), as PyTorch.
 
@@ -3625,7 +3715,8 @@ def prelu_d2(x, *, out=None, weight=0.25):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_prelu_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (weight, ), ('weight',))
+                     (weight, ), ('weight',),
+                     (('weight', 'finite', None),))
 
 
 def _prelu_value_and_grad_core(x, o, s, b, p_weight):
@@ -3668,6 +3759,7 @@ def prelu_value_and_grad(x, *, out=None, weight=0.25):
     f'(x) = Piecewise((weight, x <= 0), (1, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): weight=0.25
+    Domain: weight finite (other values raise ValueError).
 
     Conventions: derivative at 0 is weight (the left derivative), as PyTorch.
 
@@ -3677,7 +3769,8 @@ def prelu_value_and_grad(x, *, out=None, weight=0.25):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_prelu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
-                     (weight, ), ('weight',))
+                     (weight, ), ('weight',),
+                     (('weight', 'finite', None),))
 
 
 def _prelu_d1_from_output_core(x, o, s, b):
@@ -3940,6 +4033,8 @@ def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
     Parameters (keyword, scalars or arrays broadcasting with x): lower=0.125,
     upper=0.3333333333333333
+    Domain: lower >= 0, lower finite, upper >= 0, upper finite, lower <= upper (other values
+    raise ValueError).
 
     Conventions: derivative at 0 is (lower + upper) / 2 (the left derivative), as PyTorch.
 
@@ -3948,7 +4043,8 @@ def rrelu(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_rrelu_core, (1, 2, 0, False), x, None if out is None else (out,),
-                     (lower, upper, ), ('lower', 'upper'))
+                     (lower, upper, ), ('lower', 'upper'),
+                     (('lower', '>=', 0.0), ('lower', 'finite', None), ('upper', '>=', 0.0), ('upper', 'finite', None), ('lower', '<=', 'upper')))
 
 
 def _rrelu_d1_core(x, o, s, b, p_lower, p_upper):
@@ -3967,6 +4063,8 @@ def rrelu_d1(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
     Parameters (keyword, scalars or arrays broadcasting with x): lower=0.125,
     upper=0.3333333333333333
+    Domain: lower >= 0, lower finite, upper >= 0, upper finite, lower <= upper (other values
+    raise ValueError).
 
     Conventions: derivative at 0 is (lower + upper) / 2 (the left derivative), as PyTorch.
 
@@ -3975,7 +4073,8 @@ def rrelu_d1(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_rrelu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (lower, upper, ), ('lower', 'upper'))
+                     (lower, upper, ), ('lower', 'upper'),
+                     (('lower', '>=', 0.0), ('lower', 'finite', None), ('upper', '>=', 0.0), ('upper', 'finite', None), ('lower', '<=', 'upper')))
 
 
 def _rrelu_d2_core(x, o, s, b, p_lower, p_upper):
@@ -3990,6 +4089,8 @@ def rrelu_d2(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
     Parameters (keyword, scalars or arrays broadcasting with x): lower=0.125,
     upper=0.3333333333333333
+    Domain: lower >= 0, lower finite, upper >= 0, upper finite, lower <= upper (other values
+    raise ValueError).
 
     Conventions: derivative at 0 is (lower + upper) / 2 (the left derivative), as PyTorch.
 
@@ -3998,7 +4099,8 @@ def rrelu_d2(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_rrelu_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (lower, upper, ), ('lower', 'upper'))
+                     (lower, upper, ), ('lower', 'upper'),
+                     (('lower', '>=', 0.0), ('lower', 'finite', None), ('upper', '>=', 0.0), ('upper', 'finite', None), ('lower', '<=', 'upper')))
 
 
 def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
@@ -4042,6 +4144,8 @@ def rrelu_value_and_grad(x, *, out=None, lower=0.125, upper=0.3333333333333333):
 
     Parameters (keyword, scalars or arrays broadcasting with x): lower=0.125,
     upper=0.3333333333333333
+    Domain: lower >= 0, lower finite, upper >= 0, upper finite, lower <= upper (other values
+    raise ValueError).
 
     Conventions: derivative at 0 is (lower + upper) / 2 (the left derivative), as PyTorch.
 
@@ -4051,7 +4155,8 @@ def rrelu_value_and_grad(x, *, out=None, lower=0.125, upper=0.3333333333333333):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_rrelu_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
-                     (lower, upper, ), ('lower', 'upper'))
+                     (lower, upper, ), ('lower', 'upper'),
+                     (('lower', '>=', 0.0), ('lower', 'finite', None), ('upper', '>=', 0.0), ('upper', 'finite', None), ('lower', '<=', 'upper')))
 
 
 def _rrelu_d1_from_output_core(x, o, s, b):
@@ -5021,7 +5126,7 @@ def sinusoid_value_and_grad(x, *, out=None):
 def _snake_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
     _rt.sin_sq(s[0], out=s[0])
-    np.multiply(s[0], (1.0 / p_a), out=s[0])
+    np.multiply(s[0], np.divide(1.0, p_a), out=s[0])
     np.add(x, s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (-np.inf))
 
@@ -5032,6 +5137,7 @@ def snake(x, *, out=None, a=1.0):
     f(x) = x + sin(a*x)**2/a
 
     Parameters (keyword, scalars or arrays broadcasting with x): a=1.0
+    Domain: a > 0, a finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5040,7 +5146,8 @@ def snake(x, *, out=None, a=1.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_snake_core, (1, 1, 0, True), x, None if out is None else (out,),
-                     (a, ), ('a',))
+                     (a, ), ('a',),
+                     (('a', '>', 0.0), ('a', 'finite', None)))
 
 
 def _snake_d1_core(x, o, s, b, p_a):
@@ -5062,6 +5169,7 @@ def snake_d1(x, *, out=None, a=1.0):
     f'(x) = 2*sin(a*x)*cos(a*x) + 1
 
     Parameters (keyword, scalars or arrays broadcasting with x): a=1.0
+    Domain: a > 0, a finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5070,7 +5178,8 @@ def snake_d1(x, *, out=None, a=1.0):
     Numerics: stable forms: OnePlusSin.
     """
     return _rt.apply(_snake_d1_core, (1, 3, 1, True), x, None if out is None else (out,),
-                     (a, ), ('a',))
+                     (a, ), ('a',),
+                     (('a', '>', 0.0), ('a', 'finite', None)))
 
 
 def _snake_d2_core(x, o, s, b, p_a):
@@ -5089,6 +5198,7 @@ def snake_d2(x, *, out=None, a=1.0):
     f''(x) = -2*a*sin(a*x)**2 + 2*a*cos(a*x)**2
 
     Parameters (keyword, scalars or arrays broadcasting with x): a=1.0
+    Domain: a > 0, a finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5096,14 +5206,15 @@ def snake_d2(x, *, out=None, a=1.0):
     float16/float32 input is computed in float64 and rounded once.
     """
     return _rt.apply(_snake_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (a, ), ('a',))
+                     (a, ), ('a',),
+                     (('a', '>', 0.0), ('a', 'finite', None)))
 
 
 def _snake_value_and_grad_core(x, o, s, b, p_a):
     np.multiply(x, p_a, out=s[0])
     _rt.trig_double(s[0], False, out=s[1])
     _rt.sin_sq(s[0], out=s[2])
-    np.multiply(s[2], (1.0 / p_a), out=s[2])
+    np.multiply(s[2], np.divide(1.0, p_a), out=s[2])
     np.add(x, s[2], out=o[0])
     np.add(s[1], 1.0, out=s[2])
     np.less(s[1], 0.0, out=b[0])
@@ -5123,6 +5234,7 @@ def snake_value_and_grad(x, *, out=None, a=1.0):
     f'(x) = 2*sin(a*x)*cos(a*x) + 1
 
     Parameters (keyword, scalars or arrays broadcasting with x): a=1.0
+    Domain: a > 0, a finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5133,7 +5245,8 @@ def snake_value_and_grad(x, *, out=None, a=1.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_snake_value_and_grad_core, (2, 3, 1, True), x, None if out is None else tuple(out),
-                     (a, ), ('a',))
+                     (a, ), ('a',),
+                     (('a', '>', 0.0), ('a', 'finite', None)))
 
 
 def _soft_exponential_core(x, o, s, b, p_alpha):
@@ -5142,23 +5255,23 @@ def _soft_exponential_core(x, o, s, b, p_alpha):
             np.add(x, p_alpha, out=s[0])
             np.multiply(s[0], ((-1.0) * p_alpha), out=s[0])
             np.log1p(s[0], out=s[0])
-            np.multiply(s[0], ((-1.0) * (1.0 / p_alpha)), out=o[0])
+            np.multiply(s[0], ((-1.0) * np.divide(1.0, p_alpha)), out=o[0])
         elif (p_alpha == 0.0):
             np.copyto(o[0], x)
         else:
             np.multiply(x, p_alpha, out=s[0])
             np.expm1(s[0], out=s[0])
-            np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+            np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
             np.add(s[0], p_alpha, out=o[0])
     else:
         np.multiply(x, p_alpha, out=s[0])
         np.expm1(s[0], out=s[0])
-        np.multiply(s[0], (1.0 / p_alpha), out=s[0])
+        np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
         np.add(s[0], p_alpha, out=s[0])
         np.add(x, p_alpha, out=s[1])
         np.multiply(s[1], ((-1.0) * p_alpha), out=s[1])
         np.log1p(s[1], out=s[1])
-        np.multiply(s[1], ((-1.0) * (1.0 / p_alpha)), out=s[1])
+        np.multiply(s[1], ((-1.0) * np.divide(1.0, p_alpha)), out=s[1])
         np.copyto(o[0], s[0])
         np.copyto(o[0], x, where=(p_alpha == 0.0))
         np.copyto(o[0], s[1], where=(p_alpha < 0.0))
@@ -5172,6 +5285,7 @@ def soft_exponential(x, *, out=None, alpha=0.5):
     + (exp(alpha*x) - 1)/alpha, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=0.5
+    Domain: alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5182,14 +5296,15 @@ def soft_exponential(x, *, out=None, alpha=0.5):
     0.2).
     """
     return _rt.apply(_soft_exponential_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', 'finite', None),))
 
 
 def _soft_exponential_d1_core(x, o, s, b, p_alpha):
     if not isinstance(p_alpha, np.ndarray):
         if (p_alpha < 0.0):
             np.multiply(x, p_alpha, out=s[0])
-            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
             np.divide((-1.0), s[0], out=o[0])
         elif (p_alpha == 0.0):
             np.copyto(o[0], 1.0)
@@ -5199,7 +5314,7 @@ def _soft_exponential_d1_core(x, o, s, b, p_alpha):
     else:
         np.multiply(x, p_alpha, out=s[0])
         np.exp(s[0], out=s[1])
-        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
         np.divide((-1.0), s[0], out=s[0])
         np.copyto(o[0], s[1])
         np.copyto(o[0], 1.0, where=(p_alpha == 0.0))
@@ -5213,6 +5328,7 @@ def soft_exponential_d1(x, *, out=None, alpha=0.5):
     True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=0.5
+    Domain: alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5220,14 +5336,15 @@ def soft_exponential_d1(x, *, out=None, alpha=0.5):
     float16/float32 input is computed in float64 and rounded once.
     """
     return _rt.apply(_soft_exponential_d1_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', 'finite', None),))
 
 
 def _soft_exponential_d2_core(x, o, s, b, p_alpha):
     if not isinstance(p_alpha, np.ndarray):
         if (p_alpha < 0.0):
             np.multiply(x, p_alpha, out=s[0])
-            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
             np.divide(1.0, s[0], out=s[0])
             np.square(s[0], out=s[0])
             np.multiply(s[0], p_alpha, out=o[0])
@@ -5241,7 +5358,7 @@ def _soft_exponential_d2_core(x, o, s, b, p_alpha):
         np.multiply(x, p_alpha, out=s[0])
         np.exp(s[0], out=s[1])
         np.multiply(s[1], p_alpha, out=s[1])
-        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
         np.divide(1.0, s[0], out=s[0])
         np.square(s[0], out=s[0])
         np.multiply(s[0], p_alpha, out=s[0])
@@ -5257,6 +5374,7 @@ def soft_exponential_d2(x, *, out=None, alpha=0.5):
     (alpha*exp(alpha*x), True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=0.5
+    Domain: alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5264,7 +5382,8 @@ def soft_exponential_d2(x, *, out=None, alpha=0.5):
     float16/float32 input is computed in float64 and rounded once.
     """
     return _rt.apply(_soft_exponential_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', 'finite', None),))
 
 
 def _soft_exponential_value_and_grad_core(x, o, s, b, p_alpha):
@@ -5273,9 +5392,9 @@ def _soft_exponential_value_and_grad_core(x, o, s, b, p_alpha):
             np.add(x, p_alpha, out=s[0])
             np.multiply(s[0], ((-1.0) * p_alpha), out=s[0])
             np.log1p(s[0], out=s[0])
-            np.multiply(s[0], ((-1.0) * (1.0 / p_alpha)), out=o[0])
+            np.multiply(s[0], ((-1.0) * np.divide(1.0, p_alpha)), out=o[0])
             np.multiply(x, p_alpha, out=s[0])
-            np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+            np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
             np.divide((-1.0), s[0], out=o[1])
         elif (p_alpha == 0.0):
             np.copyto(o[0], x)
@@ -5283,23 +5402,23 @@ def _soft_exponential_value_and_grad_core(x, o, s, b, p_alpha):
         else:
             np.multiply(x, p_alpha, out=s[0])
             np.expm1(s[0], out=s[1])
-            np.multiply(s[1], (1.0 / p_alpha), out=s[1])
+            np.multiply(s[1], np.divide(1.0, p_alpha), out=s[1])
             np.add(s[1], p_alpha, out=o[0])
             np.exp(s[0], out=o[1])
     else:
         np.multiply(x, p_alpha, out=s[0])
         np.expm1(s[0], out=s[1])
-        np.multiply(s[1], (1.0 / p_alpha), out=s[1])
+        np.multiply(s[1], np.divide(1.0, p_alpha), out=s[1])
         np.add(s[1], p_alpha, out=s[1])
         np.add(x, p_alpha, out=s[2])
         np.multiply(s[2], ((-1.0) * p_alpha), out=s[2])
         np.log1p(s[2], out=s[2])
-        np.multiply(s[2], ((-1.0) * (1.0 / p_alpha)), out=s[2])
+        np.multiply(s[2], ((-1.0) * np.divide(1.0, p_alpha)), out=s[2])
         np.copyto(o[0], s[1])
         np.copyto(o[0], x, where=(p_alpha == 0.0))
         np.copyto(o[0], s[2], where=(p_alpha < 0.0))
         np.exp(s[0], out=s[2])
-        np.add(s[0], ((-1.0) + (p_alpha ** 2.0)), out=s[0])
+        np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
         np.divide((-1.0), s[0], out=s[0])
         np.copyto(o[1], s[2])
         np.copyto(o[1], 1.0, where=(p_alpha == 0.0))
@@ -5316,6 +5435,7 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
     True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): alpha=0.5
+    Domain: alpha finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5327,7 +5447,8 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_soft_exponential_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
-                     (alpha, ), ('alpha',))
+                     (alpha, ), ('alpha',),
+                     (('alpha', 'finite', None),))
 
 
 def _soft_exponential_d1_from_output_core(x, o, s, b):
@@ -5358,7 +5479,7 @@ def _softplus_core(x, o, s, b, p_beta):
     np.multiply(x, p_beta, out=s[1])
     np.clip(s[1], 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=s[1])
-    np.multiply(s[1], (1.0 / p_beta), out=o[0])
+    np.multiply(s[1], np.divide(1.0, p_beta), out=o[0])
 
 
 def softplus(x, *, out=None, beta=1.0):
@@ -5367,6 +5488,7 @@ def softplus(x, *, out=None, beta=1.0):
     f(x) = log(exp(beta*x) + 1)/beta
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5377,18 +5499,19 @@ def softplus(x, *, out=None, beta=1.0):
     Numerics: stable forms: Softplus.
     """
     return _rt.apply(_softplus_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _softplus_d1_core(x, o, s, b, p_beta):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], p_beta, out=s[0])
+    np.abs(x, out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[0])
-    np.abs(x, out=s[1])
-    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(s[0], s[1], out=o[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[1], s[0], out=o[0])
 
 
 def softplus_d1(x, *, out=None, beta=1.0):
@@ -5397,6 +5520,7 @@ def softplus_d1(x, *, out=None, beta=1.0):
     f'(x) = exp(beta*x)/(exp(beta*x) + 1)
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5406,8 +5530,9 @@ def softplus_d1(x, *, out=None, beta=1.0):
     program with those values only. Otherwise it is computed in float64 and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_softplus_d1_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+    return _rt.apply(_softplus_d1_core, (1, 2, 1, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _softplus_d2_core(x, o, s, b, p_beta):
@@ -5426,6 +5551,7 @@ def softplus_d2(x, *, out=None, beta=1.0):
     f''(x) = beta*exp(beta*x)/(exp(beta*x) + 1) - beta*exp(2*beta*x)/(exp(beta*x) + 1)**2
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5434,7 +5560,8 @@ def softplus_d2(x, *, out=None, beta=1.0):
     Numerics: stable forms: DSigmoid.
     """
     return _rt.apply(_softplus_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _softplus_value_and_grad_core(x, o, s, b, p_beta):
@@ -5445,10 +5572,10 @@ def _softplus_value_and_grad_core(x, o, s, b, p_beta):
     np.multiply(x, p_beta, out=s[2])
     np.clip(s[2], 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=s[2])
-    np.multiply(s[2], (1.0 / p_beta), out=o[0])
-    np.clip(x, (-np.inf), 0.0, out=s[2])
-    np.multiply(s[2], p_beta, out=s[2])
-    np.exp(s[2], out=s[2])
+    np.multiply(s[2], np.divide(1.0, p_beta), out=o[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[2], b[0])
+    np.maximum(s[0], s[2], out=s[2])
     np.add(s[0], 1.0, out=s[0])
     np.divide(s[2], s[0], out=o[1])
 
@@ -5460,6 +5587,7 @@ def softplus_value_and_grad(x, *, out=None, beta=1.0):
     f'(x) = exp(beta*x)/(exp(beta*x) + 1)
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -5471,8 +5599,9 @@ def softplus_value_and_grad(x, *, out=None, beta=1.0):
     Numerics: stable forms: Sigmoid.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else tuple(out),
-                     (beta, ), ('beta',))
+    return _rt.apply(_softplus_value_and_grad_core, (2, 3, 1, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else tuple(out),
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _softplus_d1_from_output_core(x, o, s, b):
@@ -5508,6 +5637,7 @@ def softshrink(x, *, out=None, lambd=0.5):
     f(x) = Piecewise((-lambd + x, lambd < x), (lambd + x, lambd < -x), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: derivative 0 at ±lambd (PyTorch's softshrink_backward).
 
@@ -5516,7 +5646,8 @@ def softshrink(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_softshrink_core, (1, 1, 0, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _softshrink_d1_core(x, o, s, b, p_lambd):
@@ -5532,6 +5663,7 @@ def softshrink_d1(x, *, out=None, lambd=0.5):
     f'(x) = Piecewise((1, (lambd < x) | (lambd < -x)), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: derivative 0 at ±lambd (PyTorch's softshrink_backward).
 
@@ -5540,7 +5672,8 @@ def softshrink_d1(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_softshrink_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _softshrink_d2_core(x, o, s, b, p_lambd):
@@ -5554,6 +5687,7 @@ def softshrink_d2(x, *, out=None, lambd=0.5):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: derivative 0 at ±lambd (PyTorch's softshrink_backward).
 
@@ -5562,7 +5696,8 @@ def softshrink_d2(x, *, out=None, lambd=0.5):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_softshrink_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _softshrink_value_and_grad_core(x, o, s, b, p_lambd):
@@ -5581,6 +5716,7 @@ def softshrink_value_and_grad(x, *, out=None, lambd=0.5):
     f'(x) = Piecewise((1, (lambd < x) | (lambd < -x)), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): lambd=0.5
+    Domain: lambd >= 0, lambd finite (other values raise ValueError).
 
     Conventions: derivative 0 at ±lambd (PyTorch's softshrink_backward).
 
@@ -5590,7 +5726,8 @@ def softshrink_value_and_grad(x, *, out=None, lambd=0.5):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_softshrink_value_and_grad_core, (2, 1, 1, False), x, None if out is None else tuple(out),
-                     (lambd, ), ('lambd',))
+                     (lambd, ), ('lambd',),
+                     (('lambd', '>=', 0.0), ('lambd', 'finite', None)))
 
 
 def _softshrink_d1_from_output_core(x, o, s, b):
@@ -6059,6 +6196,7 @@ def squareplus(x, *, out=None, b=4.0):
     f(x) = x/2 + sqrt(b + x**2)/2
 
     Parameters (keyword, scalars or arrays broadcasting with x): b=4.0
+    Domain: b >= 0, b finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6069,7 +6207,8 @@ def squareplus(x, *, out=None, b=4.0):
     Numerics: stable forms: Hypot.
     """
     return _rt.apply(_squareplus_core, (1, 3, 1, ((-1.1754943508222875e-38, -0.0),)), x, None if out is None else (out,),
-                     (b, ), ('b',))
+                     (b, ), ('b',),
+                     (('b', '>=', 0.0), ('b', 'finite', None)))
 
 
 def _squareplus_d1_core(x, o, s, b, p_b):
@@ -6091,6 +6230,7 @@ def squareplus_d1(x, *, out=None, b=4.0):
     f'(x) = x/(2*sqrt(b + x**2)) + 1/2
 
     Parameters (keyword, scalars or arrays broadcasting with x): b=4.0
+    Domain: b >= 0, b finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6100,7 +6240,8 @@ def squareplus_d1(x, *, out=None, b=4.0):
     Numerics: the limits at +-inf are written explicitly.
     """
     return _rt.apply(_squareplus_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
-                     (b, ), ('b',))
+                     (b, ), ('b',),
+                     (('b', '>=', 0.0), ('b', 'finite', None)))
 
 
 def _squareplus_d2_core(x, o, s, b, p_b):
@@ -6117,6 +6258,7 @@ def squareplus_d2(x, *, out=None, b=4.0):
     f''(x) = -x**2/(2*(b + x**2)**(3/2)) + 1/(2*sqrt(b + x**2))
 
     Parameters (keyword, scalars or arrays broadcasting with x): b=4.0
+    Domain: b >= 0, b finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6125,7 +6267,8 @@ def squareplus_d2(x, *, out=None, b=4.0):
     Numerics: stable forms: Hypot.
     """
     return _rt.apply(_squareplus_d2_core, (1, 2, 0, True), x, None if out is None else (out,),
-                     (b, ), ('b',))
+                     (b, ), ('b',),
+                     (('b', '>=', 0.0), ('b', 'finite', None)))
 
 
 def _squareplus_value_and_grad_core(x, o, s, b, p_b):
@@ -6149,6 +6292,7 @@ def squareplus_value_and_grad(x, *, out=None, b=4.0):
     f'(x) = x/(2*sqrt(b + x**2)) + 1/2
 
     Parameters (keyword, scalars or arrays broadcasting with x): b=4.0
+    Domain: b >= 0, b finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6159,7 +6303,8 @@ def squareplus_value_and_grad(x, *, out=None, b=4.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_squareplus_value_and_grad_core, (2, 4, 1, True), x, None if out is None else tuple(out),
-                     (b, ), ('b',))
+                     (b, ), ('b',),
+                     (('b', '>=', 0.0), ('b', 'finite', None)))
 
 
 def _srelu_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
@@ -6208,6 +6353,8 @@ def srelu(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 
     Parameters (keyword, scalars or arrays broadcasting with x): t_l=-1.0, a_l=0.1, t_r=1.0,
     a_r=0.1
+    Domain: t_l finite, a_l finite, t_r finite, a_r finite, t_l < t_r (other values raise
+    ValueError).
 
     Conventions: derivative at t_l is a_l and at t_r is a_r (the outer branches).
 
@@ -6216,7 +6363,8 @@ def srelu(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_srelu_core, (1, 3, 2, False), x, None if out is None else (out,),
-                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
+                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'),
+                     (('t_l', 'finite', None), ('a_l', 'finite', None), ('t_r', 'finite', None), ('a_r', 'finite', None), ('t_l', '<', 't_r')))
 
 
 def _srelu_d1_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
@@ -6235,6 +6383,8 @@ def srelu_d1(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 
     Parameters (keyword, scalars or arrays broadcasting with x): t_l=-1.0, a_l=0.1, t_r=1.0,
     a_r=0.1
+    Domain: t_l finite, a_l finite, t_r finite, a_r finite, t_l < t_r (other values raise
+    ValueError).
 
     Conventions: derivative at t_l is a_l and at t_r is a_r (the outer branches).
 
@@ -6243,7 +6393,8 @@ def srelu_d1(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_srelu_d1_core, (1, 0, 2, False), x, None if out is None else (out,),
-                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
+                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'),
+                     (('t_l', 'finite', None), ('a_l', 'finite', None), ('t_r', 'finite', None), ('a_r', 'finite', None), ('t_l', '<', 't_r')))
 
 
 def _srelu_d2_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
@@ -6258,6 +6409,8 @@ def srelu_d2(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 
     Parameters (keyword, scalars or arrays broadcasting with x): t_l=-1.0, a_l=0.1, t_r=1.0,
     a_r=0.1
+    Domain: t_l finite, a_l finite, t_r finite, a_r finite, t_l < t_r (other values raise
+    ValueError).
 
     Conventions: derivative at t_l is a_l and at t_r is a_r (the outer branches).
 
@@ -6266,7 +6419,8 @@ def srelu_d2(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_srelu_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
+                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'),
+                     (('t_l', 'finite', None), ('a_l', 'finite', None), ('t_r', 'finite', None), ('a_r', 'finite', None), ('t_l', '<', 't_r')))
 
 
 def _srelu_value_and_grad_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
@@ -6328,6 +6482,8 @@ def srelu_value_and_grad(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 
     Parameters (keyword, scalars or arrays broadcasting with x): t_l=-1.0, a_l=0.1, t_r=1.0,
     a_r=0.1
+    Domain: t_l finite, a_l finite, t_r finite, a_r finite, t_l < t_r (other values raise
+    ValueError).
 
     Conventions: derivative at t_l is a_l and at t_r is a_r (the outer branches).
 
@@ -6337,7 +6493,8 @@ def srelu_value_and_grad(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_srelu_value_and_grad_core, (2, 3, 2, False), x, None if out is None else tuple(out),
-                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'))
+                     (t_l, a_l, t_r, a_r, ), ('t_l', 'a_l', 't_r', 'a_r'),
+                     (('t_l', 'finite', None), ('a_l', 'finite', None), ('t_r', 'finite', None), ('a_r', 'finite', None), ('t_l', '<', 't_r')))
 
 
 def _srelu_d1_from_output_core(x, o, s, b):
@@ -6469,15 +6626,17 @@ def step_d1_from_output(x, *, out=None):
 
 
 def _swish_core(x, o, s, b, p_beta):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], p_beta, out=s[0])
-    _rt.exp_r(s[0], out=s[1])
-    _rt.mul_exp(x, s[1], s[0], out=s[0])
-    np.abs(x, out=s[1])
-    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    _rt.exp_r(s[1], out=s[1])
-    np.add(s[1], 1.0, out=s[1])
-    np.divide(s[0], s[1], out=o[0])
+    np.abs(x, out=s[0])
+    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
+    _rt.exp_r(s[0], out=s[0])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[0], s[1], out=s[1])
+    np.clip(x, (-np.inf), 0.0, out=s[2])
+    np.multiply(s[2], p_beta, out=s[2])
+    _rt.mul_exp(x, s[1], s[2], out=s[2])
+    np.add(s[0], 1.0, out=s[0])
+    np.divide(s[2], s[0], out=o[0])
 
 
 def swish(x, *, out=None, beta=1.0):
@@ -6486,6 +6645,7 @@ def swish(x, *, out=None, beta=1.0):
     f(x) = x/(1 + exp(-beta*x))
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6497,8 +6657,9 @@ def swish(x, *, out=None, beta=1.0):
     and rounded once.
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_swish_core, (1, 2, 0, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+    return _rt.apply(_swish_core, (1, 3, 1, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _swish_d1_core(x, o, s, b, p_beta):
@@ -6506,9 +6667,9 @@ def _swish_d1_core(x, o, s, b, p_beta):
     np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
-    np.clip(x, (-np.inf), 0.0, out=s[3])
-    np.multiply(s[3], p_beta, out=s[3])
-    np.exp(s[3], out=s[3])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
     np.divide(s[3], s[2], out=s[3])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.square(s[2], out=s[2])
@@ -6524,6 +6685,7 @@ def swish_d1(x, *, out=None, beta=1.0):
     f'(x) = beta*x*exp(-beta*x)/(1 + exp(-beta*x))**2 + 1/(1 + exp(-beta*x))
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6533,8 +6695,9 @@ def swish_d1(x, *, out=None, beta=1.0):
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
     """
-    return _rt.apply(_swish_d1_core, (1, 4, 0, True), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+    return _rt.apply(_swish_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _swish_d2_core(x, o, s, b, p_beta):
@@ -6551,7 +6714,7 @@ def _swish_d2_core(x, o, s, b, p_beta):
     np.multiply(x, s[4], out=s[4])
     _rt.mul_exp(s[4], s[1], s[0], out=s[0])
     np.multiply(s[2], s[0], out=s[0])
-    np.multiply(s[0], (p_beta ** 2.0), out=s[0])
+    np.multiply(s[0], np.power(p_beta, 2.0), out=s[0])
     np.subtract(s[3], s[0], out=o[0])
     _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
     _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
@@ -6564,6 +6727,7 @@ def swish_d2(x, *, out=None, beta=1.0):
     exp(-beta*x))**3 + 2*beta*exp(-beta*x)/(1 + exp(-beta*x))**2
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6576,7 +6740,8 @@ def swish_d2(x, *, out=None, beta=1.0):
     0.473).
     """
     return _rt.apply(_swish_d2_core, (1, 5, 0, True), x, None if out is None else (out,),
-                     (beta, ), ('beta',))
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _swish_value_and_grad_core(x, o, s, b, p_beta):
@@ -6585,17 +6750,19 @@ def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.exp(s[0], out=s[1])
     np.add(s[1], 1.0, out=s[2])
     np.divide(1.0, s[2], out=s[3])
-    np.clip(x, (-np.inf), 0.0, out=s[4])
-    np.multiply(s[4], p_beta, out=s[4])
-    np.exp(s[4], out=s[5])
-    _rt.mul_exp(x, s[5], s[4], out=s[4])
-    np.multiply(s[3], s[4], out=o[0])
-    np.multiply(s[3], s[5], out=s[5])
+    np.greater(x, 0.0, out=b[0])
+    np.copyto(s[4], b[0])
+    np.maximum(s[1], s[4], out=s[4])
+    np.clip(x, (-np.inf), 0.0, out=s[5])
+    np.multiply(s[5], p_beta, out=s[5])
+    _rt.mul_exp(x, s[4], s[5], out=s[5])
+    np.multiply(s[3], s[5], out=o[0])
+    np.multiply(s[3], s[4], out=s[4])
     _rt.mul_exp(x, s[1], s[0], out=s[0])
     np.square(s[2], out=s[2])
     np.multiply(s[0], p_beta, out=s[0])
     np.divide(s[0], s[2], out=s[2])
-    np.add(s[5], s[2], out=o[1])
+    np.add(s[4], s[2], out=o[1])
     _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True)
 
 
@@ -6606,6 +6773,7 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     f'(x) = beta*x*exp(-beta*x)/(1 + exp(-beta*x))**2 + 1/(1 + exp(-beta*x))
 
     Parameters (keyword, scalars or arrays broadcasting with x): beta=1.0
+    Domain: beta > 0, beta finite (other values raise ValueError).
 
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
@@ -6617,8 +6785,9 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     0.471).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_swish_value_and_grad_core, (2, 6, 0, True), x, None if out is None else tuple(out),
-                     (beta, ), ('beta',))
+    return _rt.apply(_swish_value_and_grad_core, (2, 6, 1, True), x, None if out is None else tuple(out),
+                     (beta, ), ('beta',),
+                     (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _symmetric_sigmoid_core(x, o, s, b):
@@ -6987,6 +7156,7 @@ def threshold(x, *, out=None, threshold=1.0, value=0.0):
     f(x) = Piecewise((x, threshold < x), (value, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): threshold=1.0, value=0.0
+    Domain: threshold finite, value finite (other values raise ValueError).
 
     Conventions: f(threshold) = value; derivative 0 at threshold (PyTorch).
 
@@ -6995,7 +7165,8 @@ def threshold(x, *, out=None, threshold=1.0, value=0.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_threshold_core, (1, 2, 1, False), x, None if out is None else (out,),
-                     (threshold, value, ), ('threshold', 'value'))
+                     (threshold, value, ), ('threshold', 'value'),
+                     (('threshold', 'finite', None), ('value', 'finite', None)))
 
 
 def _threshold_d1_core(x, o, s, b, p_threshold, p_value):
@@ -7009,6 +7180,7 @@ def threshold_d1(x, *, out=None, threshold=1.0, value=0.0):
     f'(x) = Piecewise((1, threshold < x), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): threshold=1.0, value=0.0
+    Domain: threshold finite, value finite (other values raise ValueError).
 
     Conventions: f(threshold) = value; derivative 0 at threshold (PyTorch).
 
@@ -7017,7 +7189,8 @@ def threshold_d1(x, *, out=None, threshold=1.0, value=0.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_threshold_d1_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (threshold, value, ), ('threshold', 'value'))
+                     (threshold, value, ), ('threshold', 'value'),
+                     (('threshold', 'finite', None), ('value', 'finite', None)))
 
 
 def _threshold_d2_core(x, o, s, b, p_threshold, p_value):
@@ -7031,6 +7204,7 @@ def threshold_d2(x, *, out=None, threshold=1.0, value=0.0):
     f''(x) = 0
 
     Parameters (keyword, scalars or arrays broadcasting with x): threshold=1.0, value=0.0
+    Domain: threshold finite, value finite (other values raise ValueError).
 
     Conventions: f(threshold) = value; derivative 0 at threshold (PyTorch).
 
@@ -7039,7 +7213,8 @@ def threshold_d2(x, *, out=None, threshold=1.0, value=0.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     """
     return _rt.apply(_threshold_d2_core, (1, 0, 0, False), x, None if out is None else (out,),
-                     (threshold, value, ), ('threshold', 'value'))
+                     (threshold, value, ), ('threshold', 'value'),
+                     (('threshold', 'finite', None), ('value', 'finite', None)))
 
 
 def _threshold_value_and_grad_core(x, o, s, b, p_threshold, p_value):
@@ -7060,6 +7235,7 @@ def threshold_value_and_grad(x, *, out=None, threshold=1.0, value=0.0):
     f'(x) = Piecewise((1, threshold < x), (0, True))
 
     Parameters (keyword, scalars or arrays broadcasting with x): threshold=1.0, value=0.0
+    Domain: threshold finite, value finite (other values raise ValueError).
 
     Conventions: f(threshold) = value; derivative 0 at threshold (PyTorch).
 
@@ -7069,7 +7245,8 @@ def threshold_value_and_grad(x, *, out=None, threshold=1.0, value=0.0):
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_threshold_value_and_grad_core, (2, 2, 1, False), x, None if out is None else tuple(out),
-                     (threshold, value, ), ('threshold', 'value'))
+                     (threshold, value, ), ('threshold', 'value'),
+                     (('threshold', 'finite', None), ('value', 'finite', None)))
 
 
 def _threshold_d1_from_output_core(x, o, s, b):

@@ -22,8 +22,10 @@ float64; complex, object and other dtypes raise ``TypeError``; ``out=`` is honou
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import operator
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -121,14 +123,15 @@ def _param(name: str, value) -> float | np.ndarray:
     return arr.astype(np.float64)
 
 
-def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
+def apply(core, spec: tuple, x, outs, params: tuple, names: tuple, domain: tuple = ()):
     """Evaluate ``core`` on ``x`` following the ufunc conventions.
 
     ``spec = (n_outputs, n_float_scratch, n_bool_scratch, precise)``; ``precise`` kernels compute
     float16/float32 input in float64 and round once (``False``: in float32; a tuple of closed
     intervals: in float32, then the elements in the intervals again in float64, see
     :func:`_refine`). ``outs`` is ``None`` or a tuple of arrays (or ``None`` entries) with one
-    entry per output.
+    entry per output. ``domain``: the rules the parameter values must satisfy (see
+    :func:`check_domain`).
     """
     n_out, nfloat, nbool, precise = spec
     x = np.asarray(x)
@@ -151,6 +154,10 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
         if shapes:
             arrays = True
             shape = np.broadcast_shapes(shape, *shapes)
+        if domain:
+            check_domain(domain, names, pvals)
+    if outs is not None and len(outs) != n_out:
+        raise ValueError(f"symact kernel: out= takes {n_out} array(s) here, got {len(outs)}")
     given = outs if outs is not None else (None,) * n_out
     result = []
     fresh = True  # (every output allocated here: none can overlap x)
@@ -181,6 +188,69 @@ def apply(core, spec: tuple, x, outs, params: tuple, names: tuple):
     else:
         values = tuple(result)
     return values[0] if n_out == 1 else values
+
+
+_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+              "!=": operator.ne, "==": operator.eq}
+
+
+def check_domain(domain: tuple, names: tuple, pvals: tuple) -> None:
+    """ValueError unless the parameter values satisfy every rule of ``domain``: the
+    activation's assumptions on its parameters and its constraints, as binding it checks them.
+    A rule is ``(a, op, b)``, each side a parameter name or a number, ``op`` one of ``<``,
+    ``<=``, ``>``, ``>=``, ``!=``, ``==``, or ``(a, "finite", None)``, ``(a, "integer", None)``;
+    array values must satisfy it elementwise, and NaN satisfies none. The kernels are written for
+    those values (a stable form may divide by a parameter or let exp(-beta |x|) stand for
+    exp(-|beta x|)): outside them they would give NaN or wrong numbers where the formula has a
+    value. Inside :func:`domain_unchecked` every value passes."""
+    if getattr(_local, "unchecked", False):
+        return
+    values = dict(zip(names, pvals, strict=True))
+    with np.errstate(all="ignore"):
+        for a, op, b in domain:
+            va = values[a] if isinstance(a, str) else a
+            if op == "finite":
+                ok = np.isfinite(va)
+            elif op == "integer":
+                ok = np.mod(va, 1.0) == 0.0
+            else:
+                vb = values[b] if isinstance(b, str) else b
+                ok = _RELATIONS[op](va, vb)
+                if op == "!=":  # (NaN != anything holds)
+                    ok = ok & (va == va) & (vb == vb)
+            if ok is True or (ok is not False and bool(np.all(ok))):
+                continue
+            if isinstance(b, str) or not isinstance(a, str):  # (a relation between parameters)
+                shown = ", ".join(f"{v}={_first_bad(values[v], ok)!r}" for v in (a, b)
+                                  if isinstance(v, str))
+                raise ValueError(f"symact kernel: the parameters must satisfy {a} {op} {b}, "
+                                 f"got {shown}")
+            rule = f"{op} {b:g}" if b is not None else "an integer" if op == "integer" else op
+            raise ValueError(f"symact kernel: parameter {a!r} must be {rule}, got "
+                             f"{_first_bad(va, ok)!r}")
+
+
+@contextlib.contextmanager
+def domain_unchecked():
+    """Within the block (this thread), :func:`check_domain` accepts every value: the generator
+    runs a kernel at the defaults of a partly bound activation, which may violate its
+    constraints (hardtanh bound to max_val = -2 keeps the default min_val = -1)."""
+    prev = getattr(_local, "unchecked", False)
+    _local.unchecked = True
+    try:
+        yield
+    finally:
+        _local.unchecked = prev
+
+
+def _first_bad(value, ok):
+    """``value``, or for an array the first element where ``ok`` fails (as a float)."""
+    if not isinstance(value, np.ndarray):
+        return value
+    bad = np.flatnonzero(~np.broadcast_to(ok, np.broadcast_shapes(np.shape(ok),
+                                                                   value.shape)))
+    return float(np.broadcast_to(value, np.broadcast_shapes(np.shape(ok), value.shape))
+                 .flat[bad[0]]) if bad.size else float(value.flat[0])
 
 
 _F32 = np.dtype(np.float32)

@@ -163,9 +163,11 @@ class Program:
             b, p = e.args
             if p == sp.S.Half:
                 return f"np.sqrt({self.scalar(b)})"
+            # (NumPy's scalar rules, not Python's: 1 / 0 is inf and 1e200 ** 2 is inf, inside
+            # the core's errstate, where Python raises; (-2) ** 0.5 is NaN, not complex)
             if p == -1:
-                return f"(1.0 / {self.scalar(b)})"
-            return f"({self.scalar(b)} ** {self.scalar(p)})"
+                return f"np.divide(1.0, {self.scalar(b)})"
+            return f"np.power({self.scalar(b)}, {self.scalar(p)})"
         if isinstance(e, sp.Piecewise):
             code = "np.nan"
             for expr, cond in reversed(e.args):
@@ -671,9 +673,8 @@ def _python_test(prog: Program, c: sp.Basic) -> str:
 
 def _exp_magnitude(e: sp.exp, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr | None] | None:
     """For exp(k min(0, w)) (k > 0): (k |w|, w); for exp(-k |w|): (k |w|, None); else None.
-    Only for k > 0 whatever the parameters: ``e`` comes with its parameters as plain real
-    symbols (kernels do not enforce parameter assumptions: swish with beta = -1 must stay
-    right)."""
+    k > 0 may rest on the parameters' assumptions (swish's beta > 0): the kernels reject
+    parameter values outside them (``runtime.check_domain``)."""
     k, rest = e.args[0].as_independent(x, as_Add=False)
     if k.is_positive and isinstance(rest, sp.Min) and len(rest.args) == 2 \
             and sp.S.Zero in rest.args:
@@ -690,10 +691,6 @@ def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
     instead of two. The same value: for w <= 0 both exponents are k w, for w > 0 the first is 1 and
     exp(-k |w|) <= 1; a NaN w gives NaN through np.maximum. Not for the exponential of a
     ``MulExp`` with a polynomial argument (its helper keeps the exponent as a double-double)."""
-    plain = {p: sp.Dummy(p.name, real=True) for o in outputs for p in o.free_symbols
-             if p != x}
-    back = {v: k for k, v in plain.items()}
-    outputs = [o.xreplace(plain) for o in outputs]
     atoms: set = set()
     skip: set = set()
     for o in outputs:
@@ -714,7 +711,7 @@ def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
         for a, w in items:
             if w is not None:
                 repl[a] = sp.Max(shared, sp.Piecewise((1, w > 0), (0, True)), evaluate=False)
-    return [o.xreplace(repl).xreplace(back) for o in outputs]
+    return [o.xreplace(repl) for o in outputs]
 
 
 def _is_poly_exponent(arg: sp.Expr, x: sp.Symbol) -> bool:

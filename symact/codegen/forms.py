@@ -17,10 +17,9 @@ side and on the function (for x > 0 silu''s terms have the same sign, and the pl
 better): :func:`.kernel.generate` measures both against mpmath and keeps the better per side.
 
 An expression whose exponentials involve a parameter gets no candidate: the form is chosen by
-measurement at the defaults, and with the parameter's sign flipped (swish with beta < 0,
-which kernels do not forbid: they do not enforce the catalog's assumptions) exp(-beta |x|)
-grows, and the products of the numerator overflow (NaN from |beta x| ~ 355) where the plain
-form stays finite.
+measurement at the defaults, and a kernel takes any parameter value its domain allows (swish:
+any beta > 0, ``runtime.check_domain``); the products of the numerator, Horner in
+t = exp(-beta |x|), were measured at beta = 1 only.
 """
 
 from __future__ import annotations

@@ -341,7 +341,13 @@ def generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None = N
              ) -> KernelSource:
     """Source for the kernel computing the derivatives ``orders`` of scalar ``act``
     (``float32_points``: where float32 compute is checked, default :func:`float32_sample`;
-    a kernel of the output y = f(x) is checked at outputs)."""
+    a kernel of the output y = f(x) is checked at outputs). The candidate kernels it runs at
+    the defaults skip the parameter domain check (:func:`runtime.domain_unchecked`)."""
+    with runtime.domain_unchecked():
+        return _generate(act, orders, float32_points)
+
+
+def _generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None) -> KernelSource:
     if act.is_vector:
         raise CodegenError(f"{act.name} is vector-valued: use symact.codegen.vector")
     names = tuple(act.params)
@@ -652,8 +658,51 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
         outs = "None if out is None else tuple(out)"
     spec_code = f"({spec[0]}, {spec[1]}, {spec[2]}, {_precise_code(spec[3])})"
     lines.append(f"    return _rt.apply({core}, {spec_code}, x, {outs},")
-    lines.append(f"                     ({''.join(n + ', ' for n in names)}), {names!r})")
+    domain = domain_rules(act, names)
+    tail = f",\n                     {domain!r})" if domain else ")"
+    lines.append(f"                     ({''.join(n + ', ' for n in names)}), {names!r}{tail}")
     return "\n".join(lines) + "\n"
+
+
+#: the assumption a parameter symbol may carry -> the rule its values must satisfy (the
+#: strongest first: positive implies nonnegative and nonzero)
+_ASSUMPTION_RULES = (("positive", ">", 0.0), ("negative", "<", 0.0), ("nonnegative", ">=", 0.0),
+                     ("nonpositive", "<=", 0.0), ("nonzero", "!=", 0.0))
+
+
+def domain_rules(act, names) -> tuple:
+    """The rules a kernel checks on its parameter values (``runtime.check_domain``): each
+    parameter's sign assumption and integrality, and the activation's constraints between
+    parameters (``min_val < max_val``), as :meth:`~symact.Activation.bind` checks them."""
+    rules: list = []
+    for n in names:
+        a = act.params[n].assumptions0
+        for key, op, bound in _ASSUMPTION_RULES:
+            if a.get(key):
+                rules.append((n, op, bound))
+                break
+        if a.get("finite"):
+            rules.append((n, "finite", None))
+        if a.get("integer"):
+            rules.append((n, "integer", None))
+    by_symbol = {act.params[n]: n for n in names}
+
+    def side(e):
+        if e in by_symbol:
+            return by_symbol[e]
+        if e.is_number and e.is_real:
+            return float(e)
+        raise CodegenError(f"{act.name}: the constraint side {e} is neither a parameter nor a "
+                           "number: a kernel cannot check it")
+
+    for c in act.constraints:
+        if c is sp.true or c is True:
+            continue
+        if not isinstance(c, sp.core.relational.Relational) or c.rel_op not in (
+                "<", "<=", ">", ">=", "!=", "=="):
+            raise CodegenError(f"{act.name}: a kernel cannot check the constraint {c}")
+        rules.append((side(c.lhs), c.rel_op, side(c.rhs)))
+    return tuple(rules)
 
 
 def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=False,
@@ -671,6 +720,12 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
         out.append("")
         out.append("Parameters (keyword, scalars or arrays broadcasting with x): " + ", ".join(
             f"{n}={d!r}" for n, d in zip(names, defaults, strict=True)))
+        domain = domain_rules(act, names)
+        if domain:
+            out.append("Domain: " + ", ".join(
+                f"{a} {op}" if b is None else f"{a} {op} {b:g}"
+                if not isinstance(b, str) else f"{a} {op} {b}" for a, op, b in domain)
+                + " (other values raise ValueError).")
     if act.conventions:
         out.append("")
         out.append("Conventions: " + "; ".join(act.conventions) + ".")

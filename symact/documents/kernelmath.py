@@ -45,6 +45,10 @@ class _Value:
     name: str | None = None
 
 
+#: NumPy calls in an operand (parameter code) shown as the operator they compute
+_OPERATORS = {"divide": ast.Div, "power": ast.Pow}
+
+
 def _const(value: float) -> ast.expr:
     """A float constant, shown as a small fraction when it is exactly one."""
     if value == int(value) and abs(value) < 1e15:
@@ -99,6 +103,11 @@ class _Machine:
             return ast.BoolOp(node.op, [self.read(v) for v in node.values])
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return ast.UnaryOp(ast.Not(), self.read(node.operand))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and not node.keywords and node.func.attr in _OPERATORS and len(node.args) == 2:
+            # (parameter code: np.divide(1.0, p), np.power(p, 2.0) are a / b and a ** b)
+            return ast.BinOp(self.read(node.args[0]), _OPERATORS[node.func.attr](),
+                             self.read(node.args[1]))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and not node.keywords:
             name = _CALLS.get(node.func.attr, node.func.attr)

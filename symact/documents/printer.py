@@ -111,7 +111,9 @@ def display_form(expr: sp.Basic, top: bool = True, named: bool = True) -> sp.Bas
                         and len(f.base.args) == 2 and sp.S.One in f.base.args:
                     other = f.base.args[0] if f.base.args[1] == 1 else f.base.args[1]
                     if isinstance(other, sp.exp) and other in factors:
-                        rest = [g for g in factors if g is not f and g is not other]
+                        rest = list(factors)  # (one of each, by equality: an equal exp need
+                        rest.remove(f)        # not be the same object, by SymPy's cache)
+                        rest.remove(other)
                         z = rewrite(other.args[0], False)
                         return sp.Mul(*[rewrite(g, False) for g in rest], _sigmoid(z),
                                       evaluate=False) if rest else _sigmoid(z)
