@@ -760,6 +760,62 @@ def _allocate(prog: Program, results: list) -> Compiled:
     ops = kept[::-1]
     kinds = {op.dest: op.kind for op in ops}
     functions = prog.functions - ({op.fn for op in prog.ops} - {op.fn for op in ops})
+    lines, nf, nb = _registers(ops, results, kinds)
+    streamed = _schedule(ops, results)
+    if streamed != ops:
+        alt = _registers(streamed, results, kinds)
+        if alt[1] + alt[2] <= nf + nb:
+            lines, nf, nb = alt
+    if "np.hypot" in functions:
+        return Compiled(lines, nf, nb, functions)
+    program = (ops, results, prog.signs)
+    native = float32_at(program)
+    compiled = Compiled(lines, nf, nb, functions, native is True,
+                        native if isinstance(native, tuple) else None, program)
+    if native is False:
+        alt = with_exp_rounded(compiled)
+        if alt is not None and (alt.native_float32 or alt.refine):
+            return alt
+    return compiled
+
+
+def _schedule(ops: list[Op], results: list) -> list[Op]:
+    """The operations in depth-first order from the outputs, the operand needing more
+    registers first (Sethi-Ullman): each value is used soon after it is made, so fewer values
+    are alive at once. a + b + c is then a, b, a + b, c, (a + b) + c instead of a, b, c and the
+    sums; with fewer scratch buffers a chunk's working set stays nearer the core's cache (apl,
+    float32, n = 1e7: 14.1 -> 11.0 ms). The same operations on the same values: the results
+    are bit-identical."""
+    by_dest = {op.dest: op for op in ops}
+    need: dict[int, int] = {}
+    for op in ops:  # (ops are in a valid order: operands first)
+        subs = sorted((need[a] for a in op.args if isinstance(a, int)), reverse=True)
+        need[op.dest] = max([1] + [n + i for i, n in enumerate(subs)])
+    order: list[Op] = []
+    done: set[int] = set()
+    for r in results:
+        if not isinstance(r, int) or r in done:
+            continue
+        stack = [(r, False)]
+        while stack:
+            v, expanded = stack.pop()
+            if v in done:
+                continue
+            if expanded:
+                done.add(v)
+                order.append(by_dest[v])
+                continue
+            stack.append((v, True))
+            args = [a for a in dict.fromkeys(by_dest[v].args)
+                    if isinstance(a, int) and a not in done]
+            args.sort(key=lambda a: -need[a])  # (stable: ties keep the operand order)
+            stack.extend((a, False) for a in reversed(args))
+    return order
+
+
+def _registers(ops: list[Op], results: list, kinds: dict) -> tuple[list[str], int, int]:
+    """Register allocation of a straight-line program: the source lines and the numbers of
+    float and bool scratch buffers they use."""
     last: dict[int, int] = {}
     for i, op in enumerate(ops):
         for a in op.args:
@@ -848,17 +904,7 @@ def _allocate(prog: Program, results: list) -> Compiled:
         if isinstance(r, int) and reg.get(r) == target:
             continue
         lines.append(f"np.copyto({target}, {operand(r)})")
-    if "np.hypot" in functions:
-        return Compiled(lines, nf, nb, functions)
-    program = (ops, results, prog.signs)
-    native = float32_at(program)
-    compiled = Compiled(lines, nf, nb, functions, native is True,
-                        native if isinstance(native, tuple) else None, program)
-    if native is False:
-        alt = with_exp_rounded(compiled)
-        if alt is not None and (alt.native_float32 or alt.refine):
-            return alt
-    return compiled
+    return lines, nf, nb
 
 
 def _mask_operand(op: Op, kinds: dict) -> int | None:
