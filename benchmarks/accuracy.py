@@ -4,7 +4,9 @@
 
 Prints max ULP per activation, dtype (float32, float64) and order (f, f') over the grid of
 :func:`symact.codegen.accuracy.grid`, with the point where the maximum occurs; PyTorch's figure
-beside it when torch is importable. ``--dense N``: at N random points instead (seed 0; 3/4
+beside it when torch is importable. ``--params``: each parametrized activation at non-default parameter values (dyadic, so the
+bound reference has exactly the kernel's doubles; values outside the domain skipped), the
+kernel called with them as keywords. ``--dense N``: at N random points instead (seed 0; 3/4
 uniform on [-10, 10], where the terms of most activations' sums are comparable, 1/4
 log-uniform magnitudes of either sign from 1e-30 to 1e30), which finds maxima between grid
 points. References are cached under $SYMACT_CACHE or
@@ -51,9 +53,58 @@ def main(names: list[str], dense: int = 0) -> None:
     print(f"{misses} (activation, dtype, order) cells above 4 ULP")
 
 
+def param_sets(act, count: int = 4) -> list[dict]:
+    """Up to ``count`` deterministic non-default parameter sets inside the domain: each
+    parameter in turn at default x 3, x 3/8, x 25 and its negation (0 -> 3/8), rounded to 10
+    bits."""
+    out: list[dict] = []
+    base = {k: float(v) for k, v in act.defaults.items()}
+    for factor in (3.0, 0.375, 25.0, -1.0):
+        for name in base:
+            vals = dict(base)
+            v = vals[name] * factor if vals[name] else 0.375 * factor
+            vals[name] = round(v * 1024) / 1024 or v
+            try:
+                act.bind(**vals)
+            except Exception:  # outside the domain (bind says why)
+                continue
+            if vals not in out and vals != base:
+                out.append(vals)
+    return out[:count]
+
+
+def main_params(names: list[str]) -> None:
+    warnings.simplefilter("ignore")
+    acts = [symact.get(n) for n in names] if names else [
+        a for a in symact.activations() if a.params and not a.is_vector]
+    misses = total = 0
+    for act in acts:
+        for vals in param_sets(act):
+            bound = act.bind(**vals)
+            cells = []
+            for dt in accuracy.DTYPES:
+                pts = accuracy.grid(dt)
+                for order in (0, 1):
+                    refs = accuracy.references(bound, order, pts)
+                    got = np.asarray(act.numpy(order)(pts.copy(), **vals), dtype=dt)
+                    errs = accuracy.ulp_errors(got, refs, dt)
+                    k = int(np.argmax(errs))
+                    misses += errs[k] > 4
+                    total += 1
+                    label = "f " if order == 0 else "f'"
+                    cells.append(f"{dt[-2:]} {label}: {accuracy.fmt(errs[k]):>9s} "
+                                 f"@{pts[k]:<10.4g}")
+            print(f"{act.name:17s} {vals} | " + " | ".join(cells), flush=True)
+    print(f"{misses} of {total} (activation, parameters, dtype, order) cells above 4 ULP")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("names", nargs="*")
     ap.add_argument("--dense", type=int, default=0, metavar="N")
+    ap.add_argument("--params", action="store_true")
     args = ap.parse_args()
-    main(args.names, args.dense)
+    if args.params:
+        main_params(args.names)
+    else:
+        main(args.names, args.dense)

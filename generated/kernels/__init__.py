@@ -687,8 +687,7 @@ def bent_identity_value_and_grad(x, *, out=None):
 
 def _celu_core(x, o, s, b, p_alpha):
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
-    np.expm1(s[0], out=s[0])
+    _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), True, False, out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
     np.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
@@ -720,8 +719,7 @@ def celu(x, *, out=None, alpha=1.0):
 def _celu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
     np.copyto(o[0], 1.0)
     _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
@@ -740,11 +738,10 @@ def celu_d1(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
-    parameters are scalars at their defaults (alpha=1.0): the float32 error analysis accepts
-    this program with those values only. Otherwise it is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_celu_d1_core, (1, 1, 1, _rt.at_defaults((alpha, ), (1.0, ), False)), x, None if out is None else (out,),
+    return _rt.apply(_celu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
@@ -752,8 +749,7 @@ def celu_d1(x, *, out=None, alpha=1.0):
 def _celu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
     np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
     _rt.select(o[0], b[0], s[0])
@@ -784,13 +780,12 @@ def celu_d2(x, *, out=None, alpha=1.0):
 
 def _celu_value_and_grad_core(x, o, s, b, p_alpha):
     np.clip(x, (-np.inf), 0.0, out=s[0])
-    np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
-    np.expm1(s[0], out=s[1])
+    _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), True, False, out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
     np.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
     np.copyto(o[1], 1.0)
     _rt.select(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
@@ -5259,13 +5254,11 @@ def _soft_exponential_core(x, o, s, b, p_alpha):
         elif (p_alpha == 0.0):
             np.copyto(o[0], x)
         else:
-            np.multiply(x, p_alpha, out=s[0])
-            np.expm1(s[0], out=s[0])
+            _rt.exp_mul(x, p_alpha, 0.0, True, False, out=s[0])
             np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
             np.add(s[0], p_alpha, out=o[0])
     else:
-        np.multiply(x, p_alpha, out=s[0])
-        np.expm1(s[0], out=s[0])
+        _rt.exp_mul(x, p_alpha, 0.0, True, False, out=s[0])
         np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
         np.add(s[0], p_alpha, out=s[0])
         np.add(x, p_alpha, out=s[1])
@@ -5309,16 +5302,15 @@ def _soft_exponential_d1_core(x, o, s, b, p_alpha):
         elif (p_alpha == 0.0):
             np.copyto(o[0], 1.0)
         else:
-            np.multiply(x, p_alpha, out=s[0])
-            np.exp(s[0], out=o[0])
+            _rt.exp_mul(x, p_alpha, 0.0, False, False, out=o[0])
     else:
-        np.multiply(x, p_alpha, out=s[0])
-        np.exp(s[0], out=s[1])
-        np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
-        np.divide((-1.0), s[0], out=s[0])
-        np.copyto(o[0], s[1])
+        _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[0])
+        np.multiply(x, p_alpha, out=s[1])
+        np.add(s[1], ((-1.0) + np.power(p_alpha, 2.0)), out=s[1])
+        np.divide((-1.0), s[1], out=s[1])
+        np.copyto(o[0], s[0])
         np.copyto(o[0], 1.0, where=(p_alpha == 0.0))
-        np.copyto(o[0], s[0], where=(p_alpha < 0.0))
+        np.copyto(o[0], s[1], where=(p_alpha < 0.0))
 
 
 def soft_exponential_d1(x, *, out=None, alpha=0.5):
@@ -5351,20 +5343,19 @@ def _soft_exponential_d2_core(x, o, s, b, p_alpha):
         elif (p_alpha == 0.0):
             np.copyto(o[0], 0.0)
         else:
-            np.multiply(x, p_alpha, out=s[0])
-            np.exp(s[0], out=s[0])
+            _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[0])
             np.multiply(s[0], p_alpha, out=o[0])
     else:
-        np.multiply(x, p_alpha, out=s[0])
-        np.exp(s[0], out=s[1])
-        np.multiply(s[1], p_alpha, out=s[1])
-        np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
-        np.divide(1.0, s[0], out=s[0])
-        np.square(s[0], out=s[0])
+        _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[0])
         np.multiply(s[0], p_alpha, out=s[0])
-        np.copyto(o[0], s[1])
+        np.multiply(x, p_alpha, out=s[1])
+        np.add(s[1], ((-1.0) + np.power(p_alpha, 2.0)), out=s[1])
+        np.divide(1.0, s[1], out=s[1])
+        np.square(s[1], out=s[1])
+        np.multiply(s[1], p_alpha, out=s[1])
+        np.copyto(o[0], s[0])
         np.copyto(o[0], 0.0, where=(p_alpha == 0.0))
-        np.copyto(o[0], s[0], where=(p_alpha < 0.0))
+        np.copyto(o[0], s[1], where=(p_alpha < 0.0))
 
 
 def soft_exponential_d2(x, *, out=None, alpha=0.5):
@@ -5400,27 +5391,26 @@ def _soft_exponential_value_and_grad_core(x, o, s, b, p_alpha):
             np.copyto(o[0], x)
             np.copyto(o[1], 1.0)
         else:
-            np.multiply(x, p_alpha, out=s[0])
-            np.expm1(s[0], out=s[1])
-            np.multiply(s[1], np.divide(1.0, p_alpha), out=s[1])
-            np.add(s[1], p_alpha, out=o[0])
-            np.exp(s[0], out=o[1])
+            _rt.exp_mul(x, p_alpha, 0.0, True, False, out=s[0])
+            np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
+            np.add(s[0], p_alpha, out=o[0])
+            _rt.exp_mul(x, p_alpha, 0.0, False, False, out=o[1])
     else:
-        np.multiply(x, p_alpha, out=s[0])
-        np.expm1(s[0], out=s[1])
-        np.multiply(s[1], np.divide(1.0, p_alpha), out=s[1])
-        np.add(s[1], p_alpha, out=s[1])
-        np.add(x, p_alpha, out=s[2])
-        np.multiply(s[2], ((-1.0) * p_alpha), out=s[2])
-        np.log1p(s[2], out=s[2])
-        np.multiply(s[2], ((-1.0) * np.divide(1.0, p_alpha)), out=s[2])
-        np.copyto(o[0], s[1])
+        _rt.exp_mul(x, p_alpha, 0.0, True, False, out=s[0])
+        np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
+        np.add(s[0], p_alpha, out=s[0])
+        np.add(x, p_alpha, out=s[1])
+        np.multiply(s[1], ((-1.0) * p_alpha), out=s[1])
+        np.log1p(s[1], out=s[1])
+        np.multiply(s[1], ((-1.0) * np.divide(1.0, p_alpha)), out=s[1])
+        np.copyto(o[0], s[0])
         np.copyto(o[0], x, where=(p_alpha == 0.0))
-        np.copyto(o[0], s[2], where=(p_alpha < 0.0))
-        np.exp(s[0], out=s[2])
+        np.copyto(o[0], s[1], where=(p_alpha < 0.0))
+        _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[1])
+        np.multiply(x, p_alpha, out=s[0])
         np.add(s[0], ((-1.0) + np.power(p_alpha, 2.0)), out=s[0])
         np.divide((-1.0), s[0], out=s[0])
-        np.copyto(o[1], s[2])
+        np.copyto(o[1], s[1])
         np.copyto(o[1], 1.0, where=(p_alpha == 0.0))
         np.copyto(o[1], s[0], where=(p_alpha < 0.0))
     _rt.root_series(x, o[0], -0.5753641449035618, -5.214321232885128e-17, 0.2, (0.75, 0.1875, 0.03125, 0.00390625, 0.000390625, 3.255208333333333e-05, 2.3251488095238097e-06, 1.453218005952381e-07, 8.073433366402117e-09, 4.0367166832010584e-10), (p_alpha, ), (0.5,), r_rounded=4.77e-07, narrow_ok=True)
@@ -5446,7 +5436,7 @@ def soft_exponential_value_and_grad(x, *, out=None, alpha=0.5):
     0.2).
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_soft_exponential_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_soft_exponential_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',),
                      (('alpha', 'finite', None),))
 
@@ -5473,8 +5463,7 @@ def soft_exponential_d1_from_output(x, *, out=None):
 
 def _softplus_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.log1p(s[0], out=s[0])
     np.multiply(x, p_beta, out=s[1])
     np.clip(s[1], 0.0, np.inf, out=s[1])
@@ -5505,8 +5494,7 @@ def softplus(x, *, out=None, beta=1.0):
 
 def _softplus_d1_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[1], b[0])
     np.maximum(s[0], s[1], out=s[1])
@@ -5525,20 +5513,18 @@ def softplus_d1(x, *, out=None, beta=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals) when the
-    parameters are scalars at their defaults (beta=1.0): the float32 error analysis accepts this
-    program with those values only. Otherwise it is computed in float64 and rounded once.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_softplus_d1_core, (1, 2, 1, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
+    return _rt.apply(_softplus_d1_core, (1, 2, 1, False), x, None if out is None else (out,),
                      (beta, ), ('beta',),
                      (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _softplus_d2_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.multiply(s[0], p_beta, out=s[1])
     np.add(s[0], 1.0, out=s[0])
     np.square(s[0], out=s[0])
@@ -5566,8 +5552,7 @@ def softplus_d2(x, *, out=None, beta=1.0):
 
 def _softplus_value_and_grad_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.log1p(s[0], out=s[1])
     np.multiply(x, p_beta, out=s[2])
     np.clip(s[2], 0.0, np.inf, out=s[2])
@@ -6627,14 +6612,12 @@ def step_d1_from_output(x, *, out=None):
 
 def _swish_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    _rt.exp_r(s[0], out=s[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, True, out=s[0])
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[1], b[0])
     np.maximum(s[0], s[1], out=s[1])
     np.clip(x, (-np.inf), 0.0, out=s[2])
-    np.multiply(s[2], p_beta, out=s[2])
-    _rt.mul_exp(x, s[1], s[2], out=s[2])
+    _rt.mul_exp(x, s[1], s[2], None, p_beta, 0.0, out=s[2])
     np.add(s[0], 1.0, out=s[0])
     np.divide(s[2], s[0], out=o[0])
 
@@ -6652,31 +6635,28 @@ def swish(x, *, out=None, beta=1.0):
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
     float16/float32 input is computed in float32 (NumPy's float32 transcendentals, but
     exponentials computed in float64 and rounded once: NumPy's float32 exp is off by up to 2.45
-    ULPs) when the parameters are scalars at their defaults (beta=1.0): the float32 error
-    analysis accepts this program with those values only. Otherwise it is computed in float64
-    and rounded once.
+    ULPs; the float32 error analysis accepts this program).
     Numerics: stable forms: Sigmoid.
     """
-    return _rt.apply(_swish_core, (1, 3, 1, _rt.at_defaults((beta, ), (1.0, ), False)), x, None if out is None else (out,),
+    return _rt.apply(_swish_core, (1, 3, 1, False), x, None if out is None else (out,),
                      (beta, ), ('beta',),
                      (('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _swish_d1_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[1])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[1])
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[2], b[0])
     np.maximum(s[1], s[2], out=s[2])
     np.add(s[1], 1.0, out=s[3])
     np.divide(s[2], s[3], out=s[2])
-    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
     np.multiply(s[0], p_beta, out=s[0])
     np.square(s[3], out=s[3])
     np.divide(s[0], s[3], out=s[3])
     np.add(s[2], s[3], out=o[0])
-    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True)
+    _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True, scale=(0, 0))
 
 
 def swish_d1(x, *, out=None, beta=1.0):
@@ -6693,7 +6673,7 @@ def swish_d1(x, *, out=None, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Sigmoid.
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.471).
+    0.471); for other beta > 0 at x0 / beta, the output being beta^0 times a function of beta x.
     """
     return _rt.apply(_swish_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
                      (beta, ), ('beta',),
@@ -6705,9 +6685,8 @@ def _swish_d2_core(x, o, s, b, p_beta):
     np.tanh(s[0], out=s[0])
     np.multiply(x, s[0], out=s[0])
     np.abs(x, out=s[1])
-    np.multiply(s[1], ((-1.0) * p_beta), out=s[1])
-    np.exp(s[1], out=s[2])
-    _rt.mul_exp(s[0], s[2], s[1], out=s[1])
+    _rt.exp_mul(s[1], ((-1.0) * p_beta), 0.0, False, False, out=s[2])
+    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta), 0.0, out=s[1])
     np.add(s[2], 1.0, out=s[0])
     np.square(s[0], out=s[0])
     np.divide(1.0, s[0], out=s[0])
@@ -6716,8 +6695,8 @@ def _swish_d2_core(x, o, s, b, p_beta):
     np.multiply(s[2], s[0], out=s[0])
     np.multiply(s[0], (2.0 * p_beta), out=s[0])
     np.subtract(s[0], s[1], out=o[0])
-    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
-    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True)
+    _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True, scale=(0, 1))
+    _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True, scale=(0, 1))
 
 
 def swish_d2(x, *, out=None, beta=1.0):
@@ -6735,9 +6714,9 @@ def swish_d2(x, *, out=None, beta=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: DSigmoid, Tanh.
     Numerics: Taylor polynomial at the zero x0 = -2.39936 where the terms cancel (|x - x0| <
-    0.473).
+    0.473); for other beta > 0 at x0 / beta, the output being beta^1 times a function of beta x.
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
-    0.473).
+    0.473); for other beta > 0 at x0 / beta, the output being beta^1 times a function of beta x.
     """
     return _rt.apply(_swish_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',),
@@ -6746,24 +6725,22 @@ def swish_d2(x, *, out=None, beta=1.0):
 
 def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    np.multiply(s[0], ((-1.0) * p_beta), out=s[0])
-    np.exp(s[0], out=s[1])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[1])
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[2], b[0])
     np.maximum(s[1], s[2], out=s[2])
     np.clip(x, (-np.inf), 0.0, out=s[3])
-    np.multiply(s[3], p_beta, out=s[3])
-    _rt.mul_exp(x, s[2], s[3], out=s[3])
+    _rt.mul_exp(x, s[2], s[3], None, p_beta, 0.0, out=s[3])
     np.add(s[1], 1.0, out=s[4])
     np.divide(1.0, s[4], out=s[5])
     np.multiply(s[5], s[3], out=o[0])
     np.multiply(s[5], s[2], out=s[2])
-    _rt.mul_exp(x, s[1], s[0], out=s[0])
+    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
     np.multiply(s[0], p_beta, out=s[0])
     np.square(s[4], out=s[4])
     np.divide(s[0], s[4], out=s[4])
     np.add(s[2], s[4], out=o[1])
-    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True)
+    _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True, scale=(0, 0))
 
 
 def swish_value_and_grad(x, *, out=None, beta=1.0):
@@ -6782,7 +6759,7 @@ def swish_value_and_grad(x, *, out=None, beta=1.0):
     Numerics: stable forms: Sigmoid.
     Numerics: stable forms: DSigmoid, Sigmoid.
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
-    0.471).
+    0.471); for other beta > 0 at x0 / beta, the output being beta^0 times a function of beta x.
     Returns (f, f'); out= takes a pair of arrays.
     """
     return _rt.apply(_swish_value_and_grad_core, (2, 6, 1, True), x, None if out is None else tuple(out),

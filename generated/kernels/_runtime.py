@@ -538,9 +538,10 @@ _SHIFT_HI = 354.891356446692
 _SHIFT_LO = 1.1873519686893054e-14
 
 
-def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndarray
-            ) -> np.ndarray:
-    """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x). Where e is subnormal
+def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.0, *,
+            out: np.ndarray) -> np.ndarray:
+    """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x; with ``c``: u = C y
+    for C = c + c_lo, as in :func:`exp_mul`, and ``u`` holds y). Where e is subnormal
     or 0 (on those elements only) it is 2^-512 (p exp(u + 512 log 2)), the sum carried exactly
     (TwoSum, the low part of the constant, and with ``k`` Dekker's exact x^2): a subnormal e has
     a relative error up to 1/2, which p would carry into a result that may be far above the
@@ -556,13 +557,27 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, *, out: np.ndar
     np.multiply(p, e, out=out)
     if not idx.size:
         return out
+    if c is not None:  # u = C y: the product as hi + lo (Dekker)
+        c, c_lo = _scalar_or_array(c), _scalar_or_array(c_lo)
+        ca = c[idx] if isinstance(c, np.ndarray) else c
+        cl = c_lo[idx] if isinstance(c_lo, np.ndarray) else c_lo
+        yc = np.clip(ui, -1e300, 1e300)
+        cc = np.clip(ca, -1e300, 1e300)
+        ui = ui * ca
+        yh, yl = np.empty_like(yc), np.empty_like(yc)
+        _split(yc, yh, yl, yl)
+        ch = cc * _SPLIT
+        ch = ch - (ch - cc)
+        cr = cc - ch
+        clo = ((yh * ch - yc * cc) + yh * cr + yl * ch) + yl * cr + yc * cl
+        clo = np.where(np.isfinite(clo), clo, 0.0)
     ok = np.isfinite(pi) & np.isfinite(ui)
     # p overflowed where exp(u) underflowed to 0 with u = -inf (or u = -k x^2): the
     # exponential wins, the product is 0
     gone = np.isinf(pi) & zero & ((ui == -np.inf) if k is None else np.isfinite(ui))
     if gone.any():
         out[idx[gone]] = np.copysign(0.0, pi[gone])
-    lo = np.zeros_like(ui)
+    lo = clo if c is not None else np.zeros_like(ui)
     if k is not None:
         xc = np.clip(ui, -1e150, 1e150)
         ui = xc * xc
@@ -611,6 +626,13 @@ def exp_r(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _split_scalar(c: float) -> tuple[float, float]:
+    """Dekker's split of a float: c = h + lo, each with at most 26 significant bits."""
+    t = c * _SPLIT
+    h = t - (t - c)
+    return h, c - h
+
+
 def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> None:
     """Dekker's split a = h + lo in place, h with 26 significant bits and lo with 26 (t = a
     (2^27 + 1), h = t - (t - a), lo = a - h; |a| < 2^995): the products of two halves are
@@ -621,52 +643,156 @@ def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> Non
     np.subtract(a, h, out=lo)
 
 
-def exp_mul(y: np.ndarray, c: float, c_lo: float, *, out: np.ndarray) -> np.ndarray:
-    """exp(C y) for a constant C = c + c_lo (c_lo: the rounding of C). exp(c y), then where
-    |c y| > 1 (on those elements only; ``out`` may be ``y``) the product carried as hi + lo
-    exactly (Dekker's split of y and c) and exp(hi) (1 + lo): the rounding of c y would give a
-    relative error of |c y| 2^-53 (89 ULP for sech^2(2x/3) at x = 103)."""
+def exp_mul(y: np.ndarray, c, c_lo, m1: bool = False, rounded: bool = False, *,
+            out: np.ndarray) -> np.ndarray:
+    """exp(C y) (``m1``: expm1(C y)) for a coefficient C = c + c_lo (c_lo: the rounding of C):
+    a constant, or a parameter (a scalar or an array chunk; see :func:`recip_lo` for 1/p).
+    In float64, exp(c y), then where |c y| > 1 (on those elements only; ``out`` may be ``y``)
+    the product carried as hi + lo exactly (Dekker's split of y and c) and exp(hi) (1 + lo):
+    the rounding of c y would give a relative error of |c y| 2^-53 (89 ULP for sech^2(2x/3) at
+    x = 103, 397 for swish with beta = 25 at x = -24.7). Skipped when that rounding cannot
+    happen (c = +-2^k, c_lo = 0) or does not matter (results rounded to float32). Float32 y
+    (float32 compute): c y and the exponential in float64, rounded once (0.5 ULP, as
+    :func:`exp_r`), except for c = +-2^k without ``rounded``: then NumPy's float32 product
+    (exact) and exponential (up to 2.45 ULP, as the float32 error analysis assumes there)."""
+    fn = np.expm1 if m1 else np.exp
     n = y.shape[0]
-    yi = _work(n, 1)[0]
-    mask = np.greater(np.abs(y, out=yi), 1.0 / abs(c))  # before out (maybe y) is written
-    m = int(np.count_nonzero(mask))
-    full = m > n // 2  # most elements: all of them, no gather/scatter
-    idx = None if full else np.flatnonzero(mask)
-    if m:
-        yi, hi, yh, lo, t = _work(n if full else m, 5)
-        if full:
-            np.clip(y, -1e300, 1e300, out=yi)
-        else:
-            np.take(y, idx, out=yi)
-            np.clip(yi, -1e300, 1e300, out=yi)
-    np.multiply(y, c, out=out)
-    np.exp(out, out=out)
-    if not m:
+    c, c_lo = _scalar_or_array(c), _scalar_or_array(c_lo)
+    exact_c = not isinstance(c, np.ndarray) and not isinstance(c_lo, np.ndarray) and c_lo == 0 \
+        and (c == 0 or not math.isfinite(c) or math.frexp(c)[0] in (0.5, -0.5))
+    if y.dtype != np.float64 and exact_c and not rounded and (
+            c == 0 or 2.0**-126 <= abs(c) <= 2.0**127):  # (c a normal float32 too)
+        np.multiply(y, c, out=out)
+        return fn(out, out=out)
+    if y.dtype != np.float64:
+        w = _work(n, 1)[0]
+        np.multiply(y, c, out=w, dtype=np.float64)
+        fn(w, out=w)
+        np.copyto(out, w, casting="same_kind")
         return out
-    t0 = c * _SPLIT
-    ch = t0 - (t0 - c)
-    cl = c - ch
-    np.multiply(yi, c, out=hi)
-    _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
-    np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cl yh) + cl yl + c_lo y
-    lo -= hi
-    yh *= cl
-    lo += yh
-    np.multiply(t, ch, out=yh)
-    lo += yh
-    t *= cl
-    lo += t
-    yi *= c_lo
-    lo += yi
-    np.minimum(hi, 800.0, out=hi)  # (exp(hi) is 0 or inf beyond +-745: lo is irrelevant)
-    np.exp(hi, out=hi)
-    lo += 1.0
-    hi *= lo
-    if full:
-        np.copyto(out, hi)
+    if exact_c or getattr(_local, "rounded", False):
+        np.multiply(y, c, out=out)
+        return fn(out, out=out)
+    array_c = isinstance(c, np.ndarray) or isinstance(c_lo, np.ndarray)
+    if not array_c and not (1e-290 < abs(c) < 1e290 and math.isfinite(c_lo)):
+        np.multiply(y, c, out=out)  # (a coefficient this extreme: c y is rounded once)
+        return fn(out, out=out)
+    # elements with |c y| > 1: the product's rounding matters there
+    yi = _work(n, 1)[0]
+    np.abs(y, out=yi)
+    if array_c:
+        yi *= np.abs(c)
+        big = np.greater(yi, 1.0)
     else:
-        np.put(out, idx, hi)
+        big = np.greater(yi, 1.0 / abs(c))
+    m = int(np.count_nonzero(big))
+    if not m:
+        np.multiply(y, c, out=out)
+        return fn(out, out=out)
+    full = m > n // 2  # most elements: all of them, no gather/scatter
+    if full:
+        src, ca_all, cl_all = y, c, c_lo
+    else:
+        idx = np.flatnonzero(big)
+        src = y[idx]
+        ca_all = c[idx] if isinstance(c, np.ndarray) else c
+        cl_all = c_lo[idx] if isinstance(c_lo, np.ndarray) else c_lo
+        np.multiply(y, c, out=out)
+        fn(out, out=out)
+    res = out if full else src  # (full: block by block into out, which may be y: each block
+    for a in range(0, src.shape[0], EXP_BLOCK):  # of y is read before it is written)
+        b = min(a + EXP_BLOCK, src.shape[0])
+        ca = ca_all[a:b] if isinstance(ca_all, np.ndarray) else ca_all
+        cl = cl_all[a:b] if isinstance(cl_all, np.ndarray) else cl_all
+        _exp_dd(src[a:b], ca, cl, m1, res[a:b])
+    if not full:
+        np.put(out, idx, src)
     return out
+
+
+#: elements per block of :func:`exp_mul`'s double-double path: its five temporaries stay near
+#: the core's cache (131072-element temporaries: 14 ns per element, 16384: 8.5; in a kernel
+#: with two threads, swish at beta = 3, n = 1e7 float64, 32768 measured best: 104 ms)
+EXP_BLOCK = 32768
+
+
+def _scalar_or_array(v):
+    """A 0-d array as a float (a parameter expression such as np.where(...) gives one)."""
+    return float(v) if isinstance(v, np.ndarray) and v.ndim == 0 else v
+
+
+def _exp_dd(y: np.ndarray, c, c_lo, m1: bool, out: np.ndarray) -> None:
+    """exp(c y) (``m1``: expm1) on a block, the product as hi + lo (see :func:`exp_mul`).
+    ``out`` may be ``y``."""
+    yi, hi, yh, lo, t = (w[:y.shape[0]] for w in _work(EXP_BLOCK, 5))
+    # hi = c y as rounded (from y itself: far elements keep the plain exp(c y), 0 or inf, NaN),
+    # lo its rounding, from the halves of y (clipped: the split cannot overflow) and of c
+    np.multiply(y, c, out=hi)
+    np.clip(y, -1e300, 1e300, out=yi)
+    if isinstance(c, np.ndarray):
+        ca = np.clip(c, -1e300, 1e300)
+        ch = ca * _SPLIT
+        ch -= ch - ca
+        cr = ca - ch
+    else:  # (cr = 0 when c has at most 27 significant bits: beta = 3, 0.375, 25)
+        ch, cr = _split_scalar(c)
+    _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
+    np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cr yh) + cr yl + c_lo y
+    lo -= hi
+    if isinstance(cr, np.ndarray) or cr != 0.0:
+        yh *= cr
+        lo += yh
+        np.multiply(t, ch, out=yh)
+        lo += yh
+        t *= cr
+        lo += t
+    else:
+        t *= ch
+        lo += t
+    if isinstance(c_lo, np.ndarray) or c_lo != 0.0:
+        yi *= c_lo
+        lo += yi
+    if isinstance(c, np.ndarray):  # (as for a scalar: |c| beyond 1e-290 .. 1e290 splits
+        np.abs(c, out=t)  # badly next to a clipped y; its product stays rounded once)
+        lo[(t < 1e-290) | (t > 1e290)] = 0.0
+    # |lo| <= |c y| 2^-53 < 2^-42 where it matters (|c y| < 1500); elsewhere (exp(hi) 0 or
+    # inf, a clipped y, NaN) any value in the bound gives exp(hi) (fmax/fmin also drop NaN)
+    np.fmax(lo, -2.0**-40, out=lo)
+    np.fmin(lo, 2.0**-40, out=lo)
+    if m1:  # expm1(hi + lo) = expm1(hi) + exp(hi) lo (exp(hi) finite: inf lo may be NaN)
+        np.minimum(hi, 709.0, out=t)
+        np.exp(t, out=t)
+        t *= lo
+        np.expm1(hi, out=out)
+        out += t
+    else:
+        np.exp(hi, out=out)
+        lo += 1.0
+        out *= lo
+
+
+def recip_lo(p, r=None):
+    """The rounding of 1 / p: 1/p - fl(1/p), exactly enough for a double-double (``r``: the
+    rounded reciprocal, computed here when not given). Scalars or arrays; 0 where |p| is not
+    strictly between 1e-300 and 1e300 (0, infinite, NaN, or beyond the split's range: the
+    reciprocal then stays rounded once)."""
+    with np.errstate(all="ignore"):
+        if r is None:
+            r = np.divide(1.0, p)
+        pc = np.clip(p, -1e300, 1e300)
+        rc = np.clip(r, -1e300, 1e300)
+        t = pc * _SPLIT
+        ph = t - (t - pc)
+        pl = pc - ph
+        t = rc * _SPLIT
+        rh = t - (t - rc)
+        rl = rc - rh
+        h = pc * rc  # p r = h + l exactly (Dekker), 1 - h exact (Sterbenz)
+        lo = ((ph * rh - h) + ph * rl + pl * rh) + pl * rl
+        res = ((1.0 - h) - lo) / pc
+        ok = np.isfinite(res) & (np.abs(p) > 1e-300) & (np.abs(p) < 1e300)
+        return np.where(ok, res, 0.0) if isinstance(res, np.ndarray) else (
+            float(res) if ok else 0.0)
 
 
 def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndarray:
@@ -943,7 +1069,8 @@ def wide(x: np.ndarray) -> bool:
 
 def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, coeffs: tuple,
                 params: tuple = (), defaults: tuple = (), lead: int = 1, step: int = 1,
-                r_rounded: float | None = None, narrow_ok: bool = False) -> None:
+                r_rounded: float | None = None, narrow_ok: bool = False,
+                scale: tuple | None = None) -> None:
     """Overwrite ``o`` where |x - x0| < r by the Taylor polynomial d (c1 + c2 d + ...) at a
     simple zero x0 = hi + lo of the output, d = (x - hi) - lo (exact subtraction near x0),
     on those elements only, in float64: the kernel's sum cancels there (see
@@ -952,17 +1079,30 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     Results rounded to float32 (``_local.rounded``) need it only on |x - x0| < ``r_rounded``
     (where the double result is off by more than 2^-32 relative; 0: nowhere), and not at all
     with ``narrow_ok`` for float32 input (``_local.narrow``: the generator found the double
-    result fine at the float32 inputs nearest x0, and no float32 input is nearer)."""
+    result fine at the float32 inputs nearest x0, and no float32 input is nearer).
+
+    ``scale = (i, m)``: the output is a scale family in parameter i, f(x; p) = s^m f(s x; d)
+    with s = p / d (d its default, a power of two: s is exact), proved by the generator; a
+    scalar p > 0 other than d (the other parameters at their defaults) then takes the same
+    patch at the zero x0 / s: s^m times the polynomial in s x - x0 (s x carried exactly)."""
+    s = None
+    for i, (p, d) in enumerate(zip(params, defaults, strict=True)):
+        if np.ndim(p) or p != d:
+            if scale is None or i != scale[0] or np.ndim(p) or not 0.0 < p < math.inf:
+                return
+            s = float(p) / float(d)
+            if not 2.0**-500 < s < 2.0**500:  # (the split of s x would overflow)
+                return
     if getattr(_local, "rounded", False):
-        if narrow_ok and getattr(_local, "narrow", False):
+        if narrow_ok and s is None and getattr(_local, "narrow", False):
             return
         if r_rounded is not None:
             r = r_rounded
     if r <= 0.0:
         return
-    for p, d in zip(params, defaults, strict=True):
-        if np.ndim(p) or p != d:
-            return
+    if s is not None:
+        _root_series_scaled(x, o, hi, lo, r, coeffs, lead, step, s, scale[1])
+        return
     t, w = _work(x.shape[0], 2)
     if hi == 0.0:
         np.abs(x, out=t)
@@ -976,6 +1116,11 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
     d = x[idx].astype(np.float64)
     d -= hi
     d -= lo
+    o[idx] = _taylor(d, coeffs, lead, step)
+
+
+def _taylor(d: np.ndarray, coeffs: tuple, lead: int, step: int) -> np.ndarray:
+    """d^lead (c0 + c1 d^step + c2 d^(2 step) + ...) by Horner's rule (a new array)."""
     v = d if step == 1 else d * d if step == 2 else d**step
     p = np.full_like(d, coeffs[-1])
     for c in coeffs[-2::-1]:
@@ -983,6 +1128,31 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
         p += c
     for _ in range(lead):
         p *= d
+    return p
+
+
+def _root_series_scaled(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float,
+                        coeffs: tuple, lead: int, step: int, s: float, m: int) -> None:
+    """:func:`root_series` at the zero (hi + lo) / s of f(x; p) = s^m f(s x; d)."""
+    t, w = _work(x.shape[0], 2)
+    np.multiply(x, s, out=t, dtype=np.float64)
+    t -= hi
+    np.abs(t, out=t)
+    near = np.less(t, r, out=w.view(np.bool_)[:t.shape[0]])
+    if not near.any():
+        return
+    idx = np.flatnonzero(near)
+    xi = x[idx].astype(np.float64)
+    ph = xi * s  # s x = ph + pl exactly (Dekker), ph - hi exact near the zero (Sterbenz)
+    xh, xl = np.empty_like(xi), np.empty_like(xi)
+    _split(xi, xh, xl, xl)
+    sh, sl = _split_scalar(s)
+    pl = ((xh * sh - ph) + xh * sl + xl * sh) + xl * sl
+    d = ph - hi
+    d += pl - lo
+    p = _taylor(d, coeffs, lead, step)
+    if m:
+        p *= s**m
     o[idx] = p
 
 

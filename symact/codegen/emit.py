@@ -245,6 +245,11 @@ class Program:
             poly = self._exp_poly(e.args[0])
             if poly is not None:
                 return self.new("_rt.exp_poly", ["x", self.value(e.args[0]), *poly])
+        if isinstance(e, MulExp) and len(e.args) == 3:
+            pc = self._param_product(e.args[2])
+            if pc is not None:  # p exp(P y), P a parameter: the exponent as a double-double
+                return self.new("_rt.mul_exp", [self.value(e.args[0]), self.value(e.args[1]),
+                                                self.value(pc[0]), ("s", "None"), *pc[1:]])
         if isinstance(e, MulExp) and len(e.args) == 3:  # p exp(F(q(x))): one helper
             ex = e.args[1]
             for _ in range(20):
@@ -267,6 +272,12 @@ class Program:
                 lo = float(sp.N(c - sp.Float(hi, 40), 20))
                 return self.new("_rt.exp_mul", [self.value(rest), ("s", repr(hi)),
                                                 ("s", repr(lo))])
+        if isinstance(e, (sp.exp, Expm1)):
+            pc = self._param_product(e.args[0])
+            if pc is not None:  # exp(P y), P a parameter: P y as a double-double (helper)
+                return self.new("_rt.exp_mul", [self.value(pc[0]), *pc[1:],
+                                                ("s", str(isinstance(e, Expm1))),
+                                                ("s", "False")])
         if isinstance(e, Erfc):
             c, rest = e.args[0].as_independent(self.x, as_Add=False)
             if rest == self.x and c.is_number and _power_of_two(sp.nsimplify(c**2)):
@@ -392,6 +403,32 @@ class Program:
         c, f = t.as_coeff_Mul()
         return (isinstance(f, sp.exp) and self.dep(f) and c.is_Rational
                 and _power_of_two(abs(c)))
+
+    def _param_product(self, arg: sp.Expr):
+        """(y, c, c_lo) when ``arg`` is P y: y one of x, |x|, min(x, 0), max(x, 0) (exact) and
+        P an expression of the parameters (not a number): c the code of P, c_lo the code of
+        its rounding where that is known (0 for +-2^k p, 2^k recip_lo(p) for +-2^k / p; 0,
+        i.e. the rounding of P kept, otherwise). The product P y is rounded where the
+        exponential sees it (relative error |P y| 2^-53 in the result)."""
+        arg = self.defs.get(arg, arg)
+        if not isinstance(arg, sp.Mul):
+            return None
+        coeff, rest = arg.as_independent(self.x, as_Add=False)
+        x = self.x
+        if coeff.is_number or not coeff.free_symbols or self.dep(coeff) or not (
+                rest == x or rest == sp.Abs(x) or (isinstance(rest, (sp.Min, sp.Max))
+                                                   and set(rest.args) == {x, sp.S.Zero})):
+            return None
+        k, q = self._inline(coeff).as_coeff_Mul()  # (a CSE symbol is not a parameter)
+        lo = "0.0"
+        if not (k.is_Rational and _power_of_two(abs(k))):
+            pass  # (the rounding of k p stays)
+        elif isinstance(q, sp.Symbol) and q not in self.defs:
+            lo = "0.0"
+        elif isinstance(q, sp.Pow) and q.exp == -1 and isinstance(q.base, sp.Symbol) \
+                and q.base not in self.defs:
+            lo = f"({_num(k)} * _rt.recip_lo({self.scalar(q.base)}))"
+        return rest, ("s", self.scalar(coeff)), ("s", lo)
 
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
@@ -917,15 +954,22 @@ def _mask_operand(op: Op, kinds: dict) -> int | None:
 
 #: a line calling :func:`.runtime.exp_r` starts with this (after its indentation)
 EXP_R = "_rt.exp_r("
+#: exp(c y) with c y as a double-double; its last argument asks for the rounded exponential
+EXP_MUL = "_rt.exp_mul("
 
 
 def exp_lines(lines: list[str], rounded: bool) -> list[str]:
     """Exponential op lines as ``runtime.exp_r`` (``rounded``) or back to ``np.exp``: the same
     arguments; only lines that are such a call (not np.exp inside parameter code)."""
     old, new = ("np.exp(", EXP_R) if rounded else (EXP_R, "np.exp(")
+    flag = (", False, out=", ", True, out=")[::1 if rounded else -1]
     out = []
     for ln in lines:
         code = ln.lstrip()
+        if code.startswith(EXP_MUL) and flag[0] in code:  # (its last flag: ``rounded``)
+            head, _, tail = code.rpartition(flag[0])
+            out.append(ln[:len(ln) - len(code)] + head + flag[1] + tail)
+            continue
         out.append(ln[:len(ln) - len(code)] + new + code[len(old):] if code.startswith(old)
                    else ln)
     return out
@@ -936,14 +980,16 @@ def with_exp_rounded(c: Compiled, values: dict | None = None) -> Compiled | None
     0.5 ULPs instead of NumPy's 2.45) and the float32 decision taken again (at ``values``, see
     :func:`float32_at`); None when ``c`` has no np.exp. The sigmoid family needs it: x e /
     (1 + e) with NumPy's float32 exp measures 4.16 ULPs."""
-    if c.program is None or "np.exp" not in c.functions:
+    if c.program is None or not {"np.exp", "_rt.exp_mul"} & c.functions:
         return None
     ops, results, signs = c.program
-    ops = [Op(o.dest, "_rt.exp_r", o.args, o.kind, o.extra) if o.fn == "np.exp" else o
-           for o in ops]
+    ops = [Op(o.dest, "_rt.exp_r", o.args, o.kind, o.extra) if o.fn == "np.exp" else
+           Op(o.dest, o.fn, [*o.args[:4], ("s", "True")], o.kind, o.extra)
+           if o.fn == "_rt.exp_mul" and len(o.args) == 5 else o for o in ops]
     program = (ops, results, signs)
     native = float32_at(program, values)
-    return Compiled(exp_lines(c.lines, True), c.nfloat, c.nbool, (c.functions - {"np.exp"}) | {"_rt.exp_r"},
+    functions = c.functions - {"np.exp"} | ({"_rt.exp_r"} if "np.exp" in c.functions else set())
+    return Compiled(exp_lines(c.lines, True), c.nfloat, c.nbool, functions,
                     native is True, native if isinstance(native, tuple) else None, program)
 
 

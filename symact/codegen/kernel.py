@@ -31,7 +31,15 @@ import sympy as sp
 from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
 from . import runtime
-from .emit import EXP_R, EmitError, compile_outputs, exp_lines, float32_at, with_exp_rounded
+from .emit import (
+    EXP_MUL,
+    EXP_R,
+    EmitError,
+    compile_outputs,
+    exp_lines,
+    float32_at,
+    with_exp_rounded,
+)
 from .forms import common_denominator
 from .functions import STABLE, expand, to_textbook, underflow_products
 from .fuse import fuse
@@ -270,7 +278,18 @@ def _widest(*lists: list[tuple]) -> list[tuple]:
     return [best[h] for h in sorted(best)]
 
 
-def _root_lines(patches, k, names, defaults, notes) -> list[str]:
+def _scale(act, tb, names) -> tuple[int, int] | None:
+    """(0, m) when output ``tb`` of the one-parameter ``act`` is a scale family in its parameter
+    (:func:`.roots.scale_family`): its zero patches then serve every positive value."""
+    from .roots import scale_family
+
+    if len(names) != 1 or names[0] not in act.defaults:
+        return None
+    m = scale_family(tb, act.x, act.params[names[0]], sp.sympify(act.defaults[names[0]]))
+    return None if m is None else (0, m)
+
+
+def _root_lines(patches, k, names, defaults, notes, scale=None) -> list[str]:
     """``runtime.root_series`` lines for ``patches`` of output ``k`` (and their notes), or one
     ``runtime.root_table`` line for more than ``roots.FEW_ROOTS`` of them (two passes and a
     search on the candidates, instead of four passes per zero)."""
@@ -284,12 +303,20 @@ def _root_lines(patches, k, names, defaults, notes) -> list[str]:
                      f"(|x - x0| < {max(p[2] for p in patches):g} at most)")
         return [f"_rt.root_table(x, o[{k}], {tuple(patches)!r}, ({ps}), {defaults!r})"]
     lines = []
+    scaled = "" if scale is None else f", scale={scale!r}"
     for hi, lo, r, coeffs, r_rounded, f32_fine in patches:
         lines.append(f"_rt.root_series(x, o[{k}], {hi!r}, {lo!r}, {r!r}, {coeffs!r}, "
                      f"({ps}), {defaults!r}, r_rounded={r_rounded!r}, "
-                     f"narrow_ok={f32_fine!r})")
+                     f"narrow_ok={f32_fine!r}{scaled})")
         note = (f"Taylor polynomial at the zero x0 = {hi:.6g} where the terms cancel "
                 f"(|x - x0| < {r:g})")
+        if scale is not None:
+            p = names[scale[0]]
+            note += (f"; for other {p} > 0 at x0 {defaults[scale[0]]:g} / {p}, the output "
+                     f"being {p}^{scale[1]} times a function of {p} x"
+                     if defaults[scale[0]] != 1.0 else
+                     f"; for other {p} > 0 at x0 / {p}, the output being {p}^{scale[1]} "
+                     f"times a function of {p} x")
         if note not in notes:
             notes.append(note)
     return lines
@@ -461,13 +488,15 @@ def _generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None) -
     plain_fn = None if wide_lines is None else load(build(plain_lines + zero_lines, spec))
     for k, tb in enumerate(textbooks):
         found = _patches(act, tb, defaults_subs, fn, k, len(orders))
+        plain = [] if plain_fn is None else _patches(act, tb, defaults_subs, plain_fn, k,
+                                                     len(orders))
+        scale = _scale(act, tb, names) if found or plain else None
         if plain_fn is None:
-            extra.extend(_root_lines(found, k, names, defaults, notes))
+            extra.extend(_root_lines(found, k, names, defaults, notes, scale))
         else:
-            plain = _patches(act, tb, defaults_subs, plain_fn, k, len(orders))
-            roots.extend(_root_lines(_widest(found, plain), k, names, defaults, notes))
+            roots.extend(_root_lines(_widest(found, plain), k, names, defaults, notes, scale))
             # (no note of its own: its radius for rounded results is r_rounded, as before)
-            plain_roots.extend(_root_lines(plain, k, names, defaults, []))
+            plain_roots.extend(_root_lines(plain, k, names, defaults, [], scale))
         if not np.isnan(got[k][0]):
             extra.append(f"_rt.fix_nan(x, o[{k}])")
         fix = _inf_fix(act, tb, params, defaults_subs, (got[k][1], got[k][2]), notes)
@@ -637,7 +666,10 @@ def _float32_close(native: KernelSource, wide: KernelSource,
 
 
 def _uses_exp_r(lines: list[str]) -> bool:
-    return any(ln.lstrip().startswith(EXP_R) for ln in lines)
+    return any(ln.lstrip().startswith(EXP_R) or (ln.lstrip().startswith(EXP_MUL)
+                                                 and ln.endswith(", True, out=" + ln.rpartition(
+                                                     ", out=")[2]))
+               for ln in lines)
 
 
 def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, formulas,

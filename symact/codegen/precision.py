@@ -29,7 +29,7 @@ import numpy as np
 
 #: max ULP error of NumPy's float32 ufuncs (SIMD/SVML builds measured on 6e6 points; libm
 #: builds are more accurate)
-F32_ULPS = {"np.exp": 2.4, "_rt.exp_r": 0.51,
+F32_ULPS = {"np.exp": 2.4, "_rt.exp_r": 0.51, "_rt.expm1_r": 0.51,
             "np.expm1": 2.6, "np.log": 3.4, "np.log1p": 1.9, "np.tanh": 1.4,
             "np.arctan": 2.1, "np.sin": 1.45, "np.cos": 1.45}
 #: largest error estimate accepted for native float32 (the sum of worst cases is pessimistic:
@@ -257,12 +257,20 @@ def _step(op, args, mask):
         if e.uf and not e.of:  # (the helper recomputes a subnormal or zero e in float64)
             e = _v(e[0], e[1], False, False, e.support)
         args, mask = [args[0], e], mask[:2]
-    if op.fn == "_rt.exp_mul":  # exp(c y), the product c y exact: exp of an exact argument
-        c = _scalar(op.args[1][1])
-        (lo, hi), err = args[0]
-        iv = _iv_mul((lo, hi), (c, c))
-        op = type(op)(op.dest, "np.exp", op.args[:1], op.kind)
-        args, mask = [_v((min(iv), max(iv)), err, args[0].uf, args[0].of)], mask[:1]
+    if op.fn == "_rt.exp_mul":  # exp(c y) (expm1) of an exact argument: float32 y times
+        # c = +-2^k in float32 (exact), else c y in float64; the exponential in float64 and
+        # rounded once (exp_r's error) when asked (``rounded``) or c is not +-2^k, else NumPy's
+        iv = _iv_mul(args[0][0], args[1][0])
+        m1 = len(op.args) > 3 and op.args[3] == ("s", "True")
+        rounded = len(op.args) > 4 and op.args[4] == ("s", "True")
+        fn = ("_rt.expm1_r" if m1 else "_rt.exp_r") if rounded else (
+            "np.expm1" if m1 else "np.exp")
+        op = type(op)(op.dest, fn, op.args[:1], op.kind)
+        lo, hi = min(iv), max(iv)
+        # expm1 of a product that may be a nonzero below 2^-126 is a subnormal float32 value
+        # (bits lost) that a later product may scale back into range
+        uf = args[0].uf or (m1 and (lo <= 0.0 <= hi or min(abs(lo), abs(hi)) < 2.0**-126))
+        args, mask = [_v((lo, hi), args[0][1], uf, args[0].of)], mask[:1]
     if op.fn == "_rt.hypot_c":
         return _hypot(*args)
     v = _step_value(op, args, mask)
@@ -385,7 +393,7 @@ def _step_value(op, args, mask):
             if e:
                 raise _Reject
             return _v((_exp(lo), _exp(hi)), bound, lo < _EXP_UF, hi > _EXP_OF)
-        if fn == "np.expm1":
+        if fn in ("np.expm1", "_rt.expm1_r"):
             if e and hi > 0:
                 raise _Reject
             return _v((_exp(lo) - 1, _exp(hi) - 1), bound + e, uf, hi > _EXP_OF)

@@ -334,6 +334,41 @@ def _chebyshev(fn, lead: int, step: int, r: float, taylor_coeffs: tuple
     return coeffs
 
 
+#: exponents m tried by :func:`scale_family`
+SCALE_POWERS = (0, -1, 1, -2, 2)
+
+
+def scale_family(expr: sp.Expr, x: sp.Symbol, p: sp.Symbol, d: sp.Expr,
+                 seconds: float = 10.0) -> int | None:
+    """m such that expr(x; p) = s^m expr(s x; d) with s = p / d for every p > 0, proved by
+    ``sympy.simplify`` (swish' = sigmoid(beta x) (1 + beta x (1 - sigmoid(beta x))): m = 0):
+    the patches found at the default d then serve every positive p at the zeros x0 / s
+    (:func:`.runtime.root_series`). d must be a power of two (s = p / d exact). None when no
+    m is proved within the time budget."""
+    if not (d.is_Rational and d > 0 and math.frexp(float(d))[0] == 0.5):
+        return None
+    s = sp.Dummy("s", positive=True)
+    base = expr.subs(p, d)
+    scaled = expr.subs(p, s * d)
+    for m in SCALE_POWERS:
+        diff = scaled - s**m * base.subs(x, s * x)
+        try:  # (a cheap numeric screen first: two points)
+            vals = [complex(diff.subs({x: xv, s: sv}).evalf(30))
+                    for xv, sv in ((sp.Rational(7, 10), sp.Rational(17, 10)),
+                                   (sp.Rational(-13, 10), sp.Rational(3, 10)))]
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if any(not abs(v) < 1e-20 for v in vals):
+            continue
+        try:
+            with time_budget(seconds):
+                if sp.simplify(diff) == 0:
+                    return m
+        except BudgetExceeded:
+            return None
+    return None
+
+
 def zero_patch(expr: sp.Expr, x: sp.Symbol, kernel_out, seconds: float = 30.0
                ) -> tuple[float, float, float, tuple[float, ...], int, int, float] | None:
     """A patch at x = 0 for an output whose sum cancels there (``x - tanh(x)``), replacing

@@ -182,9 +182,12 @@ class _Machine:
                 node = _multiply(self.read(call.args[3]), node)
             self.write(kw["out"], node)
             return
-        if fn == "exp_mul":  # runtime helper: exp(c y), c y carried as a double-double
+        if fn == "exp_mul":  # runtime helper: exp(c y) (expm1), c y as a double-double
             arg = _multiply(self.read(call.args[1]), self.read(call.args[0]))
-            self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
+            m1 = len(call.args) > 3 and isinstance(call.args[3], ast.Constant) \
+                and call.args[3].value is True
+            self.write(kw["out"], ast.Call(ast.Name("expm1" if m1 else "exp", ast.Load()),
+                                           [arg], []))
             return
         if fn == "exp_neg_sq":  # runtime helper: exp(-k x^2), x^2 as a double-double
             sq = ast.BinOp(self.read(call.args[0]), ast.Pow(), ast.Constant(2))
