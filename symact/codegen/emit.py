@@ -420,13 +420,9 @@ class Program:
                                                    and set(rest.args) == {x, sp.S.Zero})):
             return None
         k, q = self._inline(coeff).as_coeff_Mul()  # (a CSE symbol is not a parameter)
-        lo = "0.0"
-        if not (k.is_Rational and _power_of_two(abs(k))):
-            pass  # (the rounding of k p stays)
-        elif isinstance(q, sp.Symbol) and q not in self.defs:
-            lo = "0.0"
-        elif isinstance(q, sp.Pow) and q.exp == -1 and isinstance(q.base, sp.Symbol) \
-                and q.base not in self.defs:
+        lo = "0.0"  # (exact for +-2^k p; for other P the rounding of P stays)
+        if k.is_Rational and _power_of_two(abs(k)) and isinstance(q, sp.Pow) \
+                and q.exp == -1 and isinstance(q.base, sp.Symbol) and q.base not in self.defs:
             lo = f"({_num(k)} * _rt.recip_lo({self.scalar(q.base)}))"
         return rest, ("s", self.scalar(coeff)), ("s", lo)
 

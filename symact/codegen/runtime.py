@@ -564,12 +564,7 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.
         yc = np.clip(ui, -1e300, 1e300)
         cc = np.clip(ca, -1e300, 1e300)
         ui = ui * ca
-        yh, yl = np.empty_like(yc), np.empty_like(yc)
-        _split(yc, yh, yl, yl)
-        ch = cc * _SPLIT
-        ch = ch - (ch - cc)
-        cr = cc - ch
-        clo = ((yh * ch - yc * cc) + yh * cr + yl * ch) + yl * cr + yc * cl
+        clo = _prod_err(yc, cc, yc * cc) + yc * cl
         clo = np.where(np.isfinite(clo), clo, 0.0)
     ok = np.isfinite(pi) & np.isfinite(ui)
     # p overflowed where exp(u) underflowed to 0 with u = -inf (or u = -k x^2): the
@@ -626,11 +621,19 @@ def exp_r(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _split_scalar(c: float) -> tuple[float, float]:
-    """Dekker's split of a float: c = h + lo, each with at most 26 significant bits."""
+def _halves(c):
+    """Dekker's split of a float or an array (a new one): c = h + lo, each with at most 26
+    significant bits (|c| < 2^995)."""
     t = c * _SPLIT
     h = t - (t - c)
     return h, c - h
+
+
+def _prod_err(a, b, p):
+    """a b - p exactly, p = fl(a b) (Dekker's product; floats or arrays, |a|, |b| < 2^995)."""
+    ah, al = _halves(a)
+    bh, bl = _halves(b)
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> None:
@@ -729,13 +732,8 @@ def _exp_dd(y: np.ndarray, c, c_lo, m1: bool, out: np.ndarray) -> None:
     # lo its rounding, from the halves of y (clipped: the split cannot overflow) and of c
     np.multiply(y, c, out=hi)
     np.clip(y, -1e300, 1e300, out=yi)
-    if isinstance(c, np.ndarray):
-        ca = np.clip(c, -1e300, 1e300)
-        ch = ca * _SPLIT
-        ch -= ch - ca
-        cr = ca - ch
-    else:  # (cr = 0 when c has at most 27 significant bits: beta = 3, 0.375, 25)
-        ch, cr = _split_scalar(c)
+    # (cr = 0 when c has at most 27 significant bits: beta = 3, 0.375, 25)
+    ch, cr = _halves(np.clip(c, -1e300, 1e300) if isinstance(c, np.ndarray) else c)
     _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
     np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cr yh) + cr yl + c_lo y
     lo -= hi
@@ -781,15 +779,8 @@ def recip_lo(p, r=None):
             r = np.divide(1.0, p)
         pc = np.clip(p, -1e300, 1e300)
         rc = np.clip(r, -1e300, 1e300)
-        t = pc * _SPLIT
-        ph = t - (t - pc)
-        pl = pc - ph
-        t = rc * _SPLIT
-        rh = t - (t - rc)
-        rl = rc - rh
         h = pc * rc  # p r = h + l exactly (Dekker), 1 - h exact (Sterbenz)
-        lo = ((ph * rh - h) + ph * rl + pl * rh) + pl * rl
-        res = ((1.0 - h) - lo) / pc
+        res = ((1.0 - h) - _prod_err(pc, rc, h)) / pc
         ok = np.isfinite(res) & (np.abs(p) > 1e-300) & (np.abs(p) < 1e300)
         return np.where(ok, res, 0.0) if isinstance(res, np.ndarray) else (
             float(res) if ok else 0.0)
@@ -1144,12 +1135,8 @@ def _root_series_scaled(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: f
     idx = np.flatnonzero(near)
     xi = x[idx].astype(np.float64)
     ph = xi * s  # s x = ph + pl exactly (Dekker), ph - hi exact near the zero (Sterbenz)
-    xh, xl = np.empty_like(xi), np.empty_like(xi)
-    _split(xi, xh, xl, xl)
-    sh, sl = _split_scalar(s)
-    pl = ((xh * sh - ph) + xh * sl + xl * sh) + xl * sl
     d = ph - hi
-    d += pl - lo
+    d += _prod_err(xi, s, ph) - lo
     p = _taylor(d, coeffs, lead, step)
     if m:
         p *= s**m
