@@ -304,6 +304,14 @@ class Program:
             self.functions.add("hypot")
             return self.new("_rt.hypot_c", [self.value(e.args[0]),
                                             ("s", self.scalar(e.args[1]))])
+        if isinstance(e, MulExp) and len(e.args) == 3:
+            u = self.defs.get(e.args[2], e.args[2])  # (through a CSE symbol)
+            if isinstance(u, sp.Min) and len(u.args) == 2 and sp.S.Zero in u.args:
+                # p exp(min(w, 0)): mul_exp reads u only where exp(u) is subnormal or 0, so
+                # u < -87 < 0 and u = w there; w saves the pass computing min(w, 0)
+                w = next(a for a in u.args if a != 0)
+                return self.new("_rt.mul_exp", [self.value(e.args[0]), self.value(e.args[1]),
+                                                self.value(w)])
         if isinstance(e, sp.DiracDelta):
             return ("s", "0.0")
         if isinstance(e, Indicator):

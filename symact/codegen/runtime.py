@@ -604,6 +604,12 @@ def _work(n: int, k: int) -> list:
     return [b[:n] for b in bufs[:k]]
 
 
+def _like(w: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The float64 work array ``w`` (of a's length) as an array of a's dtype: a float32 pass
+    writing into float64 goes through NumPy's casting loop (~3x a plain pass)."""
+    return w if a.dtype == w.dtype else w.view(a.dtype)[:a.shape[0]]
+
+
 _SPLIT = 134217729.0  # 2^27 + 1: Dekker's split
 
 
@@ -900,9 +906,7 @@ def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
     np.hypot itself."""
     if isinstance(c, np.ndarray) or not 2.0**-60 <= abs(c) <= 2.0**20:
         return np.hypot(a, c, out=out)
-    u = _work(a.shape[0], 1)[0]
-    if a.dtype != u.dtype:  # (float32 compute: half of a float64 work buffer)
-        u = u.view(a.dtype)[:a.shape[0]]
+    u = _like(_work(a.shape[0], 1)[0], a)
     np.abs(a, out=u)  # (before out, which may be a, is written)
     np.clip(u, 0.0, 1.152921504606847e18, out=out)
     np.square(out, out=out)
@@ -1095,6 +1099,7 @@ def root_series(x: np.ndarray, o: np.ndarray, hi: float, lo: float, r: float, co
         _root_series_scaled(x, o, hi, lo, r, coeffs, lead, step, s, scale[1])
         return
     t, w = _work(x.shape[0], 2)
+    t = _like(t, x)
     if hi == 0.0:
         np.abs(x, out=t)
     else:
@@ -1205,6 +1210,7 @@ def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
     his, splits, los, rs, coeffs, bound, reach = plan
     n = x.shape[0]
     t, w = _work(n, 2)
+    t = _like(t, o)
     np.abs(o, out=t)
     near = np.greater_equal(t, bound, out=w.view(np.bool_)[:n])
     np.logical_not(near, out=near)  # (True for a NaN)
