@@ -203,7 +203,8 @@ def _trig_points() -> np.ndarray:
 @pytest.mark.parametrize("name", ["sin", "cos"])
 def test_runtime_sin_cos_from_tan_match_mpmath(name):
     """float64 sin/cos through NumPy's SIMD tan: within 2.5 ULP everywhere, also next to the
-    zeros (where |tan| is huge and the sign test hands over to NumPy's own sin/cos)."""
+    zeros (cos: where |tan| is huge and the sign test hands over to NumPy's own sin/cos; sin:
+    2 t / (1 + t^2) with t = tan(y / 2), huge t next to the odd multiples of pi)."""
     y = _trig_points()
     fn = getattr(runtime, name)
     got = fn(y, out=np.empty_like(y))
@@ -219,3 +220,15 @@ def test_runtime_sin_cos_from_tan_match_mpmath(name):
         want = getattr(np, name)(x32)
         got32 = fn(x32, out=np.empty_like(x32))  # (sin/cos of inf: kernels run under errstate)
     assert np.array_equal(got32, want, equal_nan=True)
+
+
+def test_sine_of_tiny_arguments_is_the_argument():
+    """sin y = y (correctly rounded) for |y| < 2.1e-8: the half-angle form's y / 2 rounds for
+    subnormal y, which sinc = sin(x) / x would turn into 0 instead of 1; next to a multiple of
+    2 pi tan(y / 2) is as small but y is not, and the formula stays."""
+    y = np.array([5e-324, -5e-324, 3 * 5e-324, -1e-310, 2.2250738585072014e-308, 1e-20, -2e-8])
+    assert np.array_equal(runtime.sin(y, out=np.empty_like(y)), y)
+    assert np.array_equal(symact.get("sinc").numpy()(y), np.ones_like(y))
+    near = np.array([float(mpmath.mpf(2 * k) * mpmath.pi) for k in (1, -7, 12345)])
+    err, at = max_ulp(runtime.sin(near, out=np.empty_like(near)), near, mpmath.sin)
+    assert err <= 2.5, (err, at)
