@@ -8,8 +8,9 @@ Per scalar activation: time of the symact kernel, and its ratio against ``sympy.
 installed; torch.set_num_threads(2)) and against a plain copy (``np.copyto``). The contenders
 of one activation are timed in interleaved rounds (symact, lambdify, torch, copy, then again)
 and each keeps its best round: on a shared virtual machine a slow spell then hits all of them
-alike instead of whichever happened to run during it (the copy alone varied 3.5-6.3 ms). ``--scaling`` prints times for n = 1e3 .. 1e8 (gelu, relu, sigmoid);
-``--memory`` the peak extra memory of a call with ``out=`` (tracemalloc).
+alike instead of whichever happened to run during it (the copy alone varied 3.5-6.3 ms).
+``--scaling`` prints times for n = 1e3 .. 1e8 (gelu, relu, sigmoid); ``--memory`` the peak
+extra memory of a call with ``out=`` (tracemalloc).
 """
 
 from __future__ import annotations

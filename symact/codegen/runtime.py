@@ -943,55 +943,24 @@ def select(out: np.ndarray, cond: np.ndarray, v) -> None:
     np.bitwise_xor(oi, t, out=oi)
 
 
-#: |tan y| above which |cos y| < 1e-12: the sign test on tan(y / 2) in :func:`_trig` could
-#: fail within a rounding of cos y = 0, so these (rare) elements take NumPy's sin/cos
+#: |tan y| above which |cos y| < 1e-12: the sign test on tan(y / 2) in :func:`cos` could fail
+#: within a rounding of cos y = 0, so these (rare) elements take NumPy's cos
 _TAN_BIG = 1e12
 
 
-def _trig(y: np.ndarray, sine: bool, out: np.ndarray) -> np.ndarray:
-    """sin(y) or cos(y). In float64, NumPy's sin/cos are scalar libm calls (~12 ns per element;
-    its SIMD versions were disabled for accuracy) while its tan is SIMD (~1.4 ns, correctly
-    reduced, 0.5 ULP): with t = tan(y), cos y = s / sqrt(1 + t^2) and sin y = s t / sqrt(1 + t^2),
-    where s = sign(cos y) = sign(1 - |tan(y / 2)|). No cancellation anywhere (relative
-    condition <= 1 in t): five roundings, ~1 ULP against NumPy's 0.5. Where |t| > 1e12 (y
-    within 1e-12 of a zero of cos, where the sign test is not reliable) NumPy's sin/cos are used
-    on those elements. Other dtypes (float32: SIMD sin/cos) go straight to NumPy. NaN and
-    +-inf give NaN. ``out`` may be ``y``."""
-    if y.dtype != np.float64:
-        return (np.sin if sine else np.cos)(y, out=out)
-    if sine:
-        return _sin_half(y, out)
-    t, s = _work(y.shape[0], 2)
-    np.tan(y, out=t)
-    np.multiply(y, 0.5, out=s)  # (exact but for subnormal y, where the sign is + anyway)
-    np.tan(s, out=s)
-    np.abs(s, out=s)
-    np.subtract(1.0, s, out=s)
-    np.copysign(1.0, s, out=s)
-    if sine:
-        s *= t
-    np.square(t, out=t)
-    big = None
-    if not t.max(initial=0.0) <= _TAN_BIG**2:  # (NaN: only the formula's NaN)
-        big = np.flatnonzero(t > _TAN_BIG**2)
-        yb = y[big]  # (before out, which may be y, is written)
-    t += 1.0
-    np.sqrt(t, out=t)
-    np.divide(s, t, out=out)
-    if big is not None and big.size:
-        out[big] = (np.sin if sine else np.cos)(yb)
-    return out
-
-
-def _sin_half(y: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """sin y = 2 t / (1 + t^2) with t = tan(y / 2), float64: one SIMD tan and five plain passes
-    (half the work of the tan(y), tan(y / 2) form cos needs: 1 - t^2 would cancel there). The
+def sin(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """sin(y). In float64, NumPy's sin is a scalar libm call (~12 ns per element; its SIMD
+    version was disabled for accuracy) while its tan is SIMD (~1.4 ns, correctly reduced,
+    0.5 ULP): sin y = 2 t / (1 + t^2) with t = tan(y / 2), one tan and five plain passes. The
     relative condition in t is |1 - t^2| / (1 + t^2) <= 1 and 1 + t^2 >= 1 adds no cancellation:
     ~2 ULP at worst. |t| stays below ~1e19 (no double is nearer than ~1e-19 to an odd multiple
     of pi), so t^2 cannot overflow. Where 1 + t^2 rounds to 1 (|t| < 1.1e-8: rare, found by one
     reduction) and |y| < 2.1e-8 (not near another multiple of 2 pi), sin y rounds to y itself,
     which is written there: y / 2 is inexact for subnormal y (sinc = sin(x) / x at x = -5e-324
-    would be 0). NaN and +-inf give NaN. ``out`` may be ``y``."""
+    would be 0). Other dtypes (float32: SIMD sin) go straight to NumPy. NaN and +-inf give
+    NaN. ``out`` may be ``y``."""
+    if y.dtype != np.float64:
+        return np.sin(y, out=out)
     t, d = _work(y.shape[0], 2)
     np.multiply(y, 0.5, out=t)
     np.tan(t, out=t)
@@ -1009,14 +978,34 @@ def _sin_half(y: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def sin(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
-    """sin(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
-    return _trig(y, True, out)
-
-
 def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
-    """cos(y), float64 through NumPy's SIMD tan (see :func:`_trig`)."""
-    return _trig(y, False, out)
+    """cos(y). In float64 through NumPy's SIMD tan (see :func:`sin`): with t = tan(y),
+    cos y = s / sqrt(1 + t^2), where s = sign(cos y) = sign(1 - |tan(y / 2)|) (the half-angle
+    form (1 - t^2) / (1 + t^2) would cancel next to the zeros). No cancellation anywhere
+    (relative condition <= 1 in t): five roundings, ~1 ULP against NumPy's 0.5. Where
+    |t| > 1e12 (y within 1e-12 of a zero of cos, where the sign test is not reliable) NumPy's
+    cos is used on those elements. Other dtypes (float32: SIMD cos) go straight to NumPy. NaN
+    and +-inf give NaN. ``out`` may be ``y``."""
+    if y.dtype != np.float64:
+        return np.cos(y, out=out)
+    t, s = _work(y.shape[0], 2)
+    np.tan(y, out=t)
+    np.multiply(y, 0.5, out=s)  # (exact but for subnormal y, where the sign is + anyway)
+    np.tan(s, out=s)
+    np.abs(s, out=s)
+    np.subtract(1.0, s, out=s)
+    np.copysign(1.0, s, out=s)
+    np.square(t, out=t)
+    big = None
+    if not t.max(initial=0.0) <= _TAN_BIG**2:  # (NaN: only the formula's NaN)
+        big = np.flatnonzero(t > _TAN_BIG**2)
+        yb = y[big]  # (before out, which may be y, is written)
+    t += 1.0
+    np.sqrt(t, out=t)
+    np.divide(s, t, out=out)
+    if big is not None and big.size:
+        out[big] = np.cos(yb)
+    return out
 
 
 def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where: tuple,
