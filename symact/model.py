@@ -100,18 +100,25 @@ def _to_number(name: str, value: Any) -> sp.Expr:
     return _to_number(name, f)
 
 
+#: the sign assumptions a parameter symbol may carry, as (assumption, operator, bound), the
+#: strongest first (positive implies nonnegative and nonzero): ``Activation.bind`` checks them
+#: on exact values, and the generated kernels on the values they are called with
+#: (``codegen.kernel.domain_rules``), so both read this one table
+SIGN_RULES: tuple[tuple[str, str, float], ...] = (
+    ("positive", ">", 0.0), ("negative", "<", 0.0), ("nonnegative", ">=", 0.0),
+    ("nonpositive", "<=", 0.0), ("nonzero", "!=", 0.0))
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b, "!=": lambda a, b: a != b}
+
+
 def _check_assumptions(name: str, symbol: sp.Symbol, value: sp.Expr) -> None:
-    checks = [
-        ("positive", lambda v: v > 0, "> 0"),
-        ("nonnegative", lambda v: v >= 0, ">= 0"),
-        ("negative", lambda v: v < 0, "< 0"),
-        ("nonpositive", lambda v: v <= 0, "<= 0"),
-        ("nonzero", lambda v: v != 0, "!= 0"),
-        ("integer", lambda v: v.is_integer, "an integer"),
-    ]
-    for assumption, test, text in checks:
-        if symbol.assumptions0.get(assumption) and not bool(test(value)):
-            raise ParameterError(f"parameter {name!r} must be {text}, got {value}")
+    for assumption, op, bound in SIGN_RULES:
+        if symbol.assumptions0.get(assumption) and not bool(_COMPARE[op](value, 0)):
+            raise ParameterError(f"parameter {name!r} must be {op} {bound:g}, got {value}")
+    if symbol.assumptions0.get("integer") and not bool(value.is_integer):
+        raise ParameterError(f"parameter {name!r} must be an integer, got {value}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -224,3 +224,45 @@ def test_extreme_and_degenerate_coefficients():
     np.testing.assert_allclose(got, np.exp(np.array([-3000.0, 5.0, 6.0]) * 0.375), rtol=4e-16)
     assert small[0] == np.float32(1e30 * 2.0**-200)
     assert runtime.recip_lo(1e-302) == 0.0 and runtime.recip_lo(1e302) == 0.0
+
+
+@pytest.mark.parametrize("values", [dict(p1=3.0, p2=0.0, beta=1.0),
+                                    dict(p1=1.0, p2=0.0, beta=3.0),
+                                    dict(p1=0.375, p2=0.0, beta=1.0),
+                                    dict(p1=-1.5, p2=0.0, beta=0.75)])
+def test_acon_c_exponent_of_a_parameter_difference(values):
+    """acon_c's sigmoid of beta (p1 - p2) x: |beta (p1 - p2) x| as beta |p1 - p2| |x|
+    (``functions.abs_split``), so the runtime carries the product exactly in the shared
+    exponential and in the underflow path of the numerator (it was rounded: 134 ULP at
+    p1 = 3, x = -88.7; 133 at p1 = 0.375, x = -709.8)."""
+    act = symact.get("acon_c")
+    bound = act.bind(**values)
+    x = _points(np.random.default_rng(11))
+    x = np.concatenate([x, [-88.72, -266.0, -709.8, -1989.0]])
+    refs = _refs(bound, 0, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = act.numpy(0)(x, **values)
+    errs = ulp_errors(got, refs, "float64")
+    normal = np.array([r in ("inf", "-inf") or (r != "nan" and abs(float(r)) >= 2.0**-1022)
+                       for r in refs])
+    errs = np.where(normal, errs, 0.0)
+    worst = int(np.argmax(errs))
+    assert errs[worst] <= 4.0, (values, float(x[worst]), float(errs[worst]))
+
+
+@pytest.mark.parametrize("beta", [3.0, 25.0, 0.375])
+def test_softplus_over_beta_does_not_overflow_in_beta_x(beta):
+    """softplus(beta x) / beta as max(x, 0) + log1p(exp(-beta |x|)) / beta
+    (``functions.expand``): beta x overflowed for x > 1.8e308 / beta (inf instead of x)."""
+    x = np.array([8.988e307, 1.7e308, 1e300, -1e308, 2.0, -2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = symact.get("softplus").numpy(0)(x, beta=beta)
+        both = symact.get("softplus").numpy_value_and_grad()(x, beta=beta)
+    np.testing.assert_array_equal(got[:4], [8.988e307, 1.7e308, 1e300, 0.0])
+    np.testing.assert_array_equal(both[0], got)
+    with mpmath.workdps(40):
+        for xv, g in zip(x[4:], got[4:], strict=True):
+            ref = mpmath.log1p(mpmath.exp(beta * mpmath.mpf(xv))) / beta
+            assert abs(float(mpmath.mpf(g) - ref)) <= 2 * np.spacing(abs(float(ref)))

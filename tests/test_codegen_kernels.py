@@ -186,11 +186,12 @@ def test_no_warnings_nan_propagates(name):
 
 INF_CASES = ["sigmoid", "silu", "gelu", "softplus", "logsigmoid", "mish", "elu", "selu",
              "tanhshrink", "hardswish", "relu", "gelu_tanh", "swish", "loglog", "softsign",
-             "symmetric_sigmoid", "sinusoid", "exponential", "squareplus", "isru"]
+             "symmetric_sigmoid", "sinusoid", "exponential", "squareplus", "isru", "sinc",
+             "bent_identity"]
 
 
 @pytest.mark.parametrize("name", INF_CASES)
-@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("order", [0, 1, 2])
 def test_infinities_give_the_limits(name, order):
     act = symact.get(name).with_defaults()
     fn = mp_function(_textbook(act, order), act.x)

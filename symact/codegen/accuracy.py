@@ -124,7 +124,7 @@ def mp_function(expr: sp.Expr, x: sp.Symbol):
 def references(act, order: int, points: np.ndarray) -> list[str]:
     """High-precision references (decimal strings; 'nan', 'inf', '-inf') at ``points``."""
     expr = _textbook(act, order)
-    key = hashlib.sha256(f"v2|{act.name}|{sp.srepr(expr)}|{order}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"v3|{act.name}|{sp.srepr(expr)}|{order}".encode()).hexdigest()[:20]
     path = cache_dir() / f"{act.name}-{order}-{key}.json"
     cache: dict[str, str] = {}
     if path.exists():
@@ -177,9 +177,16 @@ def numeric_limit(fn, sign: int) -> str:
         if abs(v3) > mpmath.mpf(10) ** 160 and abs(v2) > mpmath.mpf(10) ** 80 and (
                 v2 > 0) == (v3 > 0):
             return "inf" if v3 > 0 else "-inf"
-        if abs(v3 - v2) <= mpmath.mpf(10) ** -30 * max(1, abs(v3)) and abs(v2 - v1) <= (
-                mpmath.mpf(10) ** -20 * max(1, abs(v2))):
-            return "0.0" if abs(v3) < mpmath.mpf(10) ** -330 else mpmath.nstr(v3, 34)
+        ten = mpmath.mpf(10)
+        if abs(v3 - v2) <= ten ** -30 * abs(v3) and abs(v2 - v1) <= ten ** -20 * abs(v2):
+            return mpmath.nstr(v3, 34)  # the values agree to 20 digits and more
+        if abs(v3) < ten ** -30 and abs(v2) < ten ** -15 and abs(v2 - v1) <= ten ** -15:
+            return "0.0"  # tending to 0 (like 1 / x): the value at 1e200 is not the limit
+        if abs(v3) > 10 and abs(v3) >= 1.5 * abs(v2) >= 2.25 * abs(v1) > 0 and (
+                v1 > 0) == (v2 > 0) == (v3 > 0):
+            # one sign, |f| growing by half or more each time log10 |x| doubles: unbounded
+            # (log |x| doubles with it; a bounded or periodic function cannot keep that up)
+            return "inf" if v3 > 0 else "-inf"
     return "nan"
 
 

@@ -39,6 +39,7 @@ from .functions import (
     MulErfc,
     MulExp,
     _power_of_two,
+    abs_split,
 )
 from .fuse import Guarded
 
@@ -295,6 +296,16 @@ class Program:
         if isinstance(e, (sp.sin, sp.cos)):
             arg = self.defs.get(e.args[0], e.args[0])  # (through a CSE symbol)
             c, rest = arg.as_coeff_Mul()
+            kind = "sin" if isinstance(e, sp.sin) else "cos"
+            pc = None
+            c2, rest2 = self._inline(arg).as_coeff_Mul()  # (a CSE symbol may hold 2 P)
+            if c2.is_Number and abs(c2) == 2 and self.dep(rest2):  # 2 P y: P y doubled inside
+                pc = self._param_product(rest2 * sp.sign(c2))
+                kind += "2"
+            if pc is None:
+                pc, kind = self._param_product(arg), kind[:3]
+            if pc is not None:  # of P y, P a parameter: the phase as a double-double
+                return self._trig_mul(pc, kind)
             if c.is_Number and abs(c) == 2 and self.dep(rest):
                 # sin(2 y) / cos(2 y): 2 y overflows for |y| > 2^1023 (double-angle form there)
                 return self.new("_rt.trig_double", [self.value(arg / 2),
@@ -310,6 +321,12 @@ class Program:
                 # p exp(min(w, 0)): mul_exp reads u only where exp(u) is subnormal or 0, so
                 # u < -87 < 0 and u = w there; w saves the pass computing min(w, 0)
                 w = next(a for a in u.args if a != 0)
+                pc = self._param_product(-abs_split(self._inline(w), self.x))
+                if pc is not None:  # (there w = -|P| |x|: the exponent as a double-double)
+                    return self.new("_rt.mul_exp", [self.value(e.args[0]),
+                                                    self.value(e.args[1]),
+                                                    self.value(pc[0]), ("s", "None"),
+                                                    *pc[1:]])
                 return self.new("_rt.mul_exp", [self.value(e.args[0]), self.value(e.args[1]),
                                                 self.value(w)])
         if isinstance(e, sp.DiracDelta):
@@ -434,6 +451,12 @@ class Program:
             lo = f"({_num(k)} * _rt.recip_lo({self.scalar(q.base)}))"
         return rest, ("s", self.scalar(coeff)), ("s", lo)
 
+    def _trig_mul(self, pc: tuple, kind: str) -> int:
+        """sin, cos, sin^2, sin(2 .), cos(2 .) of P y (``pc`` from :meth:`_param_product`):
+        ``runtime.trig_mul`` keeps the rounding of P y, which moves the phase by up to
+        |P y| 2^-53 (all the digits next to a zero of the result)."""
+        return self.new("_rt.trig_mul", [self.value(pc[0]), *pc[1:], ("s", repr(kind))])
+
     def _hypot_const(self, a, c: float):
         """hypot(a, c), c a constant with |c| <= 2^20: u = |a|, sqrt(min(u, 2^60)^2 + c^2),
         then max(., u). Below 2^60 this is sqrt(a^2 + c^2) (two correctly rounded steps, no
@@ -555,6 +578,9 @@ class Program:
         if p == 1:
             return self.value(b)
         if p == 2 and isinstance(b, sp.sin):
+            pc = self._param_product(b.args[0])
+            if pc is not None:  # of P y, P a parameter: the phase as a double-double
+                return self._trig_mul(pc, "sin_sq")
             # sin(y)^2 (runtime helper: tan-based, ~10x faster, for float32 results)
             return self.new("_rt.sin_sq", [self.value(b.args[0])])
         if p == -1:
@@ -720,8 +746,8 @@ def _exp_magnitude(e: sp.exp, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr | None] | 
     if k.is_positive and isinstance(rest, sp.Min) and len(rest.args) == 2 \
             and sp.S.Zero in rest.args:
         w = next(a for a in rest.args if a != 0)
-        return sp.Abs(k * w), w
-    if (-k).is_positive and isinstance(rest, sp.Abs):
+        return abs_split(k * w, x), w
+    if (-k).is_nonnegative and isinstance(rest, sp.Abs):  # (k = 0: both are 1)
         return -k * rest, None
     return None
 

@@ -226,6 +226,18 @@ def _power_of_two(c: sp.Expr) -> bool:
     return (p & (p - 1) == 0) and (q & (q - 1) == 0)
 
 
+def abs_split(z: sp.Expr, x: sp.Symbol | None) -> sp.Expr:
+    """|z| with a factor c free of x taken out: |c| |w| for z = c w. SymPy keeps |(p1 - p2) x|
+    whole when the sign of p1 - p2 is unknown; as |p1 - p2| |x| the exponential sees a
+    parameter times |x| (``Program._param_product``), a product the runtime carries exactly
+    (rounded, the argument's relative error |z| 2^-53 reached the result: 134 ULP for acon_c
+    with p1 - p2 = 3 at x = -88.7)."""
+    if x is None:
+        return sp.Abs(z)
+    c, w = z.as_independent(x, as_Add=False)
+    return sp.Abs(c) * sp.Abs(w) if c != 1 else sp.Abs(z)
+
+
 def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
     """Replace each stable function by its primitive stable form (for the emitter)."""
 
@@ -237,16 +249,16 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
             # goes outside the min, as it does outside the abs: min and abs share z's sum
             c, w = z.as_independent(*(z.free_symbols if x is None else {x}), as_Add=False)
             low = c * sp.Min(w, 0) if c.is_positive and c != 1 else sp.Min(z, 0)
-            return sp.exp(low) / (1 + sp.exp(-sp.Abs(z)))
+            return sp.exp(low) / (1 + sp.exp(-abs_split(z, x)))
         if isinstance(e, DSigmoid):
-            q = sp.exp(-sp.Abs(z))
+            q = sp.exp(-abs_split(z, x))
             # (1 + q)^2 as the divisor (1 + q in [1, 2]: no overflow): one rounding less than
             # q (1 / (1 + q))^2
             return q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Softplus):
-            return sp.Max(z, 0) + Log1p(sp.exp(-sp.Abs(z)))
+            return sp.Max(z, 0) + Log1p(sp.exp(-abs_split(z, x)))
         if isinstance(e, Sech2):
-            q = sp.exp(-2 * sp.Abs(z))
+            q = sp.exp(-2 * abs_split(z, x))
             return 4 * q / sp.UnevaluatedExpr((1 + q) ** 2)
         if isinstance(e, Tanh):
             return sp.tanh(z, evaluate=False)
@@ -267,8 +279,24 @@ def expand(expr: sp.Expr, x: sp.Symbol | None = None) -> sp.Expr:
         # sech^2 = 1 - tanh^2 = 4 m^2 (s + m)^2 / d^2 (s k + m^2 = (s + m)^2: no cancellation)
         return sp.UnevaluatedExpr(2 * m * (s + m) / d) ** 2
 
+    def scaled_softplus(m: sp.Mul) -> sp.Expr:
+        """k softplus(c w) with k c = 1 (c > 0): max(w, 0) + k log1p(exp(-c |w|)), the max
+        unscaled (softplus(beta x) / beta overflowed in beta x: inf at x = 9e307, beta = 3)."""
+        for a in m.args:
+            if not isinstance(a, Softplus):
+                continue
+            c, w = a.args[0].as_independent(x, as_Add=False)
+            k = m / a
+            if c != 1 and c.is_positive and x not in k.free_symbols and sp.simplify(
+                    k * c - 1) == 0:
+                return sp.Max(w, 0) + k * Log1p(sp.exp(-abs_split(a.args[0], x)))
+        return m
+
     expr = expr.replace(lambda e: isinstance(e, (Tanh, Sech2))
                         and isinstance(e.args[0], Softplus), of_softplus)
+    if x is not None:
+        expr = expr.replace(lambda e: isinstance(e, sp.Mul)
+                            and any(isinstance(a, Softplus) for a in e.args), scaled_softplus)
     kinds = (Sigmoid, DSigmoid, Softplus, Sech2, Tanh, OnePlusSin)
     return expr.replace(lambda e: isinstance(e, kinds), one)
 

@@ -30,6 +30,7 @@ import sympy as sp
 
 from ..budget import DEFAULT_BUDGET, BudgetExceeded, time_budget
 from ..errors import SymactError
+from ..model import SIGN_RULES
 from . import runtime
 from .emit import (
     EXP_MUL,
@@ -677,7 +678,8 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
     lines = [f"def {core}(x, o, s, b{plist}):"]
     lines += ["    " + ln for ln in body] or ["    pass"]
     kw = "".join(f", {n}={d!r}" for n, d in zip(names, defaults, strict=True))
-    doc = _docstring(act, orders, formulas, names, defaults, notes, spec,
+    domain = domain_rules(act, names)
+    doc = _docstring(act, orders, formulas, names, defaults, notes, spec, domain,
                      native_note=not spec[3] and transcendental,
                      exp_rounded=_uses_exp_r(body))
     lines.append("")
@@ -690,16 +692,9 @@ def _assemble(act, fname, core, plist, body, spec, names, defaults, orders, form
         outs = "None if out is None else tuple(out)"
     spec_code = f"({spec[0]}, {spec[1]}, {spec[2]}, {_precise_code(spec[3])})"
     lines.append(f"    return _rt.apply({core}, {spec_code}, x, {outs},")
-    domain = domain_rules(act, names)
     tail = f",\n                     {domain!r})" if domain else ")"
     lines.append(f"                     ({''.join(n + ', ' for n in names)}), {names!r}{tail}")
     return "\n".join(lines) + "\n"
-
-
-#: the assumption a parameter symbol may carry -> the rule its values must satisfy (the
-#: strongest first: positive implies nonnegative and nonzero)
-_ASSUMPTION_RULES = (("positive", ">", 0.0), ("negative", "<", 0.0), ("nonnegative", ">=", 0.0),
-                     ("nonpositive", "<=", 0.0), ("nonzero", "!=", 0.0))
 
 
 def domain_rules(act, names) -> tuple:
@@ -709,7 +704,7 @@ def domain_rules(act, names) -> tuple:
     rules: list = []
     for n in names:
         a = act.params[n].assumptions0
-        for key, op, bound in _ASSUMPTION_RULES:
+        for key, op, bound in SIGN_RULES:
             if a.get(key):
                 rules.append((n, op, bound))
                 break
@@ -737,8 +732,8 @@ def domain_rules(act, names) -> tuple:
     return tuple(rules)
 
 
-def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=False,
-               exp_rounded=False) -> str:
+def _docstring(act, orders, formulas, names, defaults, notes, spec, domain: tuple,
+               native_note=False, exp_rounded=False) -> str:
     numpy32 = ("NumPy's float32 transcendentals, but exponentials computed in float64 and "
                "rounded once: NumPy's float32 exp is off by up to 2.45 ULPs" if exp_rounded
                else "NumPy's float32 transcendentals")
@@ -752,7 +747,6 @@ def _docstring(act, orders, formulas, names, defaults, notes, spec, native_note=
         out.append("")
         out.append("Parameters (keyword, scalars or arrays broadcasting with x): " + ", ".join(
             f"{n}={d!r}" for n, d in zip(names, defaults, strict=True)))
-        domain = domain_rules(act, names)
         if domain:
             out.append("Domain: " + ", ".join(
                 f"{a} {op}" if b is None else f"{a} {op} {b:g}"

@@ -836,14 +836,19 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
 def trig_double(y: np.ndarray, cosine: bool, *, out: np.ndarray) -> np.ndarray:
     """sin(2 y) (``cosine``: cos(2 y)): the doubling is exact, except where 2 y overflows
     (|y| > 2^1023, finite y): there, on those elements only, the double-angle forms
-    2 sin(y) cos(y) and (cos(y) - sin(y)) (cos(y) + sin(y)). ``out`` may be ``y``."""
+    2 sin(y) cos(y) and (cos(y) - sin(y)) (cos(y) + sin(y)). For results rounded to float32
+    the tan-based :func:`sin` / :func:`cos` (NumPy's float64 sin and cos are scalar libm
+    calls, ~12 ns per element: float32 snake'' 96 -> 48 ms at n = 1e7). ``out`` may be ``y``."""
     big = 8.98846567431158e307  # 2^1023
     huge = None
     if not (y.max(initial=0.0) < big and y.min(initial=0.0) > -big):  # (NaN: checked too)
         huge = np.flatnonzero(np.isfinite(y) & (np.abs(y) >= big))
         yh = y[huge]
     np.multiply(y, 2.0, out=out)
-    (np.cos if cosine else np.sin)(out, out=out)
+    if getattr(_local, "rounded", False):  # (float32 results: the SIMD-tan forms, <= 2 ULP)
+        (cos if cosine else sin)(out, out=out)
+    else:
+        (np.cos if cosine else np.sin)(out, out=out)
     if huge is not None and huge.size:
         s, c = np.sin(yh), np.cos(yh)
         out[huge] = (c - s) * (c + s) if cosine else 2.0 * s * c
@@ -1006,6 +1011,109 @@ def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     if big is not None and big.size:
         out[big] = np.cos(yb)
     return out
+
+
+#: trig_mul's kinds: f(v) and its derivative's partner, for f(hi + lo) ~ f(hi) + lo f'(hi)
+_TRIG_KINDS = ("sin", "cos", "sin_sq", "sin2", "cos2")
+#: beyond this |c y| the low part of the product can exceed 2^-27 and the first-order form
+#: loses bits (lo^2 / 2 > 2^-55): those elements take the addition formulas
+_TRIG_LINEAR = 2.0**26
+
+
+def trig_mul(y: np.ndarray, c, c_lo, kind: str, *, out: np.ndarray) -> np.ndarray:
+    """sin(C y), cos(C y), sin(C y)^2, sin(2 C y) or cos(2 C y) (``kind``) for a coefficient
+    C = c + c_lo, a parameter (snake's sin(a x)^2 / a). The rounding of c y moves the phase by
+    up to |c y| 2^-53, which near a zero of the result is all its digits: snake' = 1 + sin(2 a
+    x) was 1.6e4 ULP off at a = 0.3, x = -65.5 (7e3 at a = 3 within |x| <= 100). So in
+    float64, unless the product is exact (c = +-2^k, c_lo = 0) or the result is rounded to
+    float32, c y = hi + lo exactly (Dekker) and f(hi + lo) = f(hi) + lo f'(hi) with f(hi) and
+    its partner from NumPy (exact reduction of hi): sin(hi) + lo cos(hi), cos(hi) - lo sin(hi),
+    (sin(hi) + lo cos(hi))^2 (squared after: relative accuracy next to the zeros; sin(hi) from
+    libm, as :func:`sin_sq` has it), sin(2 hi) +
+    2 lo cos(2 hi), cos(2 hi) - 2 lo sin(2 hi). Where |hi| > 2^26 (on those elements only) the
+    addition formulas with sin and cos of lo (their two terms can cancel: up to ~30 ULP
+    measured there, against no correct digit before). |y| beyond 1e299 / max(1, |c|) keeps hi alone
+    (the split needs |y| < 2^995 and finite products). ``out`` may be ``y``."""
+    c, c_lo = _scalar_or_array(c), _scalar_or_array(c_lo)
+    scalar = not isinstance(c, np.ndarray) and not isinstance(c_lo, np.ndarray)
+    exact = scalar and c_lo == 0.0 and (c == 0.0 or not math.isfinite(c)
+                                        or math.frexp(abs(c))[0] == 0.5)
+    n = y.shape[0]
+    if exact or y.dtype != np.float64 or getattr(_local, "rounded", False) or not n:
+        np.multiply(y, c, out=out)
+        return _TRIG_PLAIN[kind](out, out=out)
+    # (sin and cos use the first two work buffers; trig_double none)
+    lo, part, hi, t = _work(n, 6)[2:]
+    if scalar and abs(c) < 1e150:
+        ch, cl = _halves(c)
+        bound = 1e299 / max(1.0, abs(c))  # (the split of y and the products stay finite)
+        ok = np.abs(y).max() <= bound  # (NaN: False)
+        yc = y if ok else np.clip(y, -bound, bound, out=hi)
+        _split(yc, part, lo, t)  # y = yh + yl: yh in part, yl in lo
+        np.multiply(y, c, out=hi)
+        np.multiply(part, ch, out=t)  # lo = ((yh ch - hi) + yh cl + yl ch) + yl cl + y c_lo
+        t -= hi
+        part *= cl
+        t += part
+        np.multiply(lo, ch, out=part)
+        t += part
+        lo *= cl
+        lo += t
+        if c_lo:
+            np.multiply(y, c_lo, out=part)
+            lo += part
+        if not ok:
+            lo[np.abs(y) > bound] = 0.0
+            np.nan_to_num(lo, copy=False, nan=0.0)
+    else:  # an array coefficient (or an absurd one): temporaries of the chunk's size
+        cc = np.clip(np.broadcast_to(c, y.shape), -1e150, 1e150)
+        yc = np.clip(y, -1e150, 1e150)
+        np.multiply(y, c, out=hi)
+        lo[...] = _prod_err(yc, cc, yc * cc) + y * c_lo
+        lo[~((np.abs(y) <= 1e150) & (np.abs(np.broadcast_to(c, y.shape)) <= 1e150))] = 0.0
+    big = None
+    if not np.abs(hi).max(initial=0.0) <= _TRIG_LINEAR:  # (NaN: only the formula's NaN)
+        big = np.flatnonzero(np.abs(hi) > _TRIG_LINEAR)
+        big = big[np.isfinite(hi[big]) & (lo[big] != 0.0)]
+        hb, lb = hi[big], lo[big]
+    double = kind in ("sin2", "cos2")
+    if double:
+        trig_double(hi, kind == "sin2", out=part)  # the partner
+        trig_double(hi, kind == "cos2", out=out)
+        lo *= 2.0
+    elif kind == "cos":
+        sin(hi, out=part)
+        cos(hi, out=out)
+    else:
+        cos(hi, out=part)
+        # (squared, sin's error doubles: NumPy's libm sin, 0.5 ULP, as sin_sq has it)
+        (np.sin if kind == "sin_sq" else sin)(hi, out=out)
+    part *= lo
+    if kind in ("cos", "cos2"):
+        out -= part
+    else:
+        out += part
+    if kind == "sin_sq":
+        np.square(out, out=out)
+    if big is not None and big.size:
+        if double:
+            hb, lb = hb * 2.0, lb * 2.0  # (exact but where 2 hi overflows: NaN there)
+        sh, chh, sl, cl_ = np.sin(hb), np.cos(hb), np.sin(lb), np.cos(lb)
+        sv = sh * cl_ + chh * sl
+        cv = chh * cl_ - sh * sl
+        out[big] = {"sin": sv, "cos": cv, "sin_sq": sv * sv, "sin2": sv, "cos2": cv}[kind]
+    return out
+
+
+def _sin2(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    return trig_double(y, False, out=out)
+
+
+def _cos2(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    return trig_double(y, True, out=out)
+
+
+_TRIG_PLAIN = {"sin": sin, "cos": cos, "sin_sq": sin_sq, "sin2": _sin2, "cos2": _cos2}
 
 
 def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where: tuple,

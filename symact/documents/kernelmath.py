@@ -95,7 +95,13 @@ class _Machine:
                 return _const(-float(inner.value))
             return ast.UnaryOp(ast.USub(), inner)
         if isinstance(node, ast.BinOp):
-            return ast.BinOp(self.read(node.left), node.op, self.read(node.right))
+            left, right = self.read(node.left), self.read(node.right)
+            if isinstance(node.op, ast.Mult):  # (-1.0) * p: -p, as a reader writes it
+                return _multiply(left, right)
+            if isinstance(node.op, ast.Add) and isinstance(right, ast.UnaryOp) \
+                    and isinstance(right.op, ast.USub):  # p1 + -p2: p1 - p2
+                return ast.BinOp(left, ast.Sub(), right.operand)
+            return ast.BinOp(left, node.op, right)
         if isinstance(node, ast.Compare):  # a condition on the parameters: where=(p == 0.0)
             return ast.Compare(self.read(node.left), list(node.ops),
                                [self.read(c) for c in node.comparators])
@@ -205,6 +211,19 @@ class _Machine:
             arg = _multiply(ast.Constant(2), self.read(call.args[0]))
             self.write(kw["out"], ast.Call(ast.Name("cos" if cosine else "sin", ast.Load()),
                                            [arg], []))
+            return
+        if fn == "trig_mul":  # runtime helper: sin/cos/sin^2 of c y (or of 2 c y)
+            kind = call.args[3].value if isinstance(call.args[3], ast.Constant) else None
+            if kind not in ("sin", "cos", "sin_sq", "sin2", "cos2"):
+                raise KernelMathError(f"trig_mul kind {ast.unparse(call.args[3])!r}")
+            arg = _multiply(self.read(call.args[1]), self.read(call.args[0]))
+            if kind.endswith("2"):
+                arg = _multiply(ast.Constant(2), arg)
+            node = ast.Call(ast.Name("cos" if kind.startswith("cos") else "sin", ast.Load()),
+                            [arg], [])
+            if kind == "sin_sq":
+                node = ast.BinOp(node, ast.Pow(), ast.Constant(2))
+            self.write(kw["out"], node)
             return
         if fn == "exp_r":  # runtime helper: exp(z) (float32: the double exp rounded)
             node = ast.Call(ast.Name("exp", ast.Load()), [self.read(call.args[0])], [])
