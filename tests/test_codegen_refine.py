@@ -49,10 +49,14 @@ def test_cancellation_bounded_by_the_intervals(monkeypatch):
 
 
 def test_refine_intervals_of_catalog_kernels():
-    """elu' in float32 except x <= -80 (exp(x) underflows float32's normal range there); silu'
-    stays in float64 (its sum cancels near its zero)."""
-    src = " ".join(symact.get("elu").numpy(1).source.split())
+    """selu' in float32 except x <= -80 (exp(x) underflows float32's normal range there, and
+    the constant lambda alpha then scales a subnormal); elu' = alpha e^x in float32 on the
+    whole line (alpha joins mul_exp's product, which recomputes an underflowed exponential in
+    float64); silu' stays in float64 (its sum cancels near its zero)."""
+    src = " ".join(symact.get("selu").numpy(1).source.split())
     assert "((-np.inf, -80.0),)" in src and "except for x in [-inf, -80]" in src
+    src = " ".join(symact.get("elu").numpy(1).source.split())
+    assert "_rt.mul_exp(p_alpha," in src and ", False), x," in src
     assert ", True), x," in symact.get("silu").numpy(1).source.replace("\n", " ")
 
 
@@ -300,12 +304,23 @@ def test_float32_check_rejects_a_kernel_off_by_more_than_the_bound():
 
 
 def test_refined_elements_need_no_more_than_one_chunk_buffer():
-    """Every element in the refined interval (elu' at x <= -80): the float64 recomputation
+    """Every element in the refined interval (selu' at x <= -80): the float64 recomputation
     runs once per chunk from indices built piece by piece into a per-thread buffer, so the
-    call's extra memory with out= stays below one chunk buffer."""
+    call's extra memory with out= stays below one chunk buffer; and elu', where every element
+    takes mul_exp's subnormal path (in blocks), likewise."""
     import tracemalloc
 
     fn = symact.get("elu").numpy(1)
+    x = np.full(4 * runtime.CHUNK + 3, -100.0, np.float32)
+    out = np.empty_like(x)
+    fn(x, out=out)
+    tracemalloc.start()
+    fn(x, out=out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak <= runtime.CHUNK_BYTES
+    np.testing.assert_array_equal(out, fn(x.astype(np.float64)).astype(np.float32))
+    fn = symact.get("selu").numpy(1)
     x = np.full(4 * runtime.CHUNK + 3, -100.0, np.float32)
     out = np.empty_like(x)
     fn(x, out=out)

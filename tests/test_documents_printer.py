@@ -138,7 +138,7 @@ _NAMESPACE = {
                                   "sqnl", "bent_identity", "isru", "elu", "tanhshrink",
                                   "softsign", "soft_exponential", "leaky_relu", "softshrink",
                                   "hardshrink", "selu", "hardtanh", "absolute", "silu",
-                                  "lecun_tanh", "gaussian", "squareplus", "snake"])
+                                  "lecun_tanh", "gaussian", "squareplus", "snake", "isrlu"])
 @pytest.mark.parametrize("order", [0, 1])
 def test_rendered_kernel_computes_the_kernel(name, order):
     """The function latexify renders, executed, agrees with the kernel it was read from."""

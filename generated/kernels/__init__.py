@@ -99,17 +99,16 @@ def absolute_value_and_grad(x, *, out=None):
 def _acon_c_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.abs(x, out=s[0])
     _rt.exp_mul(s[0], ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, False, True, out=s[1])
-    np.multiply(x, ((p_p1 + ((-1.0) * p_p2)) * p_beta), out=s[2])
+    np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[2])
     np.greater(s[2], 0.0, out=b[0])
-    np.copyto(s[2], b[0])
-    np.maximum(s[1], s[2], out=s[2])
-    _rt.mul_exp(x, s[2], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
-    np.multiply(s[0], (p_p1 + ((-1.0) * p_p2)), out=s[0])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
+    _rt.mul_exp(s[2], s[3], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
     np.add(s[1], 1.0, out=s[1])
     np.divide(s[0], s[1], out=s[1])
     np.multiply(x, p_p2, out=s[0])
     np.add(s[0], s[1], out=o[0])
-    _rt.fix_inf_probe(_acon_c_core, (1, 3, 1), 0, x, o[0], (p_p1, p_p2, p_beta, ))
+    _rt.fix_inf_probe(_acon_c_core, (1, 4, 1), 0, x, o[0], (p_p1, p_p2, p_beta, ))
 
 
 def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
@@ -132,27 +131,27 @@ def acon_c(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: the limits at +-inf are taken from the kernel at the largest finite floats (they
     depend on the parameters).
     """
-    return _rt.apply(_acon_c_core, (1, 3, 1, _rt.at_defaults((p1, p2, beta, ), (1.0, 0.0, 1.0, ), False)), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_core, (1, 4, 1, _rt.at_defaults((p1, p2, beta, ), (1.0, 0.0, 1.0, ), False)), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'),
                      (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
 
 def _acon_c_d1_core(x, o, s, b, p_p1, p_p2, p_beta):
-    np.abs(x, out=s[0])
-    _rt.exp_mul(s[0], ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, False, False, out=s[1])
-    np.multiply(x, ((p_p1 + ((-1.0) * p_p2)) * p_beta), out=s[2])
-    np.greater(s[2], 0.0, out=b[0])
-    np.copyto(s[2], b[0])
-    np.maximum(s[1], s[2], out=s[2])
-    np.multiply(s[2], (p_p1 + ((-1.0) * p_p2)), out=s[2])
-    np.add(s[1], 1.0, out=s[3])
-    np.divide(s[2], s[3], out=s[2])
-    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
-    np.multiply(s[0], (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[0])
-    np.square(s[3], out=s[3])
-    np.divide(s[0], s[3], out=s[3])
-    np.add(s[2], s[3], out=s[3])
-    np.add(s[3], p_p2, out=o[0])
+    np.multiply(x, (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[0])
+    np.abs(x, out=s[1])
+    _rt.exp_mul(s[1], ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, False, False, out=s[2])
+    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
+    np.add(s[2], 1.0, out=s[3])
+    np.square(s[3], out=s[4])
+    np.divide(s[0], s[4], out=s[4])
+    np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[0])
+    np.greater(s[0], 0.0, out=b[0])
+    np.copyto(s[0], b[0])
+    np.maximum(s[2], s[0], out=s[0])
+    _rt.mul_exp((p_p1 + ((-1.0) * p_p2)), s[0], s[1], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[1])
+    np.divide(s[1], s[3], out=s[3])
+    np.add(s[3], s[4], out=s[4])
+    np.add(s[4], p_p2, out=o[0])
     _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=9.34e-07, narrow_ok=True)
 
 
@@ -173,7 +172,7 @@ def acon_c_d1(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: Taylor polynomial at the zero x0 = -1.27846 where the terms cancel (|x - x0| <
     0.471).
     """
-    return _rt.apply(_acon_c_d1_core, (1, 4, 1, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_d1_core, (1, 5, 1, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'),
                      (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
@@ -182,17 +181,18 @@ def _acon_c_d2_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.multiply(x, (0.5 * (p_p1 + ((-1.0) * p_p2)) * p_beta), out=s[0])
     np.tanh(s[0], out=s[0])
     np.multiply(x, s[0], out=s[0])
+    np.multiply(s[0], (np.power((p_p1 + ((-1.0) * p_p2)), 3.0) * np.power(p_beta, 2.0)), out=s[0])
     np.abs(x, out=s[1])
     _rt.exp_mul(s[1], ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, False, False, out=s[2])
-    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[1])
-    np.add(s[2], 1.0, out=s[0])
-    np.square(s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], (np.power((p_p1 + ((-1.0) * p_p2)), 3.0) * np.power(p_beta, 2.0)), out=s[1])
-    np.multiply(s[2], s[0], out=s[0])
-    np.multiply(s[0], (2.0 * p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[0])
-    np.subtract(s[0], s[1], out=o[0])
+    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
+    np.add(s[2], 1.0, out=s[3])
+    np.square(s[3], out=s[3])
+    np.divide(1.0, s[3], out=s[3])
+    np.multiply(s[3], s[0], out=s[0])
+    _rt.mul_exp((p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), s[2], s[1], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[1])
+    np.multiply(s[3], s[1], out=s[1])
+    np.multiply(s[1], 2.0, out=s[1])
+    np.subtract(s[1], s[0], out=o[0])
     _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=1.6e-06, narrow_ok=True)
     _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=1.6e-06, narrow_ok=True)
 
@@ -217,7 +217,7 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
     0.473).
     """
-    return _rt.apply(_acon_c_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_acon_c_d2_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (p1, p2, beta, ), ('p1', 'p2', 'beta'),
                      (('p1', 'finite', None), ('p2', 'finite', None), ('beta', '>', 0.0), ('beta', 'finite', None)))
 
@@ -225,22 +225,23 @@ def acon_c_d2(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
 def _acon_c_value_and_grad_core(x, o, s, b, p_p1, p_p2, p_beta):
     np.abs(x, out=s[0])
     _rt.exp_mul(s[0], ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, False, False, out=s[1])
-    np.multiply(x, ((p_p1 + ((-1.0) * p_p2)) * p_beta), out=s[2])
+    np.multiply(x, (p_p1 + ((-1.0) * p_p2)), out=s[2])
     np.greater(s[2], 0.0, out=b[0])
-    np.copyto(s[2], b[0])
-    np.maximum(s[1], s[2], out=s[2])
-    _rt.mul_exp(x, s[2], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[3])
+    np.copyto(s[3], b[0])
+    np.maximum(s[1], s[3], out=s[3])
+    _rt.mul_exp(s[2], s[3], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[2])
     np.add(s[1], 1.0, out=s[4])
-    np.divide((p_p1 + ((-1.0) * p_p2)), s[4], out=s[5])
-    np.multiply(s[5], s[3], out=s[3])
+    np.divide(1.0, s[4], out=s[5])
+    np.multiply(s[5], s[2], out=s[2])
     np.multiply(x, p_p2, out=s[6])
-    np.add(s[3], s[6], out=o[0])
-    np.multiply(s[2], s[5], out=s[5])
-    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
-    np.multiply(s[0], (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[0])
+    np.add(s[2], s[6], out=o[0])
+    np.multiply(x, (p_beta * np.power((p_p1 + ((-1.0) * p_p2)), 2.0)), out=s[6])
+    _rt.mul_exp(s[6], s[1], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[1])
     np.square(s[4], out=s[4])
-    np.divide(s[0], s[4], out=s[4])
-    np.add(s[5], s[4], out=s[4])
+    np.divide(s[1], s[4], out=s[4])
+    _rt.mul_exp((p_p1 + ((-1.0) * p_p2)), s[3], s[0], None, ((-1.0) * p_beta * np.abs((p_p1 + ((-1.0) * p_p2)))), 0.0, out=s[0])
+    np.multiply(s[5], s[0], out=s[0])
+    np.add(s[0], s[4], out=s[4])
     np.add(s[4], p_p2, out=o[1])
     _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_p1, p_p2, p_beta, ), (1.0, 0.0, 1.0), r_rounded=9.34e-07, narrow_ok=True)
     _rt.fix_inf_probe(_acon_c_value_and_grad_core, (2, 7, 1), 0, x, o[0], (p_p1, p_p2, p_beta, ))
@@ -942,7 +943,7 @@ def _elu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
-    np.multiply(s[0], p_alpha, out=s[0])
+    _rt.mul_exp(p_alpha, s[0], x, out=s[0])
     np.copyto(o[0], 1.0)
     _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
@@ -961,11 +962,10 @@ def elu_d1(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
-    in [-inf, -80], computed in float64 and rounded once: there the float32 error analysis
-    rejects this program.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_elu_d1_core, (1, 1, 1, ((-np.inf, -80.0),)), x, None if out is None else (out,),
+    return _rt.apply(_elu_d1_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
@@ -974,7 +974,7 @@ def _elu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
     np.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
-    np.multiply(s[0], p_alpha, out=s[0])
+    _rt.mul_exp(p_alpha, s[0], x, out=s[0])
     np.copyto(o[0], 0.0)
     _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
@@ -993,11 +993,10 @@ def elu_d2(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
-    in [-inf, -80], computed in float64 and rounded once: there the float32 error analysis
-    rejects this program.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     """
-    return _rt.apply(_elu_d2_core, (1, 1, 1, ((-np.inf, -80.0),)), x, None if out is None else (out,),
+    return _rt.apply(_elu_d2_core, (1, 1, 1, False), x, None if out is None else (out,),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
@@ -1010,7 +1009,7 @@ def _elu_value_and_grad_core(x, o, s, b, p_alpha):
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
-    np.multiply(s[0], p_alpha, out=s[0])
+    _rt.mul_exp(p_alpha, s[0], x, out=s[0])
     np.copyto(o[1], 1.0)
     _rt.select(o[1], b[0], s[0])
     _rt.fix_nan(x, o[1])
@@ -1030,13 +1029,12 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
     Derivatives at a kink are those of the branch whose condition contains the point. NumPy
     ufunc rules: float16/32/64 keep their dtype (ints and bools give float64; complex/object
     raise TypeError); out= is honoured (also out=x); NaN propagates; no floating-point warnings.
-    float16/float32 input is computed in float32 (NumPy's float32 transcendentals), except for x
-    in [-inf, -80], computed in float64 and rounded once: there the float32 error analysis
-    rejects this program.
+    float16/float32 input is computed in float32 (NumPy's float32 transcendentals; the float32
+    error analysis accepts this program).
     Numerics: stable forms: Expm1.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_elu_value_and_grad_core, (2, 3, 1, ((-np.inf, -80.0),)), x, None if out is None else tuple(out),
+    return _rt.apply(_elu_value_and_grad_core, (2, 3, 1, False), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
@@ -2269,7 +2267,7 @@ def _isrlu_core(x, o, s, b, p_alpha):
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
-    np.divide(s[0], s[1], out=s[1])
+    _rt.div_hypot(s[0], s[1], np.sqrt(p_alpha), out=s[1])
     np.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * np.power(p_alpha, (-0.5))))
@@ -2299,8 +2297,7 @@ def isrlu(x, *, out=None, alpha=1.0):
 
 def _isrlu_d1_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    _rt.hypot_pow(s[0], 1.0, (-1.5), out=s[0])
+    _rt.hypot_pow(x, 1.0, (-1.5), p_alpha, out=s[0])
     np.copyto(o[0], 1.0)
     _rt.select(o[0], b[0], s[0])
     _rt.fix_nan(x, o[0])
@@ -2328,8 +2325,7 @@ def isrlu_d1(x, *, out=None, alpha=1.0):
 
 def _isrlu_d2_core(x, o, s, b, p_alpha):
     np.less(x, 0.0, out=b[0])
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    _rt.hypot_pow(s[0], 1.0, (-2.5), out=s[0])
+    _rt.hypot_pow(x, 1.0, (-2.5), p_alpha, out=s[0])
     np.multiply(x, s[0], out=s[0])
     np.multiply(s[0], ((-3.0) * p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
@@ -2368,12 +2364,11 @@ def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
-    np.divide(s[0], s[1], out=s[1])
+    _rt.div_hypot(s[0], s[1], np.sqrt(p_alpha), out=s[1])
     np.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     np.less(x, 0.0, out=b[0])
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    _rt.hypot_pow(s[0], 1.0, (-1.5), out=s[0])
+    _rt.hypot_pow(x, 1.0, (-1.5), p_alpha, out=s[0])
     np.copyto(o[1], 1.0)
     _rt.select(o[1], b[0], s[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * np.power(p_alpha, (-0.5))))
@@ -2411,7 +2406,7 @@ def _isru_core(x, o, s, b, p_alpha):
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
     np.maximum(s[1], s[0], out=s[0])
-    np.divide(x, s[0], out=o[0])
+    _rt.div_hypot(x, s[0], np.sqrt(p_alpha), out=o[0])
     _rt.fix_inf(x, o[0], np.power(p_alpha, (-0.5)), ((-1.0) * np.power(p_alpha, (-0.5))))
 
 
@@ -2438,8 +2433,7 @@ def isru(x, *, out=None, alpha=1.0):
 
 
 def _isru_d1_core(x, o, s, b, p_alpha):
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    _rt.hypot_pow(s[0], 1.0, (-1.5), out=o[0])
+    _rt.hypot_pow(x, 1.0, (-1.5), p_alpha, out=o[0])
 
 
 def isru_d1(x, *, out=None, alpha=1.0):
@@ -2456,14 +2450,13 @@ def isru_d1(x, *, out=None, alpha=1.0):
     float16/float32 input is computed in float64 and rounded once.
     Numerics: stable forms: Hypot.
     """
-    return _rt.apply(_isru_d1_core, (1, 1, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_isru_d1_core, (1, 0, 0, True), x, None if out is None else (out,),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
 
 def _isru_d2_core(x, o, s, b, p_alpha):
-    np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    _rt.hypot_pow(s[0], 1.0, (-2.5), out=s[0])
+    _rt.hypot_pow(x, 1.0, (-2.5), p_alpha, out=s[0])
     np.multiply(x, s[0], out=s[0])
     np.multiply(s[0], ((-3.0) * p_alpha), out=o[0])
     _rt.fix_inf(x, o[0], 0.0, 0.0)
@@ -2491,14 +2484,14 @@ def isru_d2(x, *, out=None, alpha=1.0):
 
 def _isru_value_and_grad_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
-    np.abs(s[0], out=s[1])
-    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
-    np.square(s[2], out=s[2])
-    np.add(s[2], 1.0, out=s[2])
-    np.sqrt(s[2], out=s[2])
-    np.maximum(s[2], s[1], out=s[1])
-    np.divide(x, s[1], out=o[0])
-    _rt.hypot_pow(s[0], 1.0, (-1.5), out=o[1])
+    np.abs(s[0], out=s[0])
+    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    np.square(s[1], out=s[1])
+    np.add(s[1], 1.0, out=s[1])
+    np.sqrt(s[1], out=s[1])
+    np.maximum(s[1], s[0], out=s[0])
+    _rt.div_hypot(x, s[0], np.sqrt(p_alpha), out=o[0])
+    _rt.hypot_pow(x, 1.0, (-1.5), p_alpha, out=o[1])
     _rt.fix_inf(x, o[0], np.power(p_alpha, (-0.5)), ((-1.0) * np.power(p_alpha, (-0.5))))
 
 
@@ -2519,7 +2512,7 @@ def isru_value_and_grad(x, *, out=None, alpha=1.0):
     Numerics: the limits at +-inf are written explicitly.
     Returns (f, f'); out= takes a pair of arrays.
     """
-    return _rt.apply(_isru_value_and_grad_core, (2, 3, 0, True), x, None if out is None else tuple(out),
+    return _rt.apply(_isru_value_and_grad_core, (2, 2, 0, True), x, None if out is None else tuple(out),
                      (alpha, ), ('alpha',),
                      (('alpha', '>', 0.0), ('alpha', 'finite', None)))
 
@@ -5317,10 +5310,10 @@ def _soft_exponential_d2_core(x, o, s, b, p_alpha):
             np.copyto(o[0], 0.0)
         else:
             _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[0])
-            np.multiply(s[0], p_alpha, out=o[0])
+            _rt.mul_exp(p_alpha, s[0], x, None, p_alpha, 0.0, out=o[0])
     else:
         _rt.exp_mul(x, p_alpha, 0.0, False, False, out=s[0])
-        np.multiply(s[0], p_alpha, out=s[0])
+        _rt.mul_exp(p_alpha, s[0], x, None, p_alpha, 0.0, out=s[0])
         np.multiply(x, p_alpha, out=s[1])
         np.add(s[1], ((-1.0) + np.power(p_alpha, 2.0)), out=s[1])
         np.divide(1.0, s[1], out=s[1])
@@ -5496,11 +5489,11 @@ def softplus_d1(x, *, out=None, beta=1.0):
 
 def _softplus_d2_core(x, o, s, b, p_beta):
     np.abs(x, out=s[0])
-    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
-    np.multiply(s[0], p_beta, out=s[1])
-    np.add(s[0], 1.0, out=s[0])
-    np.square(s[0], out=s[0])
-    np.divide(s[1], s[0], out=o[0])
+    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[1])
+    _rt.mul_exp(p_beta, s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
+    np.add(s[1], 1.0, out=s[1])
+    np.square(s[1], out=s[1])
+    np.divide(s[0], s[1], out=o[0])
 
 
 def softplus_d2(x, *, out=None, beta=1.0):
@@ -6615,18 +6608,18 @@ def swish(x, *, out=None, beta=1.0):
 
 
 def _swish_d1_core(x, o, s, b, p_beta):
-    np.abs(x, out=s[0])
-    _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[1])
+    np.multiply(x, p_beta, out=s[0])
+    np.abs(x, out=s[1])
+    _rt.exp_mul(s[1], ((-1.0) * p_beta), 0.0, False, False, out=s[2])
+    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta), 0.0, out=s[1])
+    np.add(s[2], 1.0, out=s[0])
+    np.square(s[0], out=s[3])
+    np.divide(s[1], s[3], out=s[3])
     np.greater(x, 0.0, out=b[0])
-    np.copyto(s[2], b[0])
-    np.maximum(s[1], s[2], out=s[2])
-    np.add(s[1], 1.0, out=s[3])
-    np.divide(s[2], s[3], out=s[2])
-    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
-    np.multiply(s[0], p_beta, out=s[0])
-    np.square(s[3], out=s[3])
-    np.divide(s[0], s[3], out=s[3])
-    np.add(s[2], s[3], out=o[0])
+    np.copyto(s[1], b[0])
+    np.maximum(s[2], s[1], out=s[1])
+    np.divide(s[1], s[0], out=s[0])
+    np.add(s[0], s[3], out=o[0])
     _rt.root_series(x, o[0], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True, scale=(0, 0))
 
 
@@ -6655,17 +6648,18 @@ def _swish_d2_core(x, o, s, b, p_beta):
     np.multiply(x, (0.5 * p_beta), out=s[0])
     np.tanh(s[0], out=s[0])
     np.multiply(x, s[0], out=s[0])
+    np.multiply(s[0], np.power(p_beta, 2.0), out=s[0])
     np.abs(x, out=s[1])
     _rt.exp_mul(s[1], ((-1.0) * p_beta), 0.0, False, False, out=s[2])
-    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta), 0.0, out=s[1])
-    np.add(s[2], 1.0, out=s[0])
-    np.square(s[0], out=s[0])
-    np.divide(1.0, s[0], out=s[0])
-    np.multiply(s[0], s[1], out=s[1])
-    np.multiply(s[1], np.power(p_beta, 2.0), out=s[1])
-    np.multiply(s[2], s[0], out=s[0])
-    np.multiply(s[0], (2.0 * p_beta), out=s[0])
-    np.subtract(s[0], s[1], out=o[0])
+    _rt.mul_exp(s[0], s[2], s[1], None, ((-1.0) * p_beta), 0.0, out=s[0])
+    np.add(s[2], 1.0, out=s[3])
+    np.square(s[3], out=s[3])
+    np.divide(1.0, s[3], out=s[3])
+    np.multiply(s[3], s[0], out=s[0])
+    _rt.mul_exp(p_beta, s[2], s[1], None, ((-1.0) * p_beta), 0.0, out=s[1])
+    np.multiply(s[3], s[1], out=s[1])
+    np.multiply(s[1], 2.0, out=s[1])
+    np.subtract(s[1], s[0], out=o[0])
     _rt.root_series(x, o[0], -2.3993572805154675, -1.8464872855353363e-16, 0.473, (0.09153052016419229, 0.07629586548655085, 0.022487259234225326, -0.001836670144762844, -0.003862816776830254, -0.0013663696912367745, -0.0001151307019584522, 9.644059294156357e-05, 4.74507427928072e-05, 8.432377564571459e-06, -1.2461615072251882e-06, -1.190460513336088e-06, -3.144649318871996e-07, -9.904149230625922e-09, 2.2618098624368472e-08, 8.62206138174272e-09, 1.139313959706701e-09, -2.9644608896956503e-10, -1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True, scale=(0, 1))
     _rt.root_series(x, o[0], 2.3993572805154675, 1.8464872855353363e-16, 0.473, (-0.09153052016419229, 0.07629586548655085, -0.022487259234225326, -0.001836670144762844, 0.003862816776830254, -0.0013663696912367745, 0.0001151307019584522, 9.644059294156357e-05, -4.74507427928072e-05, 8.432377564571459e-06, 1.2461615072251882e-06, -1.190460513336088e-06, 3.144649318871996e-07, -9.904149230625922e-09, -2.2618098624368472e-08, 8.62206138174272e-09, -1.139313959706701e-09, -2.9644608896956503e-10, 1.9015500324901384e-10, -4.116934082133455e-11), (p_beta, ), (1.0,), r_rounded=1.6e-06, narrow_ok=True, scale=(0, 1))
 
@@ -6689,7 +6683,7 @@ def swish_d2(x, *, out=None, beta=1.0):
     Numerics: Taylor polynomial at the zero x0 = 2.39936 where the terms cancel (|x - x0| <
     0.473); for other beta > 0 at x0 / beta, the output being beta^1 times a function of beta x.
     """
-    return _rt.apply(_swish_d2_core, (1, 3, 0, True), x, None if out is None else (out,),
+    return _rt.apply(_swish_d2_core, (1, 4, 0, True), x, None if out is None else (out,),
                      (beta, ), ('beta',),
                      (('beta', '>', 0.0), ('beta', 'finite', None)))
 
@@ -6705,11 +6699,11 @@ def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.add(s[1], 1.0, out=s[4])
     np.divide(1.0, s[4], out=s[5])
     np.multiply(s[5], s[3], out=o[0])
-    np.multiply(s[5], s[2], out=s[2])
-    _rt.mul_exp(x, s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
-    np.multiply(s[0], p_beta, out=s[0])
+    np.multiply(x, p_beta, out=s[3])
+    _rt.mul_exp(s[3], s[1], s[0], None, ((-1.0) * p_beta), 0.0, out=s[0])
     np.square(s[4], out=s[4])
     np.divide(s[0], s[4], out=s[4])
+    np.multiply(s[5], s[2], out=s[2])
     np.add(s[2], s[4], out=o[1])
     _rt.root_series(x, o[1], -1.2784645427610737, -1.0946994183093437e-16, 0.471, (0.2178117057198001, 0.1466487969969469, 0.018874814223782312, -0.015222655223188032, -0.006606589138356696, 0.000126627410081122, 0.0007985218818397998, 0.00018570724361186496, -4.090534237428612e-05, -2.9733542213263917e-05, -2.942631888842464e-06, 2.346029682463866e-06, 8.599695028268575e-07, -3.051244750055421e-08, -9.266646309267441e-08, -1.8877622907727957e-08, 4.619379769031606e-09, 2.9177603026903803e-09, 2.3648315053103244e-10, -2.251366201881081e-10, -7.50344609385287e-11), (p_beta, ), (1.0,), r_rounded=9.34e-07, narrow_ok=True, scale=(0, 0))
 

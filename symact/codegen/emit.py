@@ -566,8 +566,22 @@ class Program:
             else:
                 cur = self.new("np.multiply", [cur, ("s", self.scalar(coeff))])
         if dv is not None:
+            hq = self._hypot_of_product(den[0], num[0]) if len(num) == len(den) == 1 else None
+            if hq is not None:  # y / hypot(q y, c): the limit sign(y) / q where q y overflows
+                return self.new("_rt.div_hypot", [cur, dv, ("s", self.scalar(hq))])
             cur = self.new("np.divide", [cur, dv])
         return cur
+
+    def _hypot_of_product(self, h: sp.Expr, y: sp.Expr) -> sp.Expr | None:
+        """q when ``h`` is Hypot(q y, c), q a positive parameter expression (not a number:
+        a constant q has no overflow the textbook form would not have too)."""
+        h = self.defs.get(h, h)
+        if not isinstance(h, Hypot):
+            return None
+        q, rest = self._inline(h.args[0]).as_independent(self.x, as_Add=False)
+        if q.is_number or not q.free_symbols or not q.is_positive or rest != self._inline(y):
+            return None
+        return q
 
     def _pow(self, e: sp.Pow):
         b, p = e.args
@@ -590,6 +604,16 @@ class Program:
                 and not self.dep(hb.args[1]) and hb.args[1] != 0):
             # (z^2 + c^2)^(p/2): the sum as a double-double, one pow (runtime helper); the
             # chain 1/hypot, square, product would carry the roundings of hypot times |p|
+            z = self._inline(hb.args[0])
+            q, y = z.as_independent(self.x, as_Add=False)
+            x = self.x
+            if not q.is_number and q.free_symbols and q.is_positive and (
+                    y == x or y == sp.Abs(x) or (isinstance(y, (sp.Min, sp.Max))
+                                                 and set(y.args) == {x, sp.S.Zero})):
+                # sqrt(k) y, k a parameter: k y^2 carried exactly (the helper's k)
+                return self.new("_rt.hypot_pow", [self.value(y), ("s", _num(hb.args[1] ** 2)),
+                                                  ("s", _num(p / 2)),
+                                                  ("s", self.scalar(q**2))])
             return self.new("_rt.hypot_pow", [self.value(hb.args[0]),
                                               ("s", _num(hb.args[1] ** 2)), ("s", _num(p / 2))])
         if p.is_negative:
@@ -777,7 +801,11 @@ def _share_exponentials(outputs: list[sp.Expr], x: sp.Symbol) -> list[sp.Expr]:
         shared = sp.exp(-mag)
         for a, w in items:
             if w is not None:
-                repl[a] = sp.Max(shared, sp.Piecewise((1, w > 0), (0, True)), evaluate=False)
+                # (w > 0 without w's positive factors: acon_c's beta (p1 - p2) x > 0 is
+                # (p1 - p2) x > 0, the product its numerator computes anyway)
+                sign = sp.Mul(*[f for f in sp.Mul.make_args(w) if not f.is_positive])
+                repl[a] = sp.Max(shared, sp.Piecewise((1, sign > 0), (0, True)),
+                                 evaluate=False)
     return [o.xreplace(repl) for o in outputs]
 
 

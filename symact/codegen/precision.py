@@ -271,6 +271,9 @@ def _step(op, args, mask):
         # (bits lost) that a later product may scale back into range
         uf = args[0].uf or (m1 and (lo <= 0.0 <= hi or min(abs(lo), abs(hi)) < 2.0**-126))
         args, mask = [_v((lo, hi), args[0][1], uf, args[0].of)], mask[:1]
+    if op.fn == "_rt.div_hypot":  # y / h (the overflow patch does not touch the others)
+        op = type(op)(op.dest, "np.divide", op.args[:2], op.kind)
+        args, mask = args[:2], mask[:2]
     if op.fn == "_rt.hypot_c":
         return _hypot(*args)
     v = _step_value(op, args, mask)

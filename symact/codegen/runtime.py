@@ -538,6 +538,11 @@ _SHIFT_HI = 354.891356446692
 _SHIFT_LO = 1.1873519686893054e-14
 
 
+#: elements per block of :func:`mul_exp` (its subnormal path's temporaries: ~10 of this size
+#: per thread, below one chunk buffer for both threads together)
+MUL_EXP_BLOCK = 4096
+
+
 def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.0, *,
             out: np.ndarray) -> np.ndarray:
     """p exp(u) given e = exp(u) (with ``k``: u = -k x^2 and ``u`` holds x; with ``c``: u = C y
@@ -549,16 +554,32 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.
     tiny = np.finfo(e.dtype).tiny
     if e.min() >= tiny:  # the common case: one reduction pass (NaN takes the general path)
         return np.multiply(p, e, out=out)
+    p, c, c_lo = _scalar_or_array(p), _scalar_or_array(c), _scalar_or_array(c_lo)
+
+    def part(v, sl):
+        return v[sl] if isinstance(v, np.ndarray) and v.ndim else v
+
+    # in blocks: the temporaries of the subnormal elements stay small even when a whole chunk
+    # underflows (elu' in float32 at x = -100: all of it)
+    for a in range(0, e.shape[0], MUL_EXP_BLOCK):
+        sl = slice(a, a + MUL_EXP_BLOCK)
+        _mul_exp_block(part(p, sl), e[sl], u[sl], k, part(c, sl), part(c_lo, sl), out[sl],
+                       tiny)
+    return out
+
+
+def _mul_exp_block(p, e: np.ndarray, u: np.ndarray, k, c, c_lo, out: np.ndarray,
+                   tiny: float) -> None:
+    """:func:`mul_exp` on a block."""
     idx = np.flatnonzero(e < tiny)
-    if idx.size:  # (out may be p, e or u)
-        pi = p[idx].astype(np.float64)
+    if idx.size:  # (out may be p, e or u; p may be a scalar parameter: elu' = alpha e^x)
+        pi = p[idx].astype(np.float64) if isinstance(p, np.ndarray) else np.float64(p)
         ui = u[idx].astype(np.float64)
         zero = e[idx] == 0
     np.multiply(p, e, out=out)
     if not idx.size:
-        return out
+        return
     if c is not None:  # u = C y: the product as hi + lo (Dekker)
-        c, c_lo = _scalar_or_array(c), _scalar_or_array(c_lo)
         ca = c[idx] if isinstance(c, np.ndarray) else c
         cl = c_lo[idx] if isinstance(c_lo, np.ndarray) else c_lo
         yc = np.clip(ui, -1e300, 1e300)
@@ -571,7 +592,7 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.
     # exponential wins, the product is 0
     gone = np.isinf(pi) & zero & ((ui == -np.inf) if k is None else np.isfinite(ui))
     if gone.any():
-        out[idx[gone]] = np.copysign(0.0, pi[gone])
+        out[idx[gone]] = np.copysign(0.0, np.broadcast_to(pi, gone.shape)[gone])
     lo = clo if c is not None else np.zeros_like(ui)
     if k is not None:
         xc = np.clip(ui, -1e150, 1e150)
@@ -590,7 +611,6 @@ def mul_exp(p: np.ndarray, e: np.ndarray, u: np.ndarray, k=None, c=None, c_lo=0.
     hi *= lo
     hi *= pi
     out[idx[ok]] = np.ldexp(hi[ok], -512)
-    return out
 
 
 def _work(n: int, k: int) -> list:
@@ -792,7 +812,7 @@ def recip_lo(p, r=None):
             float(res) if ok else 0.0)
 
 
-def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndarray:
+def hypot_pow(z: np.ndarray, c2: float, h: float, k=None, *, out: np.ndarray) -> np.ndarray:
     """(z^2 + c2)^h for a constant c2 > 0 and h < 0 (``Hypot(z, c)^(2 h)``): z^2 = hi + lo
     exactly (Dekker's product) and z^2 + c2 = s + e as a double-double (TwoSum), then
     pow(s, h) (1 + h e / s). The roundings of z^2 and of the sum never reach the power, whose
@@ -800,16 +820,29 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
     product instead of a chain of roundings amplified by the power. z is clipped at +-2^500
     (z^2 finite, the result 0 for h <= -1.1 as for any larger |z|); ``out`` may be ``z``.
     For results rounded to float32 (``_local.rounded``) pow(z^2 + c2, h) in float64 is
-    already far below half a float32 ULP: four passes instead of twenty-four."""
+    already far below half a float32 ULP: four passes instead of twenty-four. With ``k`` (a
+    parameter, ``Hypot(sqrt(k) z, c)``): (k z^2 + c2)^h, k times the double-double z^2 carried
+    exactly too (Dekker), where sqrt(k) z would round twice, an error the power triples (isru'
+    with alpha = 3/8: 4.3 ULP at x = -26.7); z is then clipped at +-2^490 (the split of k z^2
+    needs it below 2^995; k = +-2^j or a k beyond [2^-400, 2^400] is one rounded product)."""
     n = z.shape[0]
-    if getattr(_local, "rounded", False):
+    k = _scalar_or_array(k)
+    if k is not None and not isinstance(k, np.ndarray) and (
+            not 2.0**-400 <= abs(k) <= 2.0**400 or math.frexp(abs(k))[0] == 0.5):
+        kp, k = (None if k == 1.0 else k), None  # (exact, or too extreme: one product)
+    else:
+        kp = None
+    big = 2.0**500 if k is None else 2.0**490
+    if getattr(_local, "rounded", False) or (k is not None and isinstance(k, np.ndarray)):
         a = _work(n, 1)[0]
-        np.clip(z, -2.0**500, 2.0**500, out=a)
+        np.clip(z, -big, big, out=a)
         np.square(a, out=a)
+        if k is not None or kp is not None:
+            a *= k if k is not None else kp
         a += c2
         return np.power(a, h, out=out)
     a, hi, t, e = _work(n, 4)
-    np.clip(z, -2.0**500, 2.0**500, out=a)
+    np.clip(z, -big, big, out=a)
     np.multiply(a, a, out=hi)
     _split(a, t, a, e)  # a = ah + al (ah in t, al in a)
     np.multiply(t, t, out=e)  # lo = (ah^2 - hi) + al (2 ah + al) (the last product's rounding
@@ -818,6 +851,23 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, *, out: np.ndarray) -> np.ndar
     t += a
     t *= a
     e += t
+    if kp is not None:  # exact scaling (or one rounding for an extreme k)
+        hi *= kp
+        e *= kp
+    elif k is not None:  # k (hi + e) = p + (p_err + k e), p = fl(k hi), p_err exact (Dekker)
+        kh, kl = _halves(k)
+        _split(hi, a, t, t)  # hi = hh + hl: hh in a, hl in t
+        e *= k
+        np.multiply(a, kh, out=out)  # (out is free until the end)
+        np.multiply(hi, k, out=hi)  # p
+        out -= hi
+        a *= kl
+        out += a
+        np.multiply(t, kh, out=a)
+        out += a
+        t *= kl
+        out += t
+        e += out
     np.add(hi, c2, out=a)  # s = hi + c2; TwoSum error (hi - (s - bv)) + (c2 - bv), bv = s - hi
     np.subtract(a, hi, out=t)
     np.subtract(a, t, out=out)
@@ -918,6 +968,22 @@ def hypot_c(a: np.ndarray, c, *, out: np.ndarray) -> np.ndarray:
     np.add(out, float(c) * float(c), out=out)
     np.sqrt(out, out=out)
     np.maximum(out, u, out=out)
+    return out
+
+
+def div_hypot(y: np.ndarray, h: np.ndarray, q, *, out: np.ndarray) -> np.ndarray:
+    """y / h for h = hypot(q y, c), q a parameter (isru: x / sqrt(1 + alpha x^2)): where q y
+    overflowed (h = inf, y finite; on those elements only) the value is y / (q |y|) = sign(y)
+    / q (c^2 / (q y)^2 < 2^-1000 there), not the 0 of y / inf (isru with alpha = 3 gave 0 at
+    x = -1.8e308 for -0.577). ``out`` may be ``y`` or ``h``."""
+    if h.max(initial=0.0) < np.inf:  # (the common case: one reduction; NaN: the slow path)
+        return np.divide(y, h, out=out)
+    idx = np.flatnonzero(np.isinf(h) & np.isfinite(y))
+    ys = y[idx]
+    qs = q[idx] if isinstance(q, np.ndarray) and q.ndim else q
+    np.divide(y, h, out=out)
+    if idx.size:
+        out[idx] = np.copysign(1.0, ys) / qs
     return out
 
 

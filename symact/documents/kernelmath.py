@@ -203,6 +203,8 @@ class _Machine:
             return
         if fn == "hypot_pow":  # runtime helper: (z^2 + c2)^h, the sum as a double-double
             sq = ast.BinOp(self.read(call.args[0]), ast.Pow(), ast.Constant(2))
+            if len(call.args) > 3:  # (k z^2 + c2)^h
+                sq = _multiply(self.read(call.args[3]), sq)
             base = ast.BinOp(sq, ast.Add(), self.read(call.args[1]))
             self.write(kw["out"], ast.BinOp(base, ast.Pow(), self.read(call.args[2])))
             return
@@ -249,6 +251,10 @@ class _Machine:
             arg = ast.BinOp(self.read(call.args[0]), ast.Add(),
                             _multiply(self.read(call.args[2]), inner))
             self.write(kw["out"], ast.Call(ast.Name("exp", ast.Load()), [arg], []))
+            return
+        if fn == "div_hypot":  # runtime helper: y / hypot(q y, c), its limit where q y overflows
+            self.write(kw["out"], ast.BinOp(self.read(call.args[0]), ast.Div(),
+                                            self.read(call.args[1])))
             return
         if fn == "mul_exp":  # runtime helper: p exp(u) from (p, exp(u), u), exact underflow
             node = _multiply(self.read(call.args[0]), self.read(call.args[1]))
