@@ -185,9 +185,10 @@ def scaling(dtype: str, repeat: int) -> None:
 def memory(x: np.ndarray) -> None:
     out = np.empty_like(x)
     chunk_bytes = runtime.CHUNK_BYTES
-    # elu' with every element at x <= -80: float32 input refined in float64 throughout
-    cases = [(n, 0, x) for n in ("relu", "sigmoid", "silu", "gelu", "mish")]
-    cases.append(("elu", 1, np.full_like(x, -100.0)))
+    # elu' and selu' with every element at x = -100: float32 input takes mul_exp's subnormal
+    # path throughout (elu') or is refined in float64 throughout (selu')
+    cases = [(n, 0, x) for n in ("relu", "sigmoid", "silu", "gelu", "mish", "snake")]
+    cases += [(n, 1, np.full_like(x, -100.0)) for n in ("elu", "selu")]
     for name, order, xin in cases:
         k = symact.get(name).numpy(order)
         k(xin, out=out)  # warm: scratch buffers are allocated once per thread and reused
