@@ -672,6 +672,26 @@ def _split(a: np.ndarray, h: np.ndarray, lo: np.ndarray, tmp: np.ndarray) -> Non
     np.subtract(a, h, out=lo)
 
 
+def _prod_err_into(a: np.ndarray, c, p: np.ndarray, out: np.ndarray, t1: np.ndarray,
+                   t2: np.ndarray) -> None:
+    """out = a c - p exactly for p = fl(a c) (Dekker's product in place: a is split into t1 and
+    t2, c is a float or an array; |a|, |c| < 2^995). a is left as it was; out, t1 and t2 must
+    differ from a and p. A c of at most 26 significant bits (3, 0.375, 25) skips its low half."""
+    ch, cl = _halves(c)
+    _split(a, t1, t2, t2)  # a = ah + al (ah in t1, al in t2)
+    np.multiply(t1, ch, out=out)  # ((ah ch - p) + ah cl + al ch) + al cl
+    out -= p
+    if isinstance(cl, np.ndarray) or cl != 0.0:
+        t1 *= cl
+        out += t1
+        np.multiply(t2, ch, out=t1)
+        out += t1
+        t2 *= cl
+    else:
+        t2 *= ch
+    out += t2
+
+
 def exp_mul(y: np.ndarray, c, c_lo, m1: bool = False, rounded: bool = False, *,
             out: np.ndarray) -> np.ndarray:
     """exp(C y) (``m1``: expm1(C y)) for a coefficient C = c + c_lo (c_lo: the rounding of C):
@@ -758,21 +778,8 @@ def _exp_dd(y: np.ndarray, c, c_lo, m1: bool, out: np.ndarray) -> None:
     # lo its rounding, from the halves of y (clipped: the split cannot overflow) and of c
     np.multiply(y, c, out=hi)
     np.clip(y, -1e300, 1e300, out=yi)
-    # (cr = 0 when c has at most 27 significant bits: beta = 3, 0.375, 25)
-    ch, cr = _halves(np.clip(c, -1e300, 1e300) if isinstance(c, np.ndarray) else c)
-    _split(yi, yh, t, lo)  # y = yh + yl (yl in t)
-    np.multiply(yh, ch, out=lo)  # lo = ((ch yh - hi) + ch yl + cr yh) + cr yl + c_lo y
-    lo -= hi
-    if isinstance(cr, np.ndarray) or cr != 0.0:
-        yh *= cr
-        lo += yh
-        np.multiply(t, ch, out=yh)
-        lo += yh
-        t *= cr
-        lo += t
-    else:
-        t *= ch
-        lo += t
+    _prod_err_into(yi, np.clip(c, -1e300, 1e300) if isinstance(c, np.ndarray) else c, hi, lo,
+                   yh, t)  # lo = c y - hi, then + c_lo y
     if isinstance(c_lo, np.ndarray) or c_lo != 0.0:
         yi *= c_lo
         lo += yi
@@ -841,7 +848,7 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, k=None, *, out: np.ndarray) ->
             a *= k if k is not None else kp
         a += c2
         return np.power(a, h, out=out)
-    a, hi, t, e = _work(n, 4)
+    a, hi, t, e, f = _work(n, 5)
     np.clip(z, -big, big, out=a)
     np.multiply(a, a, out=hi)
     _split(a, t, a, e)  # a = ah + al (ah in t, al in a)
@@ -855,19 +862,11 @@ def hypot_pow(z: np.ndarray, c2: float, h: float, k=None, *, out: np.ndarray) ->
         hi *= kp
         e *= kp
     elif k is not None:  # k (hi + e) = p + (p_err + k e), p = fl(k hi), p_err exact (Dekker)
-        kh, kl = _halves(k)
-        _split(hi, a, t, t)  # hi = hh + hl: hh in a, hl in t
         e *= k
-        np.multiply(a, kh, out=out)  # (out is free until the end)
-        np.multiply(hi, k, out=hi)  # p
-        out -= hi
-        a *= kl
-        out += a
-        np.multiply(t, kh, out=a)
-        out += a
-        t *= kl
-        out += t
-        e += out
+        np.multiply(hi, k, out=a)  # p
+        _prod_err_into(hi, k, a, t, out, f)  # (out is free until the end)
+        e += t
+        hi, a = a, hi  # (p is the new hi; the old one's buffer is free)
     np.add(hi, c2, out=a)  # s = hi + c2; TwoSum error (hi - (s - bv)) + (c2 - bv), bv = s - hi
     np.subtract(a, hi, out=t)
     np.subtract(a, t, out=out)
@@ -1079,8 +1078,6 @@ def cos(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return out
 
 
-#: trig_mul's kinds: f(v) and its derivative's partner, for f(hi + lo) ~ f(hi) + lo f'(hi)
-_TRIG_KINDS = ("sin", "cos", "sin_sq", "sin2", "cos2")
 #: beyond this |c y| the low part of the product can exceed 2^-27 and the first-order form
 #: loses bits (lo^2 / 2 > 2^-55): those elements take the addition formulas
 _TRIG_LINEAR = 2.0**26
@@ -1109,34 +1106,24 @@ def trig_mul(y: np.ndarray, c, c_lo, kind: str, *, out: np.ndarray) -> np.ndarra
         np.multiply(y, c, out=out)
         return _TRIG_PLAIN[kind](out, out=out)
     # (sin and cos use the first two work buffers; trig_double none)
-    lo, part, hi, t = _work(n, 6)[2:]
+    lo, part, hi, t, yc = _work(n, 7)[2:]
+    np.multiply(y, c, out=hi)
     if scalar and abs(c) < 1e150:
-        ch, cl = _halves(c)
         bound = 1e299 / max(1.0, abs(c))  # (the split of y and the products stay finite)
         ok = np.abs(y).max() <= bound  # (NaN: False)
-        yc = y if ok else np.clip(y, -bound, bound, out=hi)
-        _split(yc, part, lo, t)  # y = yh + yl: yh in part, yl in lo
-        np.multiply(y, c, out=hi)
-        np.multiply(part, ch, out=t)  # lo = ((yh ch - hi) + yh cl + yl ch) + yl cl + y c_lo
-        t -= hi
-        part *= cl
-        t += part
-        np.multiply(lo, ch, out=part)
-        t += part
-        lo *= cl
-        lo += t
+        _prod_err_into(y if ok else np.clip(y, -bound, bound, out=yc), c, hi, lo, part, t)
         if c_lo:
             np.multiply(y, c_lo, out=part)
             lo += part
         if not ok:
             lo[np.abs(y) > bound] = 0.0
             np.nan_to_num(lo, copy=False, nan=0.0)
-    else:  # an array coefficient (or an absurd one): temporaries of the chunk's size
-        cc = np.clip(np.broadcast_to(c, y.shape), -1e150, 1e150)
-        yc = np.clip(y, -1e150, 1e150)
-        np.multiply(y, c, out=hi)
-        lo[...] = _prod_err(yc, cc, yc * cc) + y * c_lo
-        lo[~((np.abs(y) <= 1e150) & (np.abs(np.broadcast_to(c, y.shape)) <= 1e150))] = 0.0
+    else:  # an array coefficient (or an absurd one; the clipped c a temporary)
+        ca = np.broadcast_to(c, y.shape)
+        _prod_err_into(np.clip(y, -1e150, 1e150, out=yc), np.clip(ca, -1e150, 1e150),
+                       hi, lo, part, t)
+        lo += y * c_lo
+        lo[~((np.abs(y) <= 1e150) & (np.abs(ca) <= 1e150))] = 0.0
     big = None
     if not np.abs(hi).max(initial=0.0) <= _TRIG_LINEAR:  # (NaN: only the formula's NaN)
         big = np.flatnonzero(np.abs(hi) > _TRIG_LINEAR)
@@ -1179,7 +1166,9 @@ def _cos2(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return trig_double(y, True, out=out)
 
 
+#: trig_mul's kinds -> the helper for an exact product
 _TRIG_PLAIN = {"sin": sin, "cos": cos, "sin_sq": sin_sq, "sin2": _sin2, "cos2": _cos2}
+_TRIG_KINDS = tuple(_TRIG_PLAIN)
 
 
 def _refine(core, counts: tuple, x: np.ndarray, outs: list, params: list, where: tuple,

@@ -265,9 +265,7 @@ class Program:
             c, rest = e.args[0].as_coeff_Mul()
             if rest == self.x**2 and c.is_negative and _power_of_two(-c):
                 return self._exp_neg_square(-c)
-            exact = rest == self.x or rest == sp.Abs(self.x) or (
-                isinstance(rest, (sp.Min, sp.Max)) and set(rest.args) == {self.x, sp.S.Zero})
-            if exact and c.is_number and not _power_of_two(abs(c)):
+            if self._exact_of_x(rest) and c.is_number and not _power_of_two(abs(c)):
                 # exp(c y), c inexact or c y rounded: c y as a double-double (runtime helper)
                 hi = float(c)
                 lo = float(sp.N(c - sp.Float(hi, 40), 20))
@@ -296,14 +294,13 @@ class Program:
         if isinstance(e, (sp.sin, sp.cos)):
             arg = self.defs.get(e.args[0], e.args[0])  # (through a CSE symbol)
             c, rest = arg.as_coeff_Mul()
-            kind = "sin" if isinstance(e, sp.sin) else "cos"
-            pc = None
+            name = "sin" if isinstance(e, sp.sin) else "cos"
+            pc, kind = None, name
             c2, rest2 = self._inline(arg).as_coeff_Mul()  # (a CSE symbol may hold 2 P)
             if c2.is_Number and abs(c2) == 2 and self.dep(rest2):  # 2 P y: P y doubled inside
-                pc = self._param_product(rest2 * sp.sign(c2))
-                kind += "2"
+                pc, kind = self._param_product(rest2 * sp.sign(c2)), name + "2"
             if pc is None:
-                pc, kind = self._param_product(arg), kind[:3]
+                pc, kind = self._param_product(arg), name
             if pc is not None:  # of P y, P a parameter: the phase as a double-double
                 return self._trig_mul(pc, kind)
             if c.is_Number and abs(c) == 2 and self.dep(rest):
@@ -429,6 +426,12 @@ class Program:
         return (isinstance(f, sp.exp) and self.dep(f) and c.is_Rational
                 and _power_of_two(abs(c)))
 
+    def _exact_of_x(self, y: sp.Expr) -> bool:
+        """Whether y is x, |x|, min(x, 0) or max(x, 0): a value of x computed exactly."""
+        x = self.x
+        return y == x or y == sp.Abs(x) or (isinstance(y, (sp.Min, sp.Max))
+                                            and set(y.args) == {x, sp.S.Zero})
+
     def _param_product(self, arg: sp.Expr):
         """(y, c, c_lo) when ``arg`` is P y: y one of x, |x|, min(x, 0), max(x, 0) (exact) and
         P an expression of the parameters (not a number): c the code of P, c_lo the code of
@@ -439,10 +442,8 @@ class Program:
         if not isinstance(arg, sp.Mul):
             return None
         coeff, rest = arg.as_independent(self.x, as_Add=False)
-        x = self.x
-        if coeff.is_number or not coeff.free_symbols or self.dep(coeff) or not (
-                rest == x or rest == sp.Abs(x) or (isinstance(rest, (sp.Min, sp.Max))
-                                                   and set(rest.args) == {x, sp.S.Zero})):
+        if coeff.is_number or not coeff.free_symbols or self.dep(coeff) or not \
+                self._exact_of_x(rest):
             return None
         k, q = self._inline(coeff).as_coeff_Mul()  # (a CSE symbol is not a parameter)
         lo = "0.0"  # (exact for +-2^k p; for other P the rounding of P stays)
@@ -576,12 +577,13 @@ class Program:
         """q when ``h`` is Hypot(q y, c), q a positive parameter expression (not a number:
         a constant q has no overflow the textbook form would not have too)."""
         h = self.defs.get(h, h)
-        if not isinstance(h, Hypot):
-            return None
-        q, rest = self._inline(h.args[0]).as_independent(self.x, as_Add=False)
-        if q.is_number or not q.free_symbols or not q.is_positive or rest != self._inline(y):
-            return None
-        return q
+        qy = self._positive_param_times(h.args[0]) if isinstance(h, Hypot) else None
+        return qy[0] if qy is not None and qy[1] == self._inline(y) else None
+
+    def _positive_param_times(self, z: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+        """(q, y) when z = q y, q a positive expression of the parameters (not a number)."""
+        q, y = self._inline(z).as_independent(self.x, as_Add=False)
+        return (q, y) if not q.is_number and q.free_symbols and q.is_positive else None
 
     def _pow(self, e: sp.Pow):
         b, p = e.args
@@ -604,16 +606,13 @@ class Program:
                 and not self.dep(hb.args[1]) and hb.args[1] != 0):
             # (z^2 + c^2)^(p/2): the sum as a double-double, one pow (runtime helper); the
             # chain 1/hypot, square, product would carry the roundings of hypot times |p|
-            z = self._inline(hb.args[0])
-            q, y = z.as_independent(self.x, as_Add=False)
-            x = self.x
-            if not q.is_number and q.free_symbols and q.is_positive and (
-                    y == x or y == sp.Abs(x) or (isinstance(y, (sp.Min, sp.Max))
-                                                 and set(y.args) == {x, sp.S.Zero})):
+            qy = self._positive_param_times(hb.args[0])
+            if qy is not None and self._exact_of_x(qy[1]):
                 # sqrt(k) y, k a parameter: k y^2 carried exactly (the helper's k)
-                return self.new("_rt.hypot_pow", [self.value(y), ("s", _num(hb.args[1] ** 2)),
+                return self.new("_rt.hypot_pow", [self.value(qy[1]),
+                                                  ("s", _num(hb.args[1] ** 2)),
                                                   ("s", _num(p / 2)),
-                                                  ("s", self.scalar(q**2))])
+                                                  ("s", self.scalar(qy[0] ** 2))])
             return self.new("_rt.hypot_pow", [self.value(hb.args[0]),
                                               ("s", _num(hb.args[1] ** 2)), ("s", _num(p / 2))])
         if p.is_negative:
