@@ -362,8 +362,8 @@ def test_glu_odd_length():
 
 # ---------------------------------------------------------------- branch-free fusions
 FUSED = {  # activation -> ufunc that replaces the masked selects of its value kernel
-    "absolute": "np.abs", "signum": "np.sign", "hardsigmoid": "np.clip",
-    "softshrink": "np.clip", "relu6": "np.clip", "sparse_sigmoid": "np.clip",
+    "absolute": "np.abs", "signum": "np.sign", "hardsigmoid": "_rt.clip",
+    "softshrink": "_rt.clip", "relu6": "_rt.clip", "sparse_sigmoid": "_rt.clip",
 }
 
 

@@ -276,13 +276,13 @@ def acon_c_value_and_grad(x, *, out=None, p1=1.0, p2=0.0, beta=1.0):
 
 def _apl_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.subtract(p_b_1, x, out=s[0])
-    np.clip(s[0], 0.0, np.inf, out=s[0])
+    _rt.clip(s[0], 0.0, np.inf, out=s[0])
     np.multiply(s[0], p_a_1, out=s[0])
     np.subtract(p_b_2, x, out=s[1])
-    np.clip(s[1], 0.0, np.inf, out=s[1])
+    _rt.clip(s[1], 0.0, np.inf, out=s[1])
     np.multiply(s[1], p_a_2, out=s[1])
     np.add(s[0], s[1], out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[0])
+    _rt.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, (np.inf * np.sign((p_a_1 + p_a_2))))
 
@@ -373,13 +373,13 @@ def apl_d2(x, *, out=None, a_1=-0.2, b_1=0.0, a_2=0.1, b_2=-1.0):
 
 def _apl_value_and_grad_core(x, o, s, b, p_a_1, p_b_1, p_a_2, p_b_2):
     np.subtract(p_b_1, x, out=s[0])
-    np.clip(s[0], 0.0, np.inf, out=s[1])
+    _rt.clip(s[0], 0.0, np.inf, out=s[1])
     np.multiply(s[1], p_a_1, out=s[1])
     np.subtract(p_b_2, x, out=s[2])
-    np.clip(s[2], 0.0, np.inf, out=s[3])
+    _rt.clip(s[2], 0.0, np.inf, out=s[3])
     np.multiply(s[3], p_a_2, out=s[3])
     np.add(s[1], s[3], out=s[3])
-    np.clip(x, 0.0, np.inf, out=s[1])
+    _rt.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[3], s[1], out=o[0])
     np.greater(s[0], 0.0, out=b[0])
     np.copyto(s[0], b[0])
@@ -465,7 +465,7 @@ def arctan(x, *, out=None):
 
 def _arctan_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -515,7 +515,7 @@ def arctan_d2(x, *, out=None):
 def _arctan_value_and_grad_core(x, o, s, b):
     np.arctan(x, out=o[0])
     np.abs(x, out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -543,7 +543,7 @@ def arctan_value_and_grad(x, *, out=None):
 
 def _bent_identity_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -578,7 +578,7 @@ def bent_identity(x, *, out=None):
 
 def _bent_identity_d1_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -635,7 +635,7 @@ def bent_identity_d2(x, *, out=None):
 
 def _bent_identity_value_and_grad_core(x, o, s, b):
     np.abs(x, out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -675,10 +675,10 @@ def bent_identity_value_and_grad(x, *, out=None):
 
 
 def _celu_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), True, False, out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.clip(x, 0.0, np.inf, out=s[1])
+    _rt.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
 
@@ -707,7 +707,7 @@ def celu(x, *, out=None, alpha=1.0):
 
 def _celu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
     np.copyto(o[0], 1.0)
     _rt.select(o[0], b[0], s[0])
@@ -737,7 +737,7 @@ def celu_d1(x, *, out=None, alpha=1.0):
 
 def _celu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
     np.multiply(s[0], np.divide(1.0, p_alpha), out=s[0])
     np.copyto(o[0], 0.0)
@@ -768,10 +768,10 @@ def celu_d2(x, *, out=None, alpha=1.0):
 
 
 def _celu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), True, False, out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[2])
+    _rt.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     _rt.exp_mul(s[0], np.divide(1.0, p_alpha), (1.0 * _rt.recip_lo(p_alpha)), False, False, out=s[0])
@@ -806,7 +806,7 @@ def celu_value_and_grad(x, *, out=None, alpha=1.0):
 
 
 def _celu_d1_from_output_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
@@ -910,10 +910,10 @@ def cos_value_and_grad(x, *, out=None):
 
 
 def _elu_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], p_alpha, out=s[0])
-    np.clip(x, 0.0, np.inf, out=s[1])
+    _rt.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
 
@@ -941,7 +941,7 @@ def elu(x, *, out=None, alpha=1.0):
 
 def _elu_d1_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     _rt.mul_exp(p_alpha, s[0], x, out=s[0])
     np.copyto(o[0], 1.0)
@@ -972,7 +972,7 @@ def elu_d1(x, *, out=None, alpha=1.0):
 
 def _elu_d2_core(x, o, s, b, p_alpha):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     _rt.mul_exp(p_alpha, s[0], x, out=s[0])
     np.copyto(o[0], 0.0)
@@ -1002,10 +1002,10 @@ def elu_d2(x, *, out=None, alpha=1.0):
 
 
 def _elu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], p_alpha, out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[2])
+    _rt.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
     np.exp(s[0], out=s[0])
@@ -1040,7 +1040,7 @@ def elu_value_and_grad(x, *, out=None, alpha=1.0):
 
 
 def _elu_d1_from_output_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
@@ -1376,7 +1376,7 @@ def _gelu_tanh_core(x, o, s, b):
     np.multiply(s[0], x, out=s[0])
     np.multiply(s[0], 0.044715, out=s[0])
     np.add(x, s[0], out=s[0])
-    np.clip(s[0], (-np.inf), 0.0, out=s[1])
+    _rt.clip(s[0], (-np.inf), 0.0, out=s[1])
     np.multiply(s[1], 1.5957691216057308, out=s[1])
     _rt.exp_poly(x, s[1], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', x, out=s[1])
     np.abs(s[0], out=s[0])
@@ -1406,7 +1406,7 @@ def _gelu_tanh_d1_core(x, o, s, b):
     np.multiply(s[0], x, out=s[0])
     np.multiply(s[0], 0.044715, out=s[0])
     np.add(x, s[0], out=s[0])
-    np.clip(s[0], (-np.inf), 0.0, out=s[1])
+    _rt.clip(s[0], (-np.inf), 0.0, out=s[1])
     np.multiply(s[1], 1.5957691216057308, out=s[1])
     _rt.exp_poly(x, s[1], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', out=s[1])
     np.abs(s[0], out=s[0])
@@ -1467,7 +1467,7 @@ def _gelu_tanh_d2_core(x, o, s, b):
     np.add(s[3], s[2], out=s[2])
     np.multiply(x, 0.36625810571235146, out=s[3])
     np.abs(s[3], out=s[3])
-    np.clip(s[3], 0.0, 1.152921504606847e+18, out=s[5])
+    _rt.clip(s[3], 0.0, 1.152921504606847e+18, out=s[5])
     np.square(s[5], out=s[5])
     np.add(s[5], 1.0, out=s[5])
     np.sqrt(s[5], out=s[5])
@@ -1521,7 +1521,7 @@ def _gelu_tanh_value_and_grad_core(x, o, s, b):
     np.exp(s[1], out=s[2])
     np.add(s[2], 1.0, out=s[2])
     np.divide(1.0, s[2], out=s[3])
-    np.clip(s[0], (-np.inf), 0.0, out=s[0])
+    _rt.clip(s[0], (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], 1.5957691216057308, out=s[0])
     _rt.exp_poly(x, s[0], (0.0, 1.5957691216057308, 0.0, 0.07135481627260025), (0.0, -9.969308809110914e-17, 0.0, -6.175149918155207e-19), 'min0', x, out=s[4])
     np.multiply(s[3], s[4], out=o[0])
@@ -1564,7 +1564,7 @@ def _hard_sigmoid_legacy_core(x, o, s, b):
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 5.0, out=s[0])
     np.divide(s[0], 10.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def hard_sigmoid_legacy(x, *, out=None):
@@ -1630,7 +1630,7 @@ def _hard_sigmoid_legacy_value_and_grad_core(x, o, s, b):
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 5.0, out=s[0])
     np.divide(s[0], 10.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 2.5, out=b[0])
     np.copyto(o[1], b[0])
@@ -1809,7 +1809,7 @@ def hardshrink_d1_from_output(x, *, out=None):
 def _hardsigmoid_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def hardsigmoid(x, *, out=None):
@@ -1874,7 +1874,7 @@ def hardsigmoid_d2(x, *, out=None):
 def _hardsigmoid_value_and_grad_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 3.0, out=b[0])
     np.copyto(o[1], b[0])
@@ -1925,7 +1925,7 @@ def hardsigmoid_d1_from_output(x, *, out=None):
 def _hardswish_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=s[0])
+    _rt.clip(s[0], 0.0, 1.0, out=s[0])
     np.multiply(x, s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, 0.0)
 
@@ -2002,7 +2002,7 @@ def hardswish_d2(x, *, out=None):
 def _hardswish_value_and_grad_core(x, o, s, b):
     np.add(x, 3.0, out=s[0])
     np.divide(s[0], 6.0, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=s[0])
+    _rt.clip(s[0], 0.0, 1.0, out=s[0])
     np.multiply(x, s[0], out=o[0])
     np.multiply(x, 2.0, out=s[0])
     np.add(s[0], 3.0, out=s[0])
@@ -2035,8 +2035,8 @@ def hardswish_value_and_grad(x, *, out=None):
 
 
 def _hardtanh_core(x, o, s, b, p_min_val, p_max_val):
-    np.clip(x, (-np.inf), p_max_val, out=s[0])
-    np.clip(s[0], p_min_val, np.inf, out=o[0])
+    _rt.clip(x, (-np.inf), p_max_val, out=s[0])
+    _rt.clip(s[0], p_min_val, np.inf, out=o[0])
 
 
 def hardtanh(x, *, out=None, min_val=-1.0, max_val=1.0):
@@ -2112,8 +2112,8 @@ def hardtanh_d2(x, *, out=None, min_val=-1.0, max_val=1.0):
 
 
 def _hardtanh_value_and_grad_core(x, o, s, b, p_min_val, p_max_val):
-    np.clip(x, (-np.inf), p_max_val, out=s[0])
-    np.clip(s[0], p_min_val, np.inf, out=o[0])
+    _rt.clip(x, (-np.inf), p_max_val, out=s[0])
+    _rt.clip(s[0], p_min_val, np.inf, out=o[0])
     np.greater_equal(p_min_val, x, out=b[0])
     np.less_equal(p_max_val, x, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
@@ -2259,16 +2259,16 @@ def identity_d1_from_output(x, *, out=None):
 
 
 def _isrlu_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
     np.abs(s[1], out=s[1])
-    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
+    _rt.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
     np.square(s[2], out=s[2])
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
     _rt.div_hypot(s[0], s[1], np.sqrt(p_alpha), out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[0])
+    _rt.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     _rt.fix_inf(x, o[0], np.inf, ((-1.0) * np.power(p_alpha, (-0.5))))
 
@@ -2356,16 +2356,16 @@ def isrlu_d2(x, *, out=None, alpha=1.0):
 
 
 def _isrlu_value_and_grad_core(x, o, s, b, p_alpha):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.multiply(s[0], np.sqrt(p_alpha), out=s[1])
     np.abs(s[1], out=s[1])
-    np.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
+    _rt.clip(s[1], 0.0, 1.152921504606847e+18, out=s[2])
     np.square(s[2], out=s[2])
     np.add(s[2], 1.0, out=s[2])
     np.sqrt(s[2], out=s[2])
     np.maximum(s[2], s[1], out=s[1])
     _rt.div_hypot(s[0], s[1], np.sqrt(p_alpha), out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[0])
+    _rt.clip(x, 0.0, np.inf, out=s[0])
     np.add(s[1], s[0], out=o[0])
     np.less(x, 0.0, out=b[0])
     _rt.hypot_pow(x, 1.0, (-1.5), p_alpha, out=s[0])
@@ -2401,7 +2401,7 @@ def isrlu_value_and_grad(x, *, out=None, alpha=1.0):
 def _isru_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
     np.abs(s[0], out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -2485,7 +2485,7 @@ def isru_d2(x, *, out=None, alpha=1.0):
 def _isru_value_and_grad_core(x, o, s, b, p_alpha):
     np.multiply(x, np.sqrt(p_alpha), out=s[0])
     np.abs(s[0], out=s[0])
-    np.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
+    _rt.clip(s[0], 0.0, 1.152921504606847e+18, out=s[1])
     np.square(s[1], out=s[1])
     np.add(s[1], 1.0, out=s[1])
     np.sqrt(s[1], out=s[1])
@@ -2523,14 +2523,14 @@ def _leaky_relu_core(x, o, s, b, p_negative_slope):
             np.multiply(x, p_negative_slope, out=s[0])
             np.maximum(x, s[0], out=o[0])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_negative_slope, out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], p_negative_slope, out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
 
 
@@ -2616,9 +2616,9 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_negative_slope, out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
             np.copyto(s[1], b[0])
@@ -2626,9 +2626,9 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], p_negative_slope, out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
         np.copyto(s[1], b[0])
@@ -2685,7 +2685,7 @@ def _leaky_relu6_core(x, o, s, b, p_negative_slope):
         if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
             np.multiply(x, p_negative_slope, out=s[0])
             np.maximum(x, s[0], out=s[0])
-            np.clip(s[0], (-np.inf), 6.0, out=o[0])
+            _rt.clip(s[0], (-np.inf), 6.0, out=o[0])
         else:
             np.less_equal(x, 0.0, out=b[0])
             np.multiply(x, p_negative_slope, out=s[0])
@@ -2778,7 +2778,7 @@ def _leaky_relu6_value_and_grad_core(x, o, s, b, p_negative_slope):
         if ((p_negative_slope <= 1.0) and (p_negative_slope > 0.0)):
             np.multiply(x, p_negative_slope, out=s[0])
             np.maximum(x, s[0], out=s[0])
-            np.clip(s[0], (-np.inf), 6.0, out=o[0])
+            _rt.clip(s[0], (-np.inf), 6.0, out=o[0])
             np.less_equal(x, 0.0, out=b[0])
             np.greater_equal(x, 6.0, out=b[1])
             np.copyto(o[1], 1.0)
@@ -3084,7 +3084,7 @@ def _logsigmoid_core(x, o, s, b):
     np.log1p(s[0], out=s[0])
     np.negative(s[0], out=s[0])
     np.negative(x, out=s[1])
-    np.clip(s[1], 0.0, np.inf, out=s[1])
+    _rt.clip(s[1], 0.0, np.inf, out=s[1])
     np.subtract(s[0], s[1], out=o[0])
 
 
@@ -3163,7 +3163,7 @@ def _logsigmoid_value_and_grad_core(x, o, s, b):
     np.log1p(s[0], out=s[1])
     np.negative(s[1], out=s[1])
     np.negative(x, out=s[2])
-    np.clip(s[2], 0.0, np.inf, out=s[2])
+    _rt.clip(s[2], 0.0, np.inf, out=s[2])
     np.subtract(s[1], s[2], out=o[0])
     np.less(x, 0.0, out=b[0])
     np.copyto(s[2], b[0])
@@ -3213,10 +3213,10 @@ def logsigmoid_d1_from_output(x, *, out=None):
 
 
 def _mish_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.negative(x, out=s[1])
-    np.clip(s[1], (-np.inf), 0.0, out=s[1])
+    _rt.clip(s[1], (-np.inf), 0.0, out=s[1])
     np.exp(s[1], out=s[1])
     np.multiply(s[1], 2.0, out=s[2])
     np.add(s[0], s[2], out=s[2])
@@ -3378,7 +3378,7 @@ def _mish_d2_core(x, o, s, b):
         np.multiply(s[4], x, out=s[4])
         np.multiply(s[7], s[8], out=s[8])
         np.multiply(s[4], s[8], out=s[8])
-        np.clip(x, (-np.inf), 0.0, out=s[4])
+        _rt.clip(x, (-np.inf), 0.0, out=s[4])
         np.multiply(s[4], 3.0, out=s[4])
         np.exp(s[4], out=s[7])
         _rt.mul_exp(s[8], s[7], s[4], out=s[4])
@@ -3389,7 +3389,7 @@ def _mish_d2_core(x, o, s, b):
         np.exp(s[0], out=s[9])
         np.maximum(s[9], s[3], out=s[3])
         np.negative(x, out=s[4])
-        np.clip(s[4], (-np.inf), 0.0, out=s[4])
+        _rt.clip(s[4], (-np.inf), 0.0, out=s[4])
         np.multiply(s[4], 2.0, out=s[4])
         _rt.mul_exp(x, s[3], s[4], out=s[7])
         _rt.mul_exp(s[7], s[2], s[1], out=s[7])
@@ -3460,7 +3460,7 @@ def _mish_d2_core(x, o, s, b):
         np.multiply(s[3], x, out=s[3])
         np.multiply(s[5], s[6], out=s[6])
         np.multiply(s[3], s[6], out=s[6])
-        np.clip(x, (-np.inf), 0.0, out=s[3])
+        _rt.clip(x, (-np.inf), 0.0, out=s[3])
         np.multiply(s[3], 3.0, out=s[3])
         np.exp(s[3], out=s[5])
         _rt.mul_exp(s[6], s[5], s[3], out=s[3])
@@ -3609,14 +3609,14 @@ def _prelu_core(x, o, s, b, p_weight):
             np.multiply(x, p_weight, out=s[0])
             np.maximum(x, s[0], out=o[0])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_weight, out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], p_weight, out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
 
 
@@ -3702,9 +3702,9 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_weight, out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
             np.copyto(s[1], b[0])
@@ -3712,9 +3712,9 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], p_weight, out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
         np.copyto(s[1], b[0])
@@ -3768,7 +3768,7 @@ def prelu_d1_from_output(x, *, out=None):
 
 
 def _relu_core(x, o, s, b):
-    np.clip(x, 0.0, np.inf, out=o[0])
+    _rt.clip(x, 0.0, np.inf, out=o[0])
 
 
 def relu(x, *, out=None):
@@ -3827,7 +3827,7 @@ def relu_d2(x, *, out=None):
 
 
 def _relu_value_and_grad_core(x, o, s, b):
-    np.clip(x, 0.0, np.inf, out=o[0])
+    _rt.clip(x, 0.0, np.inf, out=o[0])
     np.greater(x, 0.0, out=o[1])
     _rt.fix_nan(x, o[1])
 
@@ -3868,7 +3868,7 @@ def relu_d1_from_output(x, *, out=None):
 
 
 def _relu6_core(x, o, s, b):
-    np.clip(x, 0.0, 6.0, out=o[0])
+    _rt.clip(x, 0.0, 6.0, out=o[0])
 
 
 def relu6(x, *, out=None):
@@ -3932,7 +3932,7 @@ def relu6_d2(x, *, out=None):
 
 
 def _relu6_value_and_grad_core(x, o, s, b):
-    np.clip(x, 0.0, 6.0, out=o[0])
+    _rt.clip(x, 0.0, 6.0, out=o[0])
     np.greater_equal(x, 6.0, out=b[0])
     np.less_equal(x, 0.0, out=b[1])
     np.logical_or(b[0], b[1], out=b[1])
@@ -3987,14 +3987,14 @@ def _rrelu_core(x, o, s, b, p_lower, p_upper):
             np.multiply(x, ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
             np.maximum(x, s[0], out=o[0])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
 
 
@@ -4086,9 +4086,9 @@ def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
             np.greater(x, 0.0, out=b[0])
             np.add(s[0], b[0], out=o[1])
         else:
-            np.clip(x, (-np.inf), 0.0, out=s[0])
+            _rt.clip(x, (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-            np.clip(x, 0.0, np.inf, out=s[1])
+            _rt.clip(x, 0.0, np.inf, out=s[1])
             np.add(s[0], s[1], out=o[0])
             np.less_equal(x, 0.0, out=b[0])
             np.copyto(s[1], b[0])
@@ -4096,9 +4096,9 @@ def _rrelu_value_and_grad_core(x, o, s, b, p_lower, p_upper):
             np.greater(x, 0.0, out=b[0])
             np.add(s[1], b[0], out=o[1])
     else:
-        np.clip(x, (-np.inf), 0.0, out=s[0])
+        _rt.clip(x, (-np.inf), 0.0, out=s[0])
         np.multiply(s[0], ((0.5 * p_lower) + (0.5 * p_upper)), out=s[0])
-        np.clip(x, 0.0, np.inf, out=s[1])
+        _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
         np.less_equal(x, 0.0, out=b[0])
         np.copyto(s[1], b[0])
@@ -4154,10 +4154,10 @@ def rrelu_d1_from_output(x, *, out=None):
 
 
 def _selu_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
-    np.clip(x, 0.0, np.inf, out=s[1])
+    _rt.clip(x, 0.0, np.inf, out=s[1])
     np.multiply(s[1], 1.0507009873554805, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
@@ -4184,7 +4184,7 @@ def selu(x, *, out=None):
 
 def _selu_d1_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 1.0507009873554805)
@@ -4215,7 +4215,7 @@ def selu_d1(x, *, out=None):
 
 def _selu_d2_core(x, o, s, b):
     np.less_equal(x, 0.0, out=b[0])
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.exp(s[0], out=s[0])
     np.multiply(s[0], 1.7580993408473768, out=s[0])
     np.copyto(o[0], 0.0)
@@ -4245,10 +4245,10 @@ def selu_d2(x, *, out=None):
 
 
 def _selu_value_and_grad_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.expm1(s[0], out=s[1])
     np.multiply(s[1], 1.7580993408473768, out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[2])
+    _rt.clip(x, 0.0, np.inf, out=s[2])
     np.multiply(s[2], 1.0507009873554805, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.less_equal(x, 0.0, out=b[0])
@@ -4286,7 +4286,7 @@ def selu_value_and_grad(x, *, out=None):
 
 
 def _selu_d1_from_output_core(x, o, s, b):
-    np.clip(x, (-np.inf), 0.0, out=s[0])
+    _rt.clip(x, (-np.inf), 0.0, out=s[0])
     np.add(s[0], 1.7580993408473768, out=s[0])
     np.less_equal(x, 0.0, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
@@ -5432,7 +5432,7 @@ def _softplus_core(x, o, s, b, p_beta):
     _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.log1p(s[0], out=s[0])
     np.multiply(s[0], np.divide(1.0, p_beta), out=s[0])
-    np.clip(x, 0.0, np.inf, out=s[1])
+    _rt.clip(x, 0.0, np.inf, out=s[1])
     np.add(s[0], s[1], out=o[0])
 
 
@@ -5520,7 +5520,7 @@ def _softplus_value_and_grad_core(x, o, s, b, p_beta):
     _rt.exp_mul(s[0], ((-1.0) * p_beta), 0.0, False, False, out=s[0])
     np.log1p(s[0], out=s[1])
     np.multiply(s[1], np.divide(1.0, p_beta), out=s[1])
-    np.clip(x, 0.0, np.inf, out=s[2])
+    _rt.clip(x, 0.0, np.inf, out=s[2])
     np.add(s[1], s[2], out=o[0])
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[2], b[0])
@@ -5576,7 +5576,7 @@ def softplus_d1_from_output(x, *, out=None):
 
 
 def _softshrink_core(x, o, s, b, p_lambd):
-    np.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
+    _rt.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
     np.subtract(x, s[0], out=o[0])
 
 
@@ -5650,7 +5650,7 @@ def softshrink_d2(x, *, out=None, lambd=0.5):
 
 
 def _softshrink_value_and_grad_core(x, o, s, b, p_lambd):
-    np.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
+    _rt.clip(x, ((-1.0) * p_lambd), p_lambd, out=s[0])
     np.subtract(x, s[0], out=o[0])
     np.abs(x, out=s[0])
     np.less(p_lambd, s[0], out=b[0])
@@ -5826,7 +5826,7 @@ def softsign_d1_from_output(x, *, out=None):
 
 
 def _sparse_plus_core(x, o, s, b):
-    np.clip(x, (-1.0), 1.0, out=s[0])
+    _rt.clip(x, (-1.0), 1.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.square(s[0], out=s[0])
     np.multiply(s[0], 0.25, out=s[0])
@@ -5851,7 +5851,7 @@ def sparse_plus(x, *, out=None):
 def _sparse_plus_d1_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
     np.multiply(s[0], 0.5, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def sparse_plus_d1(x, *, out=None):
@@ -5894,14 +5894,14 @@ def sparse_plus_d2(x, *, out=None):
 
 
 def _sparse_plus_value_and_grad_core(x, o, s, b):
-    np.clip(x, (-1.0), 1.0, out=s[0])
+    _rt.clip(x, (-1.0), 1.0, out=s[0])
     np.add(s[0], 1.0, out=s[0])
     np.square(s[0], out=s[0])
     np.multiply(s[0], 0.25, out=s[0])
     np.maximum(x, s[0], out=o[0])
     np.add(x, 1.0, out=s[0])
     np.multiply(s[0], 0.5, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[1])
+    _rt.clip(s[0], 0.0, 1.0, out=o[1])
 
 
 def sparse_plus_value_and_grad(x, *, out=None):
@@ -5924,7 +5924,7 @@ def sparse_plus_value_and_grad(x, *, out=None):
 def _sparse_sigmoid_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
     np.multiply(s[0], 0.5, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
 
 
 def sparse_sigmoid(x, *, out=None):
@@ -5989,7 +5989,7 @@ def sparse_sigmoid_d2(x, *, out=None):
 def _sparse_sigmoid_value_and_grad_core(x, o, s, b):
     np.add(x, 1.0, out=s[0])
     np.multiply(s[0], 0.5, out=s[0])
-    np.clip(s[0], 0.0, 1.0, out=o[0])
+    _rt.clip(s[0], 0.0, 1.0, out=o[0])
     np.abs(x, out=s[0])
     np.greater_equal(s[0], 1.0, out=b[0])
     np.copyto(o[1], b[0])
@@ -6038,7 +6038,7 @@ def sparse_sigmoid_d1_from_output(x, *, out=None):
 
 
 def _sqnl_core(x, o, s, b):
-    np.clip(x, (-2.0), 2.0, out=s[0])
+    _rt.clip(x, (-2.0), 2.0, out=s[0])
     np.abs(s[0], out=s[1])
     np.multiply(s[1], 0.25, out=s[1])
     np.subtract(1.0, s[1], out=s[1])
@@ -6059,7 +6059,7 @@ def sqnl(x, *, out=None):
 
 
 def _sqnl_d1_core(x, o, s, b):
-    np.clip(x, (-2.0), 2.0, out=s[0])
+    _rt.clip(x, (-2.0), 2.0, out=s[0])
     np.abs(s[0], out=s[0])
     np.multiply(s[0], 0.5, out=s[0])
     np.subtract(1.0, s[0], out=o[0])
@@ -6103,7 +6103,7 @@ def sqnl_d2(x, *, out=None):
 
 
 def _sqnl_value_and_grad_core(x, o, s, b):
-    np.clip(x, (-2.0), 2.0, out=s[0])
+    _rt.clip(x, (-2.0), 2.0, out=s[0])
     np.abs(s[0], out=s[1])
     np.multiply(s[1], 0.25, out=s[2])
     np.subtract(1.0, s[2], out=s[2])
@@ -6260,13 +6260,13 @@ def _srelu_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
     if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
         if (p_t_l <= p_t_r):
             np.add(x, ((-1.0) * p_t_l), out=s[0])
-            np.clip(s[0], (-np.inf), 0.0, out=s[0])
+            _rt.clip(s[0], (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_a_l, out=s[0])
             np.add(x, ((-1.0) * p_t_r), out=s[1])
-            np.clip(s[1], 0.0, np.inf, out=s[1])
+            _rt.clip(s[1], 0.0, np.inf, out=s[1])
             np.multiply(s[1], p_a_r, out=s[1])
             np.add(s[0], s[1], out=s[1])
-            np.clip(x, p_t_l, p_t_r, out=s[0])
+            _rt.clip(x, p_t_l, p_t_r, out=s[0])
             np.add(s[1], s[0], out=o[0])
         else:
             np.greater_equal(p_t_l, x, out=b[0])
@@ -6376,13 +6376,13 @@ def _srelu_value_and_grad_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
     if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
         if (p_t_l <= p_t_r):
             np.add(x, ((-1.0) * p_t_l), out=s[0])
-            np.clip(s[0], (-np.inf), 0.0, out=s[0])
+            _rt.clip(s[0], (-np.inf), 0.0, out=s[0])
             np.multiply(s[0], p_a_l, out=s[0])
             np.add(x, ((-1.0) * p_t_r), out=s[1])
-            np.clip(s[1], 0.0, np.inf, out=s[1])
+            _rt.clip(s[1], 0.0, np.inf, out=s[1])
             np.multiply(s[1], p_a_r, out=s[1])
             np.add(s[0], s[1], out=s[1])
-            np.clip(x, p_t_l, p_t_r, out=s[0])
+            _rt.clip(x, p_t_l, p_t_r, out=s[0])
             np.add(s[1], s[0], out=o[0])
             np.greater_equal(p_t_l, x, out=b[0])
             np.less_equal(p_t_r, x, out=b[1])
@@ -6580,7 +6580,7 @@ def _swish_core(x, o, s, b, p_beta):
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[1], b[0])
     np.maximum(s[0], s[1], out=s[1])
-    np.clip(x, (-np.inf), 0.0, out=s[2])
+    _rt.clip(x, (-np.inf), 0.0, out=s[2])
     _rt.mul_exp(x, s[1], s[2], None, p_beta, 0.0, out=s[2])
     np.add(s[0], 1.0, out=s[0])
     np.divide(s[2], s[0], out=o[0])
@@ -6694,7 +6694,7 @@ def _swish_value_and_grad_core(x, o, s, b, p_beta):
     np.greater(x, 0.0, out=b[0])
     np.copyto(s[2], b[0])
     np.maximum(s[1], s[2], out=s[2])
-    np.clip(x, (-np.inf), 0.0, out=s[3])
+    _rt.clip(x, (-np.inf), 0.0, out=s[3])
     _rt.mul_exp(x, s[2], s[3], None, p_beta, 0.0, out=s[3])
     np.add(s[1], 1.0, out=s[4])
     np.divide(1.0, s[4], out=s[5])
@@ -7083,7 +7083,7 @@ def tanhshrink_value_and_grad(x, *, out=None):
 
 
 def _threshold_core(x, o, s, b, p_threshold, p_value):
-    np.clip(x, p_threshold, np.inf, out=s[0])
+    _rt.clip(x, p_threshold, np.inf, out=s[0])
     np.less(p_threshold, x, out=b[0])
     np.multiply(s[0], b[0], out=s[0])
     np.greater_equal(p_threshold, x, out=b[0])
@@ -7161,7 +7161,7 @@ def threshold_d2(x, *, out=None, threshold=1.0, value=0.0):
 
 def _threshold_value_and_grad_core(x, o, s, b, p_threshold, p_value):
     np.less(p_threshold, x, out=o[1])
-    np.clip(x, p_threshold, np.inf, out=s[0])
+    _rt.clip(x, p_threshold, np.inf, out=s[0])
     np.multiply(o[1], s[0], out=s[0])
     np.greater_equal(p_threshold, x, out=b[0])
     np.copyto(s[1], b[0])

@@ -66,6 +66,9 @@ UFUNCS: dict[type, str] = {
     MulExp: "_rt.mul_exp",
 }
 
+#: op names written as another call in the source: the clip ufunc itself (see ``runtime.clip``)
+_SOURCE = {"np.clip": "_rt.clip"}
+
 _RELATIONS = {
     sp.StrictLessThan: "np.less",
     sp.LessThan: "np.less_equal",
@@ -987,7 +990,7 @@ def _registers(ops: list[Op], results: list, kinds: dict) -> tuple[list[str], in
             pair = [args[0], dest] if k else [dest, args[1]]  # (the operands' order kept)
             lines.append(f"np.multiply({pair[0]}, {pair[1]}, out={dest})")
         else:
-            lines.append(f"{op.fn}({', '.join(args)}, out={dest})")
+            lines.append(f"{_SOURCE.get(op.fn, op.fn)}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):
             if a in reusable:
                 continue
