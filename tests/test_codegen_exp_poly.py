@@ -267,3 +267,36 @@ def test_exp_poly_extreme_coefficients(hi, x):
         got = runtime.exp_poly(big, wb, (5.0, 1e-300, 1e-300), (0.0,) * 3, "negabs",
                                out=np.empty(3))
     np.testing.assert_array_equal(got, np.exp(wb))
+
+
+@pytest.mark.parametrize("rounded", [True, False])
+def test_exp_poly_shared_denominator_exponential_same_bits(rounded):
+    """``e=`` (the sigmoid denominator's exp(-|w|), gelu_tanh's value kernel): rounded to
+    float32, exp(w) comes from it (max(e, [w = 0])), else it is ignored; either way the
+    result has the bits of the helper without it (specials and the underflow included)."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.normal(size=200_000) * 8.0,
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, -30.0, -1e30, 1e30, 5e-324]])
+    with np.errstate(all="ignore"):
+        q = (x + (x * x * x) * 0.044715) * 1.5957691216057308
+        w = np.minimum(q, 0.0)
+        e = np.exp(-np.abs(q))
+    runtime._local.rounded = rounded
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="ignore"):
+                plain = runtime.exp_poly(x, w, GELU_HI, GELU_LO, "min0", x,
+                                         out=np.empty_like(x))
+                shared = runtime.exp_poly(x, w, GELU_HI, GELU_LO, "min0", x, e=e,
+                                          out=np.empty_like(x))
+    finally:
+        runtime._local.rounded = False
+    np.testing.assert_array_equal(shared, plain)
+
+
+def test_gelu_tanh_value_kernel_shares_its_exponential():
+    from symact.codegen import generate
+
+    src = generate(symact.get("gelu_tanh"), (0,)).source.split("\n\n\ndef ")[0]
+    assert src.count("np.exp(") == 1 and "'min0', x, e=s[" in src, src

@@ -1716,7 +1716,8 @@ def _poly_dd(xi: np.ndarray, hi: tuple, lo: tuple, bufs: list) -> tuple[np.ndarr
 
 
 def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
-             p: np.ndarray | None = None, *, out: np.ndarray) -> np.ndarray:
+             p: np.ndarray | None = None, e: np.ndarray | None = None, *,
+             out: np.ndarray) -> np.ndarray:
     """exp(F(q(x))) (with ``p``: p exp(F(q(x)))) given w = F(q(x)) evaluated in double, for a
     polynomial q with coefficients hi[k] + lo[k] (of x^k, double-double) and F one of "id",
     "min0" (min(0, .)), "max0", "abs", "negabs" (-|.|). Evaluation in double gives q with an
@@ -1727,7 +1728,12 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
     below 2^-60 (:func:`_poly_grid`, or the double-double Horner :func:`_poly_dd` when the
     range of x makes the former's bound too large) and the result is exp(qh) (1 + ql); with
     ``p``, exponents below -700 are shifted by 512 log 2 (as in :func:`mul_exp`) so a
-    subnormal exponential keeps its bits before p multiplies it. ``out`` may be x, w or p."""
+    subnormal exponential keeps its bits before p multiplies it. ``out`` may be x, w or p.
+
+    ``e``: exp(-|w|) computed by the kernel (its sigmoid denominator 1 + exp(-c |q|)), for
+    ``kind`` "min0": where the result is rounded to float32, exp(w) is max(e, [w = 0]) (w <= 0:
+    exp(w) = exp(-|w|); NaN stays NaN), three passes instead of an exponential (float32
+    gelu_tanh at n = 1e7: 28 -> 23 ms)."""
     n = x.shape[0]
     m = 0
     if not getattr(_local, "rounded", False) and n and x.dtype == np.float64:
@@ -1755,7 +1761,13 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
         np.exp(w, out=out)
     else:  # (p exp(-inf) = 0 also for an infinite p: the exponential wins)
         t = _work(n, 1)[0]
-        np.exp(w, out=t)
+        if e is not None and not m and kind == "min0" and getattr(_local, "rounded", False):
+            zero = _work(n, 2)[1].view(np.bool_)[:n]
+            np.equal(w, 0.0, out=zero)
+            np.copyto(t, zero)
+            np.maximum(e, t, out=t)
+        else:
+            np.exp(w, out=t)
         if t.min() > 0.0:  # (one reduction; NaN and 0 take the check)
             np.multiply(p, t, out=out)
         else:

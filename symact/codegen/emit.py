@@ -122,6 +122,7 @@ class Program:
         self.functions: set[str] = set()
         self.signs: dict[str, str] = {}
         self.defs: dict[sp.Symbol, sp.Expr] = {}  # CSE symbol -> its expression
+        self.plain_exps: dict[sp.Expr, int] = {}  # exp(..) -> its value (see _plain_exp)
 
     # ------------------------------------------------------------------ lowering
     def dep(self, e: sp.Basic) -> bool:
@@ -413,7 +414,9 @@ class Program:
         poly = self._exp_poly(t.args[0])
         if poly is None or poly[2][1] not in ("'negabs'", "'min0'"):
             return None
-        return self.new("np.exp", [self.value(t.args[0])])
+        v = self.new("np.exp", [self.value(t.args[0])])
+        self.plain_exps[self._inline(t)] = v
+        return v
 
     def _inline(self, e: sp.Expr) -> sp.Expr:
         """``e`` with its CSE symbols replaced by their expressions."""
@@ -538,9 +541,10 @@ class Program:
             else:
                 num.append(f)
         coeff = sp.Mul(*scal)
+        shared = self._sigmoid_exp(num, den)
         cur = None
         for f in num:
-            v = self.value(f)
+            v = self.value(f) if shared is None else self._exp_poly_sharing(f, shared)
             if (cur is None and coeff.is_number and coeff != 1 and coeff != -1
                     and abs(float(coeff)) <= 1):
                 if coeff.is_Rational and coeff.p == 1 and coeff.q & (coeff.q - 1) == 0:
@@ -575,6 +579,37 @@ class Program:
                 return self.new("_rt.div_hypot", [cur, dv, ("s", self.scalar(hq))])
             cur = self.new("np.divide", [cur, dv])
         return cur
+
+    def _sigmoid_exp(self, num: list, den: list) -> int | None:
+        """p exp(c min(0, q)) / (1 + exp(-c |q|)) (p sigmoid(2 c q), gelu_tanh's form): the
+        denominator's exponential exp(-c |q|), emitted first so that the numerator's
+        ``_rt.exp_poly`` can share it (``e=``): where the results are rounded to float32,
+        exp(c min(0, q)) is max(exp(-c |q|), [c min(0, q) = 0]) there, one exponential instead
+        of two. None when the product is not of that form."""
+        if len(num) != 1 or len(den) != 1 or not isinstance(num[0], MulExp):
+            return None
+        d, ex = self._inline(den[0]), self._inline(num[0].args[1])
+        if not (isinstance(d, sp.Add) and len(d.args) == 2 and sp.S.One in d.args
+                and isinstance(ex, sp.exp)):
+            return None
+        t = d.args[0] if d.args[1] == 1 else d.args[1]
+        if not isinstance(t, sp.exp):
+            return None
+        a, b = self._exp_poly(ex.args[0]), self._exp_poly(t.args[0])
+        if a is None or b is None or a[:2] != b[:2] or (a[2][1], b[2][1]) != ("'min0'",
+                                                                           "'negabs'"):
+            return None
+        self.value(den[0])  # (emits exp(-c |q|) through _plain_exp)
+        return self.plain_exps.get(t)  # (t inlined, as _plain_exp keys it)
+
+    def _exp_poly_sharing(self, f: MulExp, e: int):
+        """``f`` = p exp(c min(0, q)) as ``_rt.exp_poly`` given exp(-c |q|) (value ``e``)."""
+        v = self.value(f)
+        op = self.ops[v - 1] if isinstance(v, int) else None
+        if (op is not None and op.dest == v and e < v and op.fn == "_rt.exp_poly"
+                and len(op.args) == 6):  # (e computed before the helper runs)
+            op.args.append(e)
+        return v
 
     def _hypot_of_product(self, h: sp.Expr, y: sp.Expr) -> sp.Expr | None:
         """q when ``h`` is Hypot(q y, c), q a positive parameter expression (not a number:
@@ -989,6 +1024,8 @@ def _registers(ops: list[Op], results: list, kinds: dict) -> tuple[list[str], in
             lines.append(f"np.copyto({dest}, {args[k]})")
             pair = [args[0], dest] if k else [dest, args[1]]  # (the operands' order kept)
             lines.append(f"np.multiply({pair[0]}, {pair[1]}, out={dest})")
+        elif op.fn == "_rt.exp_poly" and len(args) == 7:  # (the shared exponential: e=)
+            lines.append(f"{op.fn}({', '.join(args[:6])}, e={args[6]}, out={dest})")
         else:
             lines.append(f"{_SOURCE.get(op.fn, op.fn)}({', '.join(args)}, out={dest})")
         for a in dict.fromkeys(dying):
