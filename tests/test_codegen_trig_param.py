@@ -41,6 +41,28 @@ def test_trig_mul_matches_mpmath(kind, c):
 
 
 @pytest.mark.parametrize("kind", runtime._TRIG_KINDS)
+@pytest.mark.parametrize("c", [0.375, 0.4125, 1e-3, 3e-7])
+def test_trig_mul_beyond_the_split_range(kind, c):
+    """|y| > 1e299 / max(1, |c|): the product of y 2^-600 and c, its error scaled back (the
+    phase's low part was dropped: snake' at a = 0.375, x = -1.757e308 was 1.1e17 ULP off)."""
+    rng = np.random.default_rng(11)
+    y = np.concatenate([rng.uniform(1e299, 1.79e308, 40) * rng.choice([-1.0, 1.0], 40),
+                        [1.797e308, -1.797e308, 1.0001e299, 3.5]])
+    out = np.empty_like(y)
+    with np.errstate(all="ignore"):  # (as in a kernel: a sin^2 may underflow)
+        runtime.trig_mul(y, c, 0.0, kind, out=out)
+    assert np.isfinite(out).all()
+    with mpmath.workdps(400):
+        refs = [mpmath.nstr(FUNCS[kind](mpmath.mpf(c) * mpmath.mpf(float(v))), 40) for v in y]
+    errs = ulp_errors(out, refs, "float64")
+    # (|c y| > 2^26: the addition formulas, whose terms can cancel: up to 182 ULP measured
+    # here, at c = 3e-7, y = 4.96e307; the dropped low part left no correct digit)
+    tol = np.where(np.abs(y * c) <= runtime._TRIG_LINEAR, 4.0, 256.0)
+    worst = int(np.argmax(errs - tol))
+    assert errs[worst] <= tol[worst], (kind, c, float(y[worst]), float(errs[worst]))
+
+
+@pytest.mark.parametrize("kind", runtime._TRIG_KINDS)
 def test_trig_mul_exact_coefficient_is_the_plain_helper(kind):
     """c = +-2^k: the product is exact, the helper is the plain one (bit for bit, also where
     2 c y overflows and the double-angle forms take over)."""

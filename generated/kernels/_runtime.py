@@ -1103,8 +1103,10 @@ def trig_mul(y: np.ndarray, c, c_lo, kind: str, *, out: np.ndarray) -> np.ndarra
     libm, as :func:`sin_sq` has it), sin(2 hi) +
     2 lo cos(2 hi), cos(2 hi) - 2 lo sin(2 hi). Where |hi| > 2^26 (on those elements only) the
     addition formulas with sin and cos of lo (their two terms can cancel: up to ~30 ULP
-    measured there, against no correct digit before). |y| beyond 1e299 / max(1, |c|) keeps hi alone
-    (the split needs |y| < 2^995 and finite products). ``out`` may be ``y``."""
+    measured there, against no correct digit before). |y| beyond 1e299 / max(1, |c|) (the
+    split needs |y| < 2^995 and finite products) takes the product of y 2^-600 and c, its
+    error scaled back (snake' at a = 0.375, x = -1.757e308 was 1.1e17 ULP off with hi alone).
+    ``out`` may be ``y``."""
     c, c_lo = _scalar_or_array(c), _scalar_or_array(c_lo)
     scalar = not isinstance(c, np.ndarray) and not isinstance(c_lo, np.ndarray)
     exact = scalar and c_lo == 0.0 and (c == 0.0 or not math.isfinite(c)
@@ -1123,9 +1125,13 @@ def trig_mul(y: np.ndarray, c, c_lo, kind: str, *, out: np.ndarray) -> np.ndarra
         if c_lo:
             np.multiply(y, c_lo, out=part)
             lo += part
-        if not ok:
-            lo[np.abs(y) > bound] = 0.0
-            np.nan_to_num(lo, copy=False, nan=0.0)
+        if not ok:  # |y| beyond the split's range: y 2^-600 c exactly, scaled back (rare)
+            far = np.flatnonzero(np.abs(y) > bound)  # (NaN: not far)
+            yf = y[far] * _FAR
+            lo[far] = _prod_err(yf, c, yf * c) * _FAR_BACK
+            if c_lo:
+                lo[far] += y[far] * c_lo
+            np.nan_to_num(lo, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     else:  # an array coefficient (or an absurd one; the clipped c a temporary)
         ca = np.broadcast_to(c, y.shape)
         _prod_err_into(clip(y, -1e150, 1e150, out=yc), clip(ca, -1e150, 1e150),
@@ -1173,6 +1179,13 @@ def _sin2(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 def _cos2(y: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return trig_double(y, True, out=out)
 
+
+#: trig_mul's scaling of |y| > 1e299 / max(1, |c|) before Dekker's product: y 2^-600 c stays
+#: far from overflow (|c| < 1e150) and its error term far above the subnormals (|c y| >
+#: 1e299 |c| / max(1, |c|) >= 5e-25); the error scaled back by 2^600 is exact (where c y
+#: overflows, hi is infinite and the result NaN whatever lo is)
+_FAR = 2.0**-600
+_FAR_BACK = 2.0**600
 
 #: trig_mul's kinds -> the helper for an exact product
 _TRIG_PLAIN = {"sin": sin, "cos": cos, "sin_sq": sin_sq, "sin2": _sin2, "cos2": _cos2}
