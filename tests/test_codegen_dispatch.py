@@ -244,3 +244,36 @@ def test_or_of_mirrored_bounds_is_one_comparison_of_the_abs():
     assert fuse(sp.Or(x >= 1, x <= -2), x) == sp.Or(x >= 1, x <= -2)
     src = symact.get("hardshrink").numpy().source
     assert "np.abs" in src and "logical_or" not in src
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kl,kr", [(0.1, 0.1), (0.3, -0.2), (0.0, 2.5), (-1.5, 0.0),
+                                   (1e-30, 7.0), (2.0, 2.0)])
+def test_two_slopes_is_the_sum_of_its_hinges(dtype, kl, kr):
+    """runtime.two_slopes(d, kl, kr) = kl min(d, 0) + kr max(d, 0) bit for bit (the slope
+    picked by d's sign bit, or one product when kl = kr), also for +-0, +-inf, NaN, subnormal
+    d and array slopes."""
+    from symact.codegen import runtime
+
+    with np.errstate(over="ignore"):
+        d = np.concatenate([DENSE, [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan]]).astype(dtype)
+    with np.errstate(all="ignore"):
+        ref = (kl * np.minimum(d, dtype(0)) + kr * np.maximum(d, dtype(0))).astype(dtype)
+        got = runtime.two_slopes(d, kl, kr, out=np.empty_like(d))
+        inplace = d.copy()
+        runtime.two_slopes(inplace, kl, kr, out=inplace)
+        arrays = runtime.two_slopes(d, np.full(d.shape, kl), np.full(d.shape, kr),
+                                    out=np.empty_like(d))
+        # (float64 slope arrays: each product in float64, rounded, as NumPy does for
+        # float32 times float64 in the general program)
+        ref_arrays = ((np.full(d.shape, kl) * np.minimum(d, dtype(0))).astype(dtype)
+                      + (np.full(d.shape, kr) * np.maximum(d, dtype(0))).astype(dtype))
+    for v, r in ((got, ref), (inplace, ref), (arrays, ref_arrays)):
+        assert v.dtype == dtype
+        np.testing.assert_array_equal(v, r)
+
+
+def test_srelu_fast_branch_is_four_passes():
+    src = symact.get("srelu").numpy().source
+    fast = src.split("if (p_t_l <= p_t_r):")[1].split("else:")[0]
+    assert "_rt.two_slopes(" in fast and len(fast.strip().splitlines()) == 4, fast

@@ -6259,15 +6259,10 @@ def squareplus_value_and_grad(x, *, out=None, b=4.0):
 def _srelu_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
     if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
         if (p_t_l <= p_t_r):
-            np.add(x, ((-1.0) * p_t_l), out=s[0])
-            _rt.clip(s[0], (-np.inf), 0.0, out=s[0])
-            np.multiply(s[0], p_a_l, out=s[0])
-            np.add(x, ((-1.0) * p_t_r), out=s[1])
-            _rt.clip(s[1], 0.0, np.inf, out=s[1])
-            np.multiply(s[1], p_a_r, out=s[1])
-            np.add(s[0], s[1], out=s[1])
             _rt.clip(x, p_t_l, p_t_r, out=s[0])
-            np.add(s[1], s[0], out=o[0])
+            np.subtract(x, s[0], out=s[1])
+            _rt.two_slopes(s[1], p_a_l, p_a_r, out=s[1])
+            np.add(s[0], s[1], out=o[0])
         else:
             np.greater_equal(p_t_l, x, out=b[0])
             np.add(x, ((-1.0) * p_t_l), out=s[0])
@@ -6375,15 +6370,10 @@ def srelu_d2(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
 def _srelu_value_and_grad_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
     if not isinstance(p_t_l, np.ndarray) and not isinstance(p_t_r, np.ndarray):
         if (p_t_l <= p_t_r):
-            np.add(x, ((-1.0) * p_t_l), out=s[0])
-            _rt.clip(s[0], (-np.inf), 0.0, out=s[0])
-            np.multiply(s[0], p_a_l, out=s[0])
-            np.add(x, ((-1.0) * p_t_r), out=s[1])
-            _rt.clip(s[1], 0.0, np.inf, out=s[1])
-            np.multiply(s[1], p_a_r, out=s[1])
-            np.add(s[0], s[1], out=s[1])
             _rt.clip(x, p_t_l, p_t_r, out=s[0])
-            np.add(s[1], s[0], out=o[0])
+            np.subtract(x, s[0], out=s[1])
+            _rt.two_slopes(s[1], p_a_l, p_a_r, out=s[1])
+            np.add(s[0], s[1], out=o[0])
             np.greater_equal(p_t_l, x, out=b[0])
             np.less_equal(p_t_r, x, out=b[1])
             np.copyto(o[1], 1.0)

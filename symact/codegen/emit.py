@@ -38,6 +38,7 @@ from .functions import (
     Log1p,
     MulErfc,
     MulExp,
+    TwoSlopes,
     _power_of_two,
     abs_split,
 )
@@ -64,6 +65,7 @@ UFUNCS: dict[type, str] = {
     Log1p: "np.log1p",
     Hypot: "np.hypot",
     MulExp: "_rt.mul_exp",
+    TwoSlopes: "_rt.two_slopes",
 }
 
 #: op names written as another call in the source: the clip ufunc itself (see ``runtime.clip``)

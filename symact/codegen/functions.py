@@ -174,6 +174,16 @@ class Clip(sp.Function):
         return sp.Min(sp.Max(z, lo), hi)
 
 
+class TwoSlopes(sp.Function):
+    """k_l d where d < 0, else k_r d (``_rt.two_slopes``: one product, the slope picked by the
+    sign bit of d; k_l = k_r a plain product)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_exp(self, d, kl, kr, **kwargs):
+        return sp.Piecewise((kl * d, d < 0), (kr * d, True))
+
+
 class Indicator(sp.Function):
     """1 where the condition holds, else 0 (a bool mask: ``np.multiply(v, mask)``)."""
 

@@ -63,7 +63,7 @@ _NATIVE_OK = {
     "np.add", "np.subtract", "np.multiply", "np.divide", "np.negative", "np.square",
     "np.sqrt", "np.abs", "np.sign", "np.maximum", "np.minimum", "np.less", "np.less_equal",
     "np.greater", "np.greater_equal", "np.equal", "np.not_equal", "np.logical_and",
-    "np.logical_or", "np.logical_not", "np.clip",
+    "np.logical_or", "np.logical_not", "np.clip", "_rt.two_slopes",
 }
 
 ORDER_NAMES = {0: "value", 1: "first derivative", 2: "second derivative"}

@@ -276,6 +276,8 @@ def _step(op, args, mask):
         args, mask = args[:2], mask[:2]
     if op.fn == "_rt.hypot_c":
         return _hypot(*args)
+    if op.fn == "_rt.two_slopes":
+        return _two_slopes(*args)
     v = _step_value(op, args, mask)
     if op.fn in ("np.maximum", "np.minimum") and len(args) == 2:
         other = [a for a in args if not a.is_x]
@@ -292,6 +294,23 @@ def _step(op, args, mask):
                 op.fn != "np.divide" or args[0].support is not None):
             v.support = sup.pop()
     return v
+
+
+def _two_slopes(d, kl, kr) -> _V:
+    """kl d where d < 0, else kr d (``runtime.two_slopes``): one product, rounded unless the
+    slope is a power of two; the values are kl times the negative part of d's interval and kr
+    times its nonnegative part."""
+    (lo, hi), e = d
+    if d.of or kl.of or kr.of:
+        raise _Reject
+    parts = []
+    if lo < 0:
+        parts.append(_iv_mul((lo, min(hi, 0.0)), kl[0]))
+    if hi >= 0:
+        parts.append(_iv_mul((max(lo, 0.0), hi), kr[0]))
+    iv = (min(p[0] for p in parts), max(p[1] for p in parts))
+    rounding = 0.0 if _pow2(kl) and _pow2(kr) else 0.5
+    return _v(iv, e + kl[1] + kr[1] + rounding, d.uf)
 
 
 def _hypot(a, c) -> _V:

@@ -1021,6 +1021,34 @@ def select(out: np.ndarray, cond: np.ndarray, v) -> None:
     np.bitwise_xor(oi, t, out=oi)
 
 
+def two_slopes(d: np.ndarray, kl, kr, *, out: np.ndarray) -> np.ndarray:
+    """kl d where d < 0, else kr d (srelu's outer pieces: d = x - clip(x, t_l, t_r)). One
+    product: kl = kr multiplies; two scalar slopes are picked per element by the sign bit of d
+    (an arithmetic shift of its bits gives the all-ones mask where d < 0, then kr ^ ((kl ^ kr)
+    & mask) on the slopes' bits: three integer passes for the two clips, two products and a
+    sum of kl min(d, 0) + kr max(d, 0)); the same roundings as that sum (d = +-0 gives a zero
+    product, d = NaN gives NaN). Array slopes take the sum form. ``out`` may be ``d``."""
+    n = d.shape[0]
+    if not isinstance(kl, np.ndarray) and not isinstance(kr, np.ndarray):
+        if kl == kr:
+            return np.multiply(d, kl, out=out)
+        it = _INT.get(d.dtype.itemsize)
+        if it is not None and d.ndim == 1 and d.flags.c_contiguous and n <= CHUNK:
+            m = _work(n, 1)[0].view(it)[:n]
+            np.right_shift(d.view(it), 8 * d.dtype.itemsize - 1, out=m)
+            bl = np.asarray(kl, d.dtype).view(it)[()]  # (the slopes rounded as a product
+            br = np.asarray(kr, d.dtype).view(it)[()]  # with d rounds them)
+            np.bitwise_and(m, bl ^ br, out=m)
+            np.bitwise_xor(m, br, out=m)
+            return np.multiply(d, m.view(d.dtype), out=out)
+    t = _like(_work(n, 1)[0], d)
+    clip(d, -np.inf, 0.0, out=t)
+    t *= kl
+    clip(d, 0.0, np.inf, out=out)
+    out *= kr
+    return np.add(out, t, out=out)
+
+
 #: |tan y| above which |cos y| < 1e-12: the sign test on tan(y / 2) in :func:`cos` could fail
 #: within a rounding of cos y = 0, so these (rare) elements take NumPy's cos
 _TAN_BIG = 1e12

@@ -235,6 +235,14 @@ class _Machine:
             node = ast.Call(ast.Name("sin", ast.Load()), [self.read(call.args[0])], [])
             self.write(kw["out"], ast.BinOp(node, ast.Pow(), ast.Constant(2)))
             return
+        if fn == "two_slopes":  # runtime helper: k_l min(d, 0) + k_r max(d, 0)
+            d, kl, kr = (self.read(a) for a in call.args)
+            zero = ast.Constant(0)
+            node = ast.BinOp(
+                _multiply(kl, ast.Call(ast.Name("min", ast.Load()), [d, zero], [])), ast.Add(),
+                _multiply(kr, ast.Call(ast.Name("max", ast.Load()), [d, zero], [])))
+            self.write(kw["out"], node)
+            return
         if fn == "hypot_c":  # runtime helper: hypot(a, c) for a scalar c
             node = ast.Call(ast.Name("hypot", ast.Load()),
                             [self.read(call.args[0]), self.read(call.args[1])], [])
