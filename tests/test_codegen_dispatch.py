@@ -277,3 +277,17 @@ def test_srelu_fast_branch_is_four_passes():
     src = symact.get("srelu").numpy().source
     fast = src.split("if (p_t_l <= p_t_r):")[1].split("else:")[0]
     assert "_rt.two_slopes(" in fast and len(fast.strip().splitlines()) == 4, fast
+
+
+def test_two_slopes_error_model():
+    """precision._two_slopes: kl times the negative part of d, kr times the rest, one rounding
+    unless both slopes are powers of two; a NaN bound is rejected."""
+    import math
+
+    from symact.codegen.precision import _Reject, _two_slopes, _v
+
+    iv, err = _two_slopes(_v((-3.0, 5.0), 0.0), _v((0.1, 0.1), 0.0), _v((0.25, 0.25), 0.0))
+    assert iv == (-0.30000000000000004, 1.25) and err == 0.5
+    assert _two_slopes(_v((-3.0, 5.0), 1.0), _v((0.5, 0.5), 0.0), _v((2.0, 2.0), 0.0))[1] == 1.0
+    with pytest.raises(_Reject):
+        _two_slopes(_v((math.nan, math.nan), 0.0), _v((0.1, 0.1), 0.0), _v((0.2, 0.2), 0.0))

@@ -308,6 +308,8 @@ def _two_slopes(d, kl, kr) -> _V:
         parts.append(_iv_mul((lo, min(hi, 0.0)), kl[0]))
     if hi >= 0:
         parts.append(_iv_mul((max(lo, 0.0), hi), kr[0]))
+    if not parts:  # (a NaN bound)
+        raise _Reject
     iv = (min(p[0] for p in parts), max(p[1] for p in parts))
     rounding = 0.0 if _pow2(kl) and _pow2(kr) else 0.5
     return _v(iv, e + kl[1] + kr[1] + rounding, d.uf)
