@@ -291,3 +291,28 @@ def test_two_slopes_error_model():
     assert _two_slopes(_v((-3.0, 5.0), 1.0), _v((0.5, 0.5), 0.0), _v((2.0, 2.0), 0.0))[1] == 1.0
     with pytest.raises(_Reject):
         _two_slopes(_v((math.nan, math.nan), 0.0), _v((0.1, 0.1), 0.0), _v((0.2, 0.2), 0.0))
+
+
+@pytest.mark.parametrize("name,params,limits", [
+    ("leaky_relu", {"negative_slope": 0.0}, (np.inf, 0.0)),
+    ("prelu", {"weight": 0.0}, (np.inf, 0.0)),
+    ("leaky_relu6", {"negative_slope": 0.0}, (6.0, 0.0)),
+    ("srelu", {"a_l": 0.0, "a_r": 0.0}, (1.0, -1.0)),
+    ("srelu", {"a_r": 0.0, "t_r": 2.5}, (2.5, -np.inf)),
+    ("srelu", {"a_l": 0.0, "t_l": -0.5}, (np.inf, -0.5)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zero_slope_gives_the_finite_limit_at_inf(name, params, limits, dtype):
+    """A slope parameter at 0 (0 inf = NaN in the branch p x): the limit at +-inf is the
+    flat branch's value (runtime.fix_inf_probe, guarded by the slope: no pass over x at the
+    defaults); the value and grad kernel too."""
+    act = symact.get(name)
+    x = np.array([np.inf, -np.inf, np.nan, 1.5], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = act.numpy()(x, **params)
+        f, _ = act.numpy_value_and_grad()(x, **params)
+    for v in (got, f):
+        np.testing.assert_array_equal(v[:2], np.array(limits, dtype))
+        assert np.isnan(v[2])
+    assert "zero=(" in act.numpy().source

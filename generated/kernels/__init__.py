@@ -2532,6 +2532,7 @@ def _leaky_relu_core(x, o, s, b, p_negative_slope):
         np.multiply(s[0], p_negative_slope, out=s[0])
         _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
+    _rt.fix_inf_probe(_leaky_relu_core, (1, 2, 0), 0, x, o[0], (p_negative_slope, ), zero=(p_negative_slope, ))
 
 
 def leaky_relu(x, *, out=None, negative_slope=0.01):
@@ -2635,6 +2636,7 @@ def _leaky_relu_value_and_grad_core(x, o, s, b, p_negative_slope):
         np.multiply(s[1], p_negative_slope, out=s[1])
         np.greater(x, 0.0, out=b[0])
         np.add(s[1], b[0], out=o[1])
+    _rt.fix_inf_probe(_leaky_relu_value_and_grad_core, (2, 2, 1), 0, x, o[0], (p_negative_slope, ), zero=(p_negative_slope, ))
     _rt.fix_nan(x, o[1])
 
 
@@ -2700,6 +2702,7 @@ def _leaky_relu6_core(x, o, s, b, p_negative_slope):
         np.copyto(o[0], x)
         _rt.select(o[0], b[1], 6.0)
         _rt.select(o[0], b[0], s[0])
+    _rt.fix_inf_probe(_leaky_relu6_core, (1, 1, 2), 0, x, o[0], (p_negative_slope, ), zero=(p_negative_slope, ))
 
 
 def leaky_relu6(x, *, out=None, negative_slope=0.01):
@@ -2804,6 +2807,7 @@ def _leaky_relu6_value_and_grad_core(x, o, s, b, p_negative_slope):
         np.copyto(o[1], 1.0)
         _rt.select(o[1], b[1], 0.0)
         _rt.select(o[1], b[0], p_negative_slope)
+    _rt.fix_inf_probe(_leaky_relu6_value_and_grad_core, (2, 1, 2), 0, x, o[0], (p_negative_slope, ), zero=(p_negative_slope, ))
     _rt.fix_nan(x, o[1])
 
 
@@ -3618,6 +3622,7 @@ def _prelu_core(x, o, s, b, p_weight):
         np.multiply(s[0], p_weight, out=s[0])
         _rt.clip(x, 0.0, np.inf, out=s[1])
         np.add(s[0], s[1], out=o[0])
+    _rt.fix_inf_probe(_prelu_core, (1, 2, 0), 0, x, o[0], (p_weight, ), zero=(p_weight, ))
 
 
 def prelu(x, *, out=None, weight=0.25):
@@ -3721,6 +3726,7 @@ def _prelu_value_and_grad_core(x, o, s, b, p_weight):
         np.multiply(s[1], p_weight, out=s[1])
         np.greater(x, 0.0, out=b[0])
         np.add(s[1], b[0], out=o[1])
+    _rt.fix_inf_probe(_prelu_value_and_grad_core, (2, 2, 1), 0, x, o[0], (p_weight, ), zero=(p_weight, ))
     _rt.fix_nan(x, o[1])
 
 
@@ -6287,6 +6293,7 @@ def _srelu_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
         np.copyto(o[0], x)
         _rt.select(o[0], b[1], s[1])
         _rt.select(o[0], b[0], s[0])
+    _rt.fix_inf_probe(_srelu_core, (1, 2, 2), 0, x, o[0], (p_t_l, p_a_l, p_t_r, p_a_r, ), zero=(p_a_r, p_a_l, ))
 
 
 def srelu(x, *, out=None, t_l=-1.0, a_l=0.1, t_r=1.0, a_r=0.1):
@@ -6409,6 +6416,7 @@ def _srelu_value_and_grad_core(x, o, s, b, p_t_l, p_a_l, p_t_r, p_a_r):
         np.copyto(o[1], 1.0)
         _rt.select(o[1], b[1], p_a_r)
         _rt.select(o[1], b[0], p_a_l)
+    _rt.fix_inf_probe(_srelu_value_and_grad_core, (2, 2, 2), 0, x, o[0], (p_t_l, p_a_l, p_t_r, p_a_r, ), zero=(p_a_r, p_a_l, ))
     _rt.fix_nan(x, o[1])
 
 

@@ -1466,12 +1466,16 @@ def root_table(x: np.ndarray, o: np.ndarray, table: tuple, params: tuple = (),
 
 
 def fix_inf_probe(core, counts: tuple, k: int, x: np.ndarray, o: np.ndarray,
-                  params: tuple) -> None:
+                  params: tuple, zero: tuple | None = None) -> None:
     """Limits at +-inf for kernels whose limit depends on the parameters (e.g. p x with p = 0
     gives 0 inf = NaN): the kernel ``core`` itself at the largest finite floats, M and M / 2.
     Equal values (to 1e-9) are the limit; values beyond M 2^-24 of one sign give +-inf of that
     sign (growth); anything else gives NaN. Only on the +-inf elements, with scalar
-    parameters (the generator checks this reproduces the limits at the defaults)."""
+    parameters (the generator checks this reproduces the limits at the defaults). ``zero``:
+    only when one of these values (slopes at +-inf, e.g. leaky_relu's negative_slope) is 0;
+    the kernel is right for the others, and the check costs no pass over x."""
+    if zero is not None and all(isinstance(z, np.ndarray) or z != 0 for z in zero):
+        return
     inf = np.isinf(x)
     if not inf.any() or any(np.ndim(p) for p in params):
         return

@@ -255,6 +255,50 @@ def _inf_fix(act, tb, params, defaults_subs, got, notes) -> tuple[str, str] | st
     return code[0], code[1]
 
 
+def _slope_params(tb, x, params, defaults_subs) -> list[str]:
+    """The parameters that alone are the slope of ``tb`` at +inf or -inf (leaky_relu's
+    negative_slope, srelu's a_l and a_r), in order: where one is 0 the branch p x (or
+    t + p (x - t)) gives 0 inf = NaN at an infinite input while the limit is finite (the
+    kernel's value at the largest floats: ``runtime.fix_inf_probe``). Slopes that are sums of
+    parameters (apl's a_1 + a_2) are left out: there the probe's huge x absorbs the finite
+    intercept."""
+    found: list[str] = []
+    for direction in (sp.oo, -sp.oo):
+        try:
+            q = (sp.Piecewise(*[(e / x, c) for e, c in tb.args])
+                 if isinstance(tb, sp.Piecewise) else tb / x)
+            lim = _limit(q, x, direction, defaults_subs)
+        except Exception:  # (a failed or timed-out limit: no probe)
+            lim = None
+        if lim is not None and lim in params and str(lim) not in found:
+            found.append(str(lim))
+    return found
+
+
+def _zero_slopes_fixed(act, tb, zero, fn, k, n_out, defaults_subs) -> bool:
+    """Whether kernel ``fn`` (with the probe) gives the textbook's limits at +-inf when each
+    slope parameter in ``zero`` is 0 (the others at their defaults)."""
+    from .accuracy import mp_function, numeric_limit
+
+    probe = np.array([np.inf, -np.inf])
+    for z in zero:
+        sym = act.params[z]
+        subs = {**defaults_subs, sym: 0}
+        try:
+            f = mp_function(to_textbook(tb).subs(subs), act.x)
+            expect = [float(numeric_limit(f, 1)), float(numeric_limit(f, -1))]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = fn(probe, **{z: 0.0})
+        except Exception:
+            return False
+        got = got[k] if n_out > 1 else got
+        if not all((math.isnan(e) and math.isnan(g)) or e == g
+                   for e, g in zip(expect, got, strict=True)):
+            return False
+    return True
+
+
 def _patches(act, tb, defaults_subs, fn, k, n_out) -> list[tuple]:
     """Taylor patches at the zeros of output ``k`` of kernel ``fn`` where its sum cancels
     (:func:`.roots.root_patches`)."""
@@ -507,6 +551,17 @@ def _generate(act, orders: tuple[int, ...], float32_points: np.ndarray | None) -
             probes.append(f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}))")
         elif fix is not None:
             extra.append(f"_rt.fix_inf(x, o[{k}], {fix[0]}, {fix[1]})")
+        else:
+            zero = _slope_params(tb, act.x, params, defaults_subs)
+            if zero:  # (right at the defaults; 0 inf = NaN where such a slope is 0)
+                ps = "".join(f"p_{n}, " for n in names)
+                zs = "".join(f"p_{z}, " for z in zero)
+                counts = (len(orders), nfloat, nbool)
+                line = (f"_rt.fix_inf_probe({core}, {counts!r}, {k}, x, o[{k}], ({ps}), "
+                        f"zero=({zs}))")
+                if _zero_slopes_fixed(act, tb, zero, load(build(body + extra + [line], spec)),
+                                      k, len(orders), defaults_subs):
+                    extra.append(line)
     if plain_fn is not None:
         body = assemble(plain_roots, roots)
     if probes:  # kept only if they give the limits at the defaults
