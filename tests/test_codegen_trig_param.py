@@ -21,23 +21,29 @@ FUNCS = {"sin": lambda t: mpmath.sin(t), "cos": lambda t: mpmath.cos(t),
          "cos2": lambda t: mpmath.cos(2 * t)}
 
 
+def _check_trig_mul(y: np.ndarray, c: float, kind: str, dps: int, far_tol: float) -> None:
+    """trig_mul(y, c) within 4 ULP of mpmath where |c y| <= 2^26, ``far_tol`` beyond (there
+    the addition formulas, sin and cos of hi and of lo, can cancel); finite for finite y."""
+    out = np.empty_like(y)
+    with np.errstate(all="ignore"):  # (as in a kernel: a sin^2 may underflow)
+        runtime.trig_mul(y, c, 0.0, kind, out=out)
+    assert np.isfinite(out).all()
+    with mpmath.workdps(dps):
+        refs = [mpmath.nstr(FUNCS[kind](mpmath.mpf(c) * mpmath.mpf(float(v))), 40) for v in y]
+    errs = ulp_errors(out, refs, "float64")
+    tol = np.where(np.abs(y * c) <= runtime._TRIG_LINEAR, 4.0, far_tol)
+    worst = int(np.argmax(errs - tol))
+    assert errs[worst] <= tol[worst], (kind, c, float(y[worst]), float(errs[worst]))
+
+
 @pytest.mark.parametrize("kind", runtime._TRIG_KINDS)
 @pytest.mark.parametrize("c", [0.3, 3.0, 0.4125])
 def test_trig_mul_matches_mpmath(kind, c):
     rng = np.random.default_rng(5)
     y = np.concatenate([rng.uniform(-100.0, 100.0, 400), rng.uniform(-1e9, 1e9, 60),
                         [0.0, -0.0, 1e-300, 7.5, 3e200]])
-    out = np.empty_like(y)
-    with np.errstate(all="ignore"):
-        runtime.trig_mul(y, c, 0.0, kind, out=out)
-    with mpmath.workdps(50):
-        refs = [mpmath.nstr(FUNCS[kind](mpmath.mpf(c) * mpmath.mpf(float(v))), 40) for v in y]
-    errs = ulp_errors(out, refs, "float64")
-    # beyond |c y| = 2^26 the addition formulas (sin and cos of hi and of lo) can cancel: a
-    # few dozen ULP there, where the rounded phase was wrong in every digit
-    tol = np.where(np.abs(y * c) <= runtime._TRIG_LINEAR, 4.0, 64.0)
-    worst = int(np.argmax(errs - tol))
-    assert errs[worst] <= tol[worst], (kind, c, float(y[worst]), float(errs[worst]))
+    # (beyond 2^26: a few dozen ULP, where the rounded phase was wrong in every digit)
+    _check_trig_mul(y, c, kind, 50, 64.0)
 
 
 @pytest.mark.parametrize("kind", runtime._TRIG_KINDS)
@@ -48,18 +54,9 @@ def test_trig_mul_beyond_the_split_range(kind, c):
     rng = np.random.default_rng(11)
     y = np.concatenate([rng.uniform(1e299, 1.79e308, 40) * rng.choice([-1.0, 1.0], 40),
                         [1.797e308, -1.797e308, 1.0001e299, 3.5]])
-    out = np.empty_like(y)
-    with np.errstate(all="ignore"):  # (as in a kernel: a sin^2 may underflow)
-        runtime.trig_mul(y, c, 0.0, kind, out=out)
-    assert np.isfinite(out).all()
-    with mpmath.workdps(400):
-        refs = [mpmath.nstr(FUNCS[kind](mpmath.mpf(c) * mpmath.mpf(float(v))), 40) for v in y]
-    errs = ulp_errors(out, refs, "float64")
-    # (|c y| > 2^26: the addition formulas, whose terms can cancel: up to 182 ULP measured
-    # here, at c = 3e-7, y = 4.96e307; the dropped low part left no correct digit)
-    tol = np.where(np.abs(y * c) <= runtime._TRIG_LINEAR, 4.0, 256.0)
-    worst = int(np.argmax(errs - tol))
-    assert errs[worst] <= tol[worst], (kind, c, float(y[worst]), float(errs[worst]))
+    # (beyond 2^26 up to 182 ULP measured here, at c = 3e-7, y = 4.96e307; the dropped low
+    # part left no correct digit)
+    _check_trig_mul(y, c, kind, 400, 256.0)
 
 
 @pytest.mark.parametrize("kind", runtime._TRIG_KINDS)

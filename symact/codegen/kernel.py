@@ -263,10 +263,10 @@ def _slope_params(tb, x, params, defaults_subs) -> list[str]:
     parameters (apl's a_1 + a_2) are left out: there the probe's huge x absorbs the finite
     intercept."""
     found: list[str] = []
+    q = sp.Piecewise(*[(e / x, c) for e, c in tb.args]) if isinstance(tb, sp.Piecewise) \
+        else tb / x
     for direction in (sp.oo, -sp.oo):
         try:
-            q = (sp.Piecewise(*[(e / x, c) for e, c in tb.args])
-                 if isinstance(tb, sp.Piecewise) else tb / x)
             lim = _limit(q, x, direction, defaults_subs)
         except Exception:  # (a failed or timed-out limit: no probe)
             lim = None

@@ -1778,7 +1778,7 @@ def exp_poly(x: np.ndarray, w: np.ndarray, hi: tuple, lo: tuple, kind: str,
     ``e``: exp(-|w|) computed by the kernel (its sigmoid denominator 1 + exp(-c |q|)), for
     ``kind`` "min0": where the result is rounded to float32, exp(w) is max(e, [w = 0]) (w <= 0:
     exp(w) = exp(-|w|); NaN stays NaN), three passes instead of an exponential (float32
-    gelu_tanh at n = 1e7: 28 -> 23 ms)."""
+    gelu_tanh at n = 1e7, one thread: 42.5 -> 38.0 ms)."""
     n = x.shape[0]
     m = 0
     if not getattr(_local, "rounded", False) and n and x.dtype == np.float64:
